@@ -1,0 +1,81 @@
+package weights
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+)
+
+// Set is the tensors of one model (possibly from several files, for
+// sharded checkpoints), looked up by the names the files store them by.
+type Set struct {
+	tensors []*Tensor
+	byName  map[string]*Tensor
+	blobs   []*Blob
+}
+
+// NewSet returns an empty set.
+func NewSet() *Set { return &Set{byName: map[string]*Tensor{}} }
+
+// Add adds t; it is an error to add two tensors of one name.
+func (s *Set) Add(t *Tensor) error {
+	if _, dup := s.byName[t.Name]; dup {
+		return fmt.Errorf("tensor %q appears twice", t.Name)
+	}
+	s.byName[t.Name] = t
+	s.tensors = append(s.tensors, t)
+	return nil
+}
+
+// Own makes the set responsible for closing b.
+func (s *Set) Own(b *Blob) { s.blobs = append(s.blobs, b) }
+
+// Get returns the tensor called name, or nil.
+func (s *Set) Get(name string) *Tensor { return s.byName[name] }
+
+// Tensors returns the tensors in file order.
+func (s *Set) Tensors() []*Tensor { return s.tensors }
+
+// Names returns the tensor names, sorted.
+func (s *Set) Names() []string {
+	names := make([]string, 0, len(s.tensors))
+	for _, t := range s.tensors {
+		names = append(names, t.Name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Match returns the tensors whose names match the path.Match glob pattern.
+func (s *Set) Match(pattern string) ([]*Tensor, error) {
+	if _, err := path.Match(pattern, ""); err != nil {
+		return nil, fmt.Errorf("bad pattern %q: %w", pattern, err)
+	}
+	var out []*Tensor
+	for _, t := range s.tensors {
+		if ok, _ := path.Match(pattern, t.Name); ok {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// TotalBytes is the sum of the tensors' stored sizes.
+func (s *Set) TotalBytes() int64 {
+	var n int64
+	for _, t := range s.tensors {
+		n += int64(len(t.Data)) + 4*int64(len(t.Scales))
+	}
+	return n
+}
+
+// Close releases the files behind the set.
+func (s *Set) Close() error {
+	var errs []error
+	for _, b := range s.blobs {
+		errs = append(errs, b.Close())
+	}
+	s.blobs = nil
+	return errors.Join(errs...)
+}
