@@ -1,0 +1,129 @@
+package kernels
+
+import (
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/klauspost/cpuid/v2"
+)
+
+// Instruction-set selection. A kernel set provides, per weight dtype, the
+// row-range bodies of MatVec and MatMul; an entry left nil falls back to
+// the generic (pure Go) kernel of that dtype. Only "generic" exists now;
+// AVX2 and AVX-512 sets written in Go assembly register themselves in
+// kernelSets (from files with build tags) and are chosen when the CPU has
+// the instructions and TORCHLESS_ISA allows it.
+
+// matVecRows computes dst[r] for rows lo ≤ r < hi of w·x (dst is the
+// whole output vector).
+type matVecRows func(dst []float32, w Mat, x []float32, lo, hi int)
+
+// matMulRows computes dst[i·Rows + r] for every i < n and rows
+// lo ≤ r < hi.
+type matMulRows func(dst []float32, w Mat, x []float32, n, lo, hi int)
+
+type kernelSet struct {
+	name   string
+	matVec [numDTypes]matVecRows
+	matMul [numDTypes]matMulRows
+}
+
+// isaOrder lists the instruction sets from the most capable down.
+var isaOrder = []string{"avx512", "avx2", "generic"}
+
+// kernelSets holds the implemented sets by name.
+var kernelSets = map[string]*kernelSet{"generic": &genericKernels}
+
+var (
+	isaOnce   sync.Once
+	active    *kernelSet
+	isaReport string
+)
+
+// cpuHas reports whether this CPU can run the named instruction set.
+func cpuHas(name string) bool {
+	switch name {
+	case "generic":
+		return true
+	case "avx2":
+		return cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3, cpuid.F16C)
+	case "avx512":
+		return cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.AVX512DQ)
+	}
+	return false
+}
+
+func selectISA() {
+	req := strings.ToLower(strings.TrimSpace(os.Getenv("TORCHLESS_ISA")))
+	var avail []string
+	for _, name := range isaOrder {
+		if cpuHas(name) {
+			avail = append(avail, name)
+		}
+	}
+	var notes []string
+	start := 0
+	switch {
+	case req == "" || req == "auto":
+		req = "auto"
+	default:
+		i := indexOf(isaOrder, req)
+		switch {
+		case i < 0:
+			notes = append(notes, "unknown TORCHLESS_ISA "+req)
+		case !cpuHas(req):
+			notes = append(notes, req+" not supported by this CPU")
+			start = i
+		default:
+			start = i
+		}
+	}
+	for _, name := range isaOrder[start:] {
+		if !cpuHas(name) {
+			continue
+		}
+		if ks := kernelSets[name]; ks != nil {
+			active = ks
+			break
+		}
+		notes = append(notes, name+" kernels not implemented")
+	}
+	if active == nil {
+		active = &genericKernels
+	}
+	isaReport = "requested " + req + "; cpu: " + strings.Join(avail, ",") + "; using " + active.name
+	if len(notes) > 0 {
+		isaReport += " (" + strings.Join(notes, "; ") + ")"
+	}
+}
+
+func indexOf(list []string, s string) int {
+	for i, v := range list {
+		if v == s {
+			return i
+		}
+	}
+	return -1
+}
+
+func activeKernels() *kernelSet {
+	isaOnce.Do(selectISA)
+	return active
+}
+
+// ISA returns the name of the kernel set in use: "generic", "avx2" or
+// "avx512". It is chosen once, at first use, from the environment
+// variable TORCHLESS_ISA (generic, avx2, avx512, or auto/empty for the
+// best available) and what the CPU supports; a requested set that the CPU
+// lacks or that is not implemented falls back to the next one down, and
+// ISA reports the set actually used. Only the generic set is implemented
+// today.
+func ISA() string { return activeKernels().name }
+
+// ISAReport describes the choice ISA made: what was requested, what the
+// CPU supports and why a fallback happened.
+func ISAReport() string {
+	activeKernels()
+	return isaReport
+}

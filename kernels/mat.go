@@ -1,0 +1,267 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"unsafe"
+)
+
+// Mat is a row-major matrix stored in its own dtype (no up-conversion):
+// Data holds Rows rows of DType.RowBytes(Cols) bytes each, in ggml's
+// block layout for the quantized types. For TLInt8, Scales holds
+// Cols/TLInt8Group scales per row (row r's are Scales[r·Cols/64:]).
+type Mat struct {
+	DType      DType
+	Rows, Cols int
+	Data       []byte
+	Scales     []float32 // TLInt8 only
+}
+
+// Validate reports whether the dtype is a weight type and Data (and
+// Scales for TLInt8) have exactly the lengths Rows and Cols need.
+func (m Mat) Validate() error {
+	if !m.DType.IsWeight() {
+		return fmt.Errorf("kernels: matrix dtype %s is not a weight type", m.DType)
+	}
+	if m.Rows < 0 || m.Cols < 0 {
+		return fmt.Errorf("kernels: matrix %s has negative shape %d×%d", m.DType, m.Rows, m.Cols)
+	}
+	rb, err := m.DType.RowBytes(m.Cols)
+	if err != nil {
+		return fmt.Errorf("kernels: matrix %d×%d: %v", m.Rows, m.Cols, err)
+	}
+	if m.Rows > 0 && rb > math.MaxInt/m.Rows {
+		return fmt.Errorf("kernels: matrix %s %d×%d is too large", m.DType, m.Rows, m.Cols)
+	}
+	if len(m.Data) != m.Rows*rb {
+		return fmt.Errorf("kernels: matrix %s %d×%d needs %d bytes, has %d", m.DType, m.Rows, m.Cols, m.Rows*rb, len(m.Data))
+	}
+	if m.DType == TLInt8 {
+		if m.Cols%TLInt8Group != 0 {
+			return fmt.Errorf("kernels: int8 matrix row length %d is not a multiple of %d", m.Cols, TLInt8Group)
+		}
+		if g := m.Rows * (m.Cols / TLInt8Group); len(m.Scales) != g {
+			return fmt.Errorf("kernels: int8 matrix %d×%d needs %d scales, has %d", m.Rows, m.Cols, g, len(m.Scales))
+		}
+	}
+	return nil
+}
+
+// rowBytes is the byte length of one row (the matrix is valid).
+func (m Mat) rowBytes() int {
+	rb, _ := m.DType.RowBytes(m.Cols)
+	return rb
+}
+
+// parallelMinWork is the number of multiply-adds below which a product
+// runs on the calling goroutine only: handing rows to the pool costs a
+// few microseconds.
+const parallelMinWork = 1 << 15
+
+// MatVec computes dst[r] = Σ_c W[r,c]·x[c] for every row r, where W[r,c]
+// is the weight as DequantizeRow (or DequantizeTLInt8) gives it. It works
+// on the stored blocks (never converting the whole matrix) and spreads
+// the rows over the worker pool when the product is large.
+//
+// Precision: the generic kernels accumulate each row in float64 (each
+// product W·x is exact in float64) and round once at the end, so the
+// result is the float32 rounding of the dot product computed with an
+// error near 1e-16·Σ|W·x|, independent of how the rows are split. (Accumulating
+// in float32 instead, in four lanes, leaves relative errors around 1e-7
+// to 1e-6 at a few thousand columns, and more when the terms cancel;
+// the decoder is compared with a float64 reference at ~1e-6, so the
+// generic path does not do that.)
+//
+// It panics when w is invalid (see Validate) or the lengths disagree:
+// len(dst) must be Rows and len(x) Cols.
+func MatVec(dst []float32, w Mat, x []float32) {
+	checkMat(w)
+	if len(dst) != w.Rows || len(x) != w.Cols {
+		panic(fmt.Sprintf("kernels: MatVec: %d×%d matrix with len(x)=%d, len(dst)=%d", w.Rows, w.Cols, len(x), len(dst)))
+	}
+	f := activeKernels().matVec[w.DType]
+	if f == nil {
+		f = genericKernels.matVec[w.DType]
+	}
+	runRows(w.Rows, w.Cols, func(lo, hi int) { f(dst, w, x, lo, hi) })
+}
+
+// MatMul computes dst[i·Rows + r] = Σ_c W[r,c]·x[i·Cols + c] for n input
+// rows: x is n×Cols and dst n×Rows, both row-major. Each block of W is
+// decoded once and used for all n rows of x. Every output row equals
+// what MatVec gives for that row of x, bit for bit. It panics on an
+// invalid w or lengths other than len(x) = n·Cols, len(dst) = n·Rows.
+func MatMul(dst []float32, w Mat, x []float32, n int) {
+	checkMat(w)
+	if n < 0 || len(dst) != n*w.Rows || len(x) != n*w.Cols {
+		panic(fmt.Sprintf("kernels: MatMul: %d×%d matrix, n=%d with len(x)=%d, len(dst)=%d", w.Rows, w.Cols, n, len(x), len(dst)))
+	}
+	if n == 0 {
+		return
+	}
+	f := activeKernels().matMul[w.DType]
+	if f == nil {
+		f = genericKernels.matMul[w.DType]
+	}
+	runRows(w.Rows, n*w.Cols, func(lo, hi int) { f(dst, w, x, n, lo, hi) })
+}
+
+func checkMat(w Mat) {
+	if err := w.Validate(); err != nil {
+		panic(err.Error())
+	}
+}
+
+// runRows runs fn over [0, rows), on the pool when rows·perRow is large.
+func runRows(rows, perRow int, fn RangeFunc) {
+	if rows < 2 || rows*perRow < parallelMinWork {
+		fn(0, rows)
+		return
+	}
+	grain := (rows + 4*Workers() - 1) / (4 * Workers())
+	if perRow > 0 {
+		grain = max(grain, (parallelMinWork/4+perRow-1)/perRow)
+	}
+	ParallelGrain(rows, grain, fn)
+}
+
+// decodeChunk is the number of elements the generic kernels decode at a
+// time into a stack buffer: one K-quant super-block, eight 32-blocks.
+const decodeChunk = 256
+
+var genericKernels = kernelSet{name: "generic"}
+
+func init() {
+	for dt := DType(0); dt < numDTypes; dt++ {
+		if rowDecoders[dt] != nil {
+			genericKernels.matVec[dt] = genericMatVec
+			genericKernels.matMul[dt] = genericMatMul
+		}
+	}
+	genericKernels.matVec[F32] = f32MatVec
+	genericKernels.matVec[TLInt8] = genericMatVec
+	genericKernels.matMul[TLInt8] = genericMatMul
+}
+
+// asF32 views little-endian float32 bytes as []float32 when the slice is
+// aligned (it always is for Go allocations and GGUF/safetensors data at
+// aligned offsets), or returns nil.
+func asF32(b []byte) []float32 {
+	if len(b) == 0 || uintptr(unsafe.Pointer(&b[0]))%4 != 0 || !littleEndian {
+		return nil
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), len(b)/4)
+}
+
+var littleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
+
+func f32MatVec(dst []float32, w Mat, x []float32, lo, hi int) {
+	rb := w.rowBytes()
+	for r := lo; r < hi; r++ {
+		row := asF32(w.Data[r*rb : (r+1)*rb])
+		if row == nil {
+			genericMatVec(dst, w, x, r, r+1)
+			continue
+		}
+		// The same chunking as the other kernels, so MatVec and MatMul
+		// sum in the same order.
+		var acc float64
+		for c := 0; c < w.Cols; c += decodeChunk {
+			n := min(decodeChunk, w.Cols-c)
+			acc += dot64(row[c:c+n], x[c:c+n])
+		}
+		dst[r] = float32(acc)
+	}
+}
+
+// decodeTLInt8Chunk decodes n elements of a TLInt8 row starting at column
+// c (a multiple of the group size) as DequantizeTLInt8 does.
+func decodeTLInt8Chunk(dst []float32, row []byte, scales []float32, c int) {
+	for i := range dst {
+		dst[i] = float32(int8(row[c+i])) / scales[(c+i)/TLInt8Group]
+	}
+}
+
+// rowDot returns Σ_c W[r,c]·x[c] in float64 for one row of w, decoding
+// decodeChunk elements at a time into buf.
+func rowDot(w Mat, r int, x []float32, buf *[decodeChunk]float32) float64 {
+	rb := w.rowBytes()
+	row := w.Data[r*rb : (r+1)*rb]
+	bs, bb := w.DType.BlockSize(), w.DType.BlockBytes()
+	var acc float64
+	if w.DType == TLInt8 {
+		scales := w.Scales[r*(w.Cols/TLInt8Group) : (r+1)*(w.Cols/TLInt8Group)]
+		for c := 0; c < w.Cols; c += decodeChunk {
+			n := min(decodeChunk, w.Cols-c)
+			decodeTLInt8Chunk(buf[:n], row, scales, c)
+			acc += dot64(buf[:n], x[c:c+n])
+		}
+		return acc
+	}
+	dec := rowDecoders[w.DType]
+	for c := 0; c < w.Cols; c += decodeChunk {
+		n := min(decodeChunk, w.Cols-c)
+		dec(buf[:n], row[c/bs*bb:(c+n)/bs*bb])
+		acc += dot64(buf[:n], x[c:c+n])
+	}
+	return acc
+}
+
+func genericMatVec(dst []float32, w Mat, x []float32, lo, hi int) {
+	var buf [decodeChunk]float32
+	for r := lo; r < hi; r++ {
+		dst[r] = float32(rowDot(w, r, x, &buf))
+	}
+}
+
+func genericMatMul(dst []float32, w Mat, x []float32, n, lo, hi int) {
+	var buf [decodeChunk]float32
+	rb := w.rowBytes()
+	bs, bb := w.DType.BlockSize(), w.DType.BlockBytes()
+	cols := w.Cols
+	acc := make([]float64, n)
+	var dec rowDecoder
+	if w.DType != TLInt8 {
+		dec = rowDecoders[w.DType]
+	}
+	for r := lo; r < hi; r++ {
+		row := w.Data[r*rb : (r+1)*rb]
+		clear(acc)
+		for c := 0; c < cols; c += decodeChunk {
+			k := min(decodeChunk, cols-c)
+			if dec != nil {
+				dec(buf[:k], row[c/bs*bb:(c+k)/bs*bb])
+			} else {
+				g := cols / TLInt8Group
+				decodeTLInt8Chunk(buf[:k], row, w.Scales[r*g:(r+1)*g], c)
+			}
+			wc := buf[:k]
+			for i := range acc {
+				acc[i] += dot64(wc, x[i*cols+c:i*cols+c+k])
+			}
+		}
+		for i, a := range acc {
+			dst[i*w.Rows+r] = float32(a)
+		}
+	}
+}
+
+// dot64 returns Σ a[i]·b[i] accumulated in float64 (len(b) ≥ len(a)).
+func dot64(a, b []float32) float64 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += float64(a[i]) * float64(b[i])
+		s1 += float64(a[i+1]) * float64(b[i+1])
+		s2 += float64(a[i+2]) * float64(b[i+2])
+		s3 += float64(a[i+3]) * float64(b[i+3])
+	}
+	for ; i < len(a); i++ {
+		s0 += float64(a[i]) * float64(b[i])
+	}
+	return (s0 + s1) + (s2 + s3)
+}

@@ -1,0 +1,219 @@
+package kernels
+
+import (
+	"math"
+	"sync"
+)
+
+// The vector operations compute in float64 and round once per output
+// element, so they agree with a float64 reference to float32 rounding.
+// They panic when slice lengths disagree (programmer errors).
+
+func sameLen(op string, n int, others ...int) {
+	for _, m := range others {
+		if m != n {
+			panic("kernels: " + op + ": slice lengths differ")
+		}
+	}
+}
+
+// Dot returns Σ a[i]·b[i], accumulated in float64 and rounded once.
+// It panics if the lengths differ.
+func Dot(a, b []float32) float32 {
+	sameLen("Dot", len(a), len(b))
+	return float32(dot64(a, b))
+}
+
+// RMSNorm sets dst[i] = x[i] / sqrt(mean(x²) + eps) · (offset + w[i]).
+// offset is 0 for LLaMA-style norms and 1 for Gemma's (which store w−1).
+// dst may alias x. All slices must have the same length.
+func RMSNorm(dst, x, w []float32, eps float32, offset float32) {
+	sameLen("RMSNorm", len(x), len(dst), len(w))
+	if len(x) == 0 {
+		return
+	}
+	var ss float64
+	for _, v := range x {
+		ss += float64(v) * float64(v)
+	}
+	inv := 1 / math.Sqrt(ss/float64(len(x))+float64(eps))
+	off := float64(offset)
+	for i, v := range x {
+		dst[i] = float32(float64(v) * inv * (off + float64(w[i])))
+	}
+}
+
+// LayerNorm sets dst[i] = (x[i] − mean) / sqrt(var + eps) · w[i] + b[i],
+// with the mean and (biased) variance of x. b may be nil (no bias); dst
+// may alias x. dst, x, w (and b when given) must have the same length.
+func LayerNorm(dst, x, w, b []float32, eps float32) {
+	sameLen("LayerNorm", len(x), len(dst), len(w))
+	if b != nil {
+		sameLen("LayerNorm", len(x), len(b))
+	}
+	if len(x) == 0 {
+		return
+	}
+	n := float64(len(x))
+	var sum float64
+	for _, v := range x {
+		sum += float64(v)
+	}
+	mean := sum / n
+	var sq float64
+	for _, v := range x {
+		d := float64(v) - mean
+		sq += d * d
+	}
+	inv := 1 / math.Sqrt(sq/n+float64(eps))
+	for i, v := range x {
+		y := (float64(v) - mean) * inv * float64(w[i])
+		if b != nil {
+			y += float64(b[i])
+		}
+		dst[i] = float32(y)
+	}
+}
+
+// Softmax replaces x with exp(x − max) / Σ exp(x − max), in place.
+// Entries equal to −Inf become 0. If every entry is −Inf (nothing to
+// attend to) the result is all zeros.
+func Softmax(x []float32) {
+	if len(x) == 0 {
+		return
+	}
+	m := float32(math.Inf(-1))
+	for _, v := range x {
+		if v > m {
+			m = v
+		}
+	}
+	if math.IsInf(float64(m), -1) {
+		clear(x)
+		return
+	}
+	mf := float64(m)
+	// The exponentials stay in float64 until the division, in a stack
+	// buffer for short rows and a pooled one for long rows.
+	var stack [softmaxStack]float64
+	var e []float64
+	if len(x) <= softmaxStack {
+		e = stack[:len(x)]
+	} else {
+		p := softmaxPool.Get().(*[]float64)
+		defer softmaxPool.Put(p)
+		if cap(*p) < len(x) {
+			*p = make([]float64, len(x))
+		}
+		e = (*p)[:len(x)]
+	}
+	var sum float64
+	for i, v := range x {
+		e[i] = math.Exp(float64(v) - mf)
+		sum += e[i]
+	}
+	for i := range x {
+		x[i] = float32(e[i] / sum)
+	}
+}
+
+var softmaxPool = sync.Pool{New: func() any { return new([]float64) }}
+
+const softmaxStack = 512
+
+// SiLU replaces x[i] with x[i]·σ(x[i]) = x/(1 + e^−x), in place.
+func SiLU(x []float32) {
+	for i, v := range x {
+		f := float64(v)
+		x[i] = float32(f / (1 + math.Exp(-f)))
+	}
+}
+
+// GELUTanh replaces x with the tanh approximation of GELU, computed
+// exactly: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), in place.
+func GELUTanh(x []float32) {
+	const c = 0.7978845608028654 // √(2/π)
+	for i, v := range x {
+		f := float64(v)
+		x[i] = float32(0.5 * f * (1 + math.Tanh(c*(f+0.044715*f*f*f))))
+	}
+}
+
+// Add sets dst[i] += a[i].
+func Add(dst, a []float32) {
+	sameLen("Add", len(dst), len(a))
+	for i, v := range a {
+		dst[i] += v
+	}
+}
+
+// Mul sets dst[i] *= a[i].
+func Mul(dst, a []float32) {
+	sameLen("Mul", len(dst), len(a))
+	for i, v := range a {
+		dst[i] *= v
+	}
+}
+
+// Scale sets x[i] *= s.
+func Scale(x []float32, s float32) {
+	for i := range x {
+		x[i] *= s
+	}
+}
+
+// Axpy sets dst[i] += a·x[i], rounding once per element.
+func Axpy(dst []float32, a float32, x []float32) {
+	sameLen("Axpy", len(dst), len(x))
+	af := float64(a)
+	for i, v := range x {
+		dst[i] = float32(float64(dst[i]) + af*float64(v))
+	}
+}
+
+// RoPEHalves rotates x (the rotary dimensions of one head, rot = len(x))
+// pairing element i with i + rot/2 (the HF "rotate_half" layout used by
+// LLaMA, Mistral, Qwen, Phi, Gemma in HF form):
+//
+//	x_i'       = x_i·cos_i − x_{i+rot/2}·sin_i
+//	x_{i+rot/2}' = x_{i+rot/2}·cos_i + x_i·sin_i
+//
+// len(cos) = len(sin) = rot/2.
+func RoPEHalves(x []float32, cos, sin []float32) {
+	h := len(x) / 2
+	if len(x)%2 != 0 {
+		panic("kernels: RoPEHalves: odd rotary dimension")
+	}
+	sameLen("RoPEHalves", h, len(cos), len(sin))
+	for i := 0; i < h; i++ {
+		a, b := float64(x[i]), float64(x[i+h])
+		c, s := float64(cos[i]), float64(sin[i])
+		x[i] = float32(a*c - b*s)
+		x[i+h] = float32(b*c + a*s)
+	}
+}
+
+// RoPEAdjacent rotates x pairing elements 2i and 2i+1 with cos_i, sin_i
+// (the GPT-J / original LLaMA interleaved layout). len(cos) = len(sin) =
+// len(x)/2.
+func RoPEAdjacent(x []float32, cos, sin []float32) {
+	h := len(x) / 2
+	if len(x)%2 != 0 {
+		panic("kernels: RoPEAdjacent: odd rotary dimension")
+	}
+	sameLen("RoPEAdjacent", h, len(cos), len(sin))
+	for i := 0; i < h; i++ {
+		a, b := float64(x[2*i]), float64(x[2*i+1])
+		c, s := float64(cos[i]), float64(sin[i])
+		x[2*i] = float32(a*c - b*s)
+		x[2*i+1] = float32(b*c + a*s)
+	}
+}
+
+// SoftCap replaces x[i] with c·tanh(x[i]/c) (Gemma 2's logit soft-capping).
+func SoftCap(x []float32, c float32) {
+	cf := float64(c)
+	for i, v := range x {
+		x[i] = float32(cf * math.Tanh(float64(v)/cf))
+	}
+}
