@@ -1,0 +1,199 @@
+package models
+
+import (
+	"math"
+
+	"github.com/torchless-go/torchless/kernels"
+)
+
+// attention computes out [T,H] for the normalized input h [T,H] of layer
+// l: projections, RoPE, the KV cache update, causal (and sliding-window)
+// attention over the cache, and the output projection.
+func (d *Decoder) attention(s *InferenceState, hk *Hooks, l int, h, out []float32, T int, rope *ropeTable) error {
+	c := &d.cfg
+	bl := &d.blocks[l]
+	b := &s.buf
+	nh, nkv, hd := c.Heads, c.KVHeads, c.HeadDim
+	qDim, kvDim := nh*hd, nkv*hd
+
+	// Projections: q [T,nh·d], k and v [T,nkv·d].
+	q, k, v := grow(&b.q, T*qDim), grow(&b.k, T*kvDim), grow(&b.v, T*kvDim)
+	if d.desc.FusedQKV {
+		all := qDim + 2*kvDim
+		qkv := grow(&b.qkv, T*all)
+		bl.qkv.apply(qkv, h, T)
+		for i := 0; i < T; i++ {
+			r := qkv[i*all : (i+1)*all]
+			copy(q[i*qDim:(i+1)*qDim], r[:qDim])
+			copy(k[i*kvDim:(i+1)*kvDim], r[qDim:qDim+kvDim])
+			copy(v[i*kvDim:(i+1)*kvDim], r[qDim+kvDim:])
+		}
+	} else {
+		bl.q.apply(q, h, T)
+		bl.k.apply(k, h, T)
+		bl.v.apply(v, h, T)
+	}
+	if d.permutedQK {
+		unpermuteHeads(q, hd, &b.scores)
+		unpermuteHeads(k, hd, &b.scores)
+	}
+	if err := d.hook(hk, s, l, HookQ, q, T, nh, hd); err != nil {
+		return err
+	}
+	if err := d.hook(hk, s, l, HookK, k, T, nkv, hd); err != nil {
+		return err
+	}
+	if err := d.hook(hk, s, l, HookV, v, T, nkv, hd); err != nil {
+		return err
+	}
+
+	// RoPE on the first RotaryDim dims of every head, pairs (i, i+rot/2).
+	rot := c.RotaryDim
+	for i := 0; i < T; i++ {
+		cos, sin := rope.cos[i*rope.half:(i+1)*rope.half], rope.sin[i*rope.half:(i+1)*rope.half]
+		for hh := 0; hh < nh; hh++ {
+			kernels.RoPEHalves(q[i*qDim+hh*hd:i*qDim+hh*hd+rot], cos, sin)
+		}
+		for hh := 0; hh < nkv; hh++ {
+			kernels.RoPEHalves(k[i*kvDim+hh*hd:i*kvDim+hh*hd+rot], cos, sin)
+		}
+		if c.LogNAttn {
+			if p := s.pos + i + 1; p > c.LogNBase {
+				kernels.Scale(q[i*qDim:(i+1)*qDim], float32(math.Log(float64(p))/math.Log(float64(c.LogNBase))))
+			}
+		}
+	}
+	if err := d.hook(hk, s, l, HookRotQ, q, T, nh, hd); err != nil {
+		return err
+	}
+	if err := d.hook(hk, s, l, HookRotK, k, T, nkv, hd); err != nil {
+		return err
+	}
+
+	// Append k and v to the cache.
+	copy(s.k[l][s.pos*kvDim:], k)
+	copy(s.v[l][s.pos*kvDim:], v)
+
+	K := s.pos + T // positions attended (cache + this pass)
+	z := grow(&b.z, T*qDim)
+	a := attender{d: d, s: s, l: l, q: q, z: z, K: K}
+	wantScores := hk.Has(HookName{Layer: l, Point: HookAttnScores})
+	wantPattern := hk.Has(HookName{Layer: l, Point: HookPattern})
+	if !wantScores && !wantPattern {
+		// One row of scores per head at a time, in each worker.
+		rows := grow(&b.scores, nh*K)
+		kernels.Parallel(nh, func(lo, hi int) {
+			for hh := lo; hh < hi; hh++ {
+				row := rows[hh*K : (hh+1)*K]
+				for i := 0; i < T; i++ {
+					a.scores(hh, i, row)
+					kernels.Softmax(row[:s.pos+i+1])
+					a.mix(hh, i, row)
+				}
+			}
+		})
+	} else {
+		// Materialize [nh,T,K] so hooks can read and replace it.
+		all := grow(&b.scores, nh*T*K)
+		kernels.Parallel(nh, func(lo, hi int) {
+			for hh := lo; hh < hi; hh++ {
+				for i := 0; i < T; i++ {
+					a.scores(hh, i, all[(hh*T+i)*K:(hh*T+i+1)*K])
+				}
+			}
+		})
+		if err := d.hook(hk, s, l, HookAttnScores, all, nh, T, K); err != nil {
+			return err
+		}
+		for r := 0; r < nh*T; r++ {
+			kernels.Softmax(all[r*K : (r+1)*K])
+		}
+		if err := d.hook(hk, s, l, HookPattern, all, nh, T, K); err != nil {
+			return err
+		}
+		kernels.Parallel(nh, func(lo, hi int) {
+			for hh := lo; hh < hi; hh++ {
+				for i := 0; i < T; i++ {
+					a.mix(hh, i, all[(hh*T+i)*K:(hh*T+i+1)*K])
+				}
+			}
+		})
+	}
+	if err := d.hook(hk, s, l, HookZ, z, T, nh, hd); err != nil {
+		return err
+	}
+	bl.o.apply(out, z, T)
+	return nil
+}
+
+// attender computes attention rows of one layer in one pass.
+type attender struct {
+	d    *Decoder
+	s    *InferenceState
+	l    int
+	q, z []float32
+	K    int
+}
+
+// scores writes the scaled, soft-capped, masked scores of query i of
+// head hh against every position into row [K] (−Inf where masked).
+func (a *attender) scores(hh, i int, row []float32) {
+	c := &a.d.cfg
+	hd := c.HeadDim
+	kvDim := c.KVHeads * hd
+	kvh := hh / (c.Heads / c.KVHeads)
+	p := a.s.pos + i // absolute position of the query
+	lo := 0
+	if c.IsSliding(a.l) {
+		lo = max(p-c.SlidingWindow+1, 0) // visible: p−W < j ≤ p
+	}
+	q := a.q[i*c.Heads*hd+hh*hd : i*c.Heads*hd+(hh+1)*hd]
+	kc := a.s.k[a.l]
+	scale := float32(c.AttnScale)
+	ninf := float32(math.Inf(-1))
+	for j := 0; j < lo; j++ {
+		row[j] = ninf
+	}
+	for j := lo; j <= p; j++ {
+		row[j] = kernels.Dot(q, kc[j*kvDim+kvh*hd:j*kvDim+(kvh+1)*hd]) * scale
+	}
+	if c.AttnSoftcap > 0 {
+		kernels.SoftCap(row[lo:p+1], float32(c.AttnSoftcap))
+	}
+	for j := p + 1; j < a.K; j++ {
+		row[j] = ninf
+	}
+}
+
+// mix writes z for query i of head hh: the probabilities in row times
+// the cached values.
+func (a *attender) mix(hh, i int, row []float32) {
+	c := &a.d.cfg
+	hd := c.HeadDim
+	kvDim := c.KVHeads * hd
+	kvh := hh / (c.Heads / c.KVHeads)
+	z := a.z[i*c.Heads*hd+hh*hd : i*c.Heads*hd+(hh+1)*hd]
+	clear(z)
+	vc := a.s.v[a.l]
+	for j, p := range row[:a.s.pos+i+1] {
+		if p != 0 {
+			kernels.Axpy(z, p, vc[j*kvDim+kvh*hd:j*kvDim+(kvh+1)*hd])
+		}
+	}
+}
+
+// unpermuteHeads reorders each head of x (rows of hd values) from GGUF's
+// llama layout, where the pair (i, i+hd/2) of HF is stored at (2i, 2i+1),
+// back to the HF layout.
+func unpermuteHeads(x []float32, hd int, tmp *[]float32) {
+	t := grow(tmp, hd)
+	half := hd / 2
+	for o := 0; o+hd <= len(x); o += hd {
+		head := x[o : o+hd]
+		for i := 0; i < half; i++ {
+			t[i] = head[2*i]
+			t[half+i] = head[2*i+1]
+		}
+		copy(head, t)
+	}
+}

@@ -1,0 +1,400 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/torchless-go/torchless/kernels"
+	"github.com/torchless-go/torchless/models/weights"
+)
+
+// linear is y = W·x (+ b). b is nil when the layer has no bias.
+type linear struct {
+	w kernels.Mat
+	b []float32
+}
+
+// apply computes dst [n,Rows] = x [n,Cols] · Wᵀ (+ b).
+func (l *linear) apply(dst, x []float32, n int) {
+	kernels.MatMul(dst[:n*l.w.Rows], l.w, x[:n*l.w.Cols], n)
+	if l.b != nil {
+		for i := 0; i < n; i++ {
+			kernels.Add(dst[i*l.w.Rows:(i+1)*l.w.Rows], l.b)
+		}
+	}
+}
+
+// norm is an RMSNorm or LayerNorm weight (with the config's offset
+// already added) and optional bias.
+type norm struct {
+	w, b []float32
+}
+
+// block is one transformer layer's weights. Fields a family does not
+// use are zero.
+type block struct {
+	attnNorm     norm
+	q, k, v, qkv linear
+	o            linear
+	postAttnNorm norm
+	ffnNorm      norm
+	gate, up     linear
+	gateUp       linear
+	down         linear
+	postFFNNorm  norm
+}
+
+// Decoder is the one decoder-only transformer implementation; an
+// ArchitectureConfig and a Config say which variant of it runs.
+type Decoder struct {
+	cfg     Config
+	desc    ArchitectureConfig
+	embed   *weights.Tensor
+	blocks  []block
+	outNorm norm
+	output  linear
+	// permutedQK: q and k rows are in GGUF's llama order ([hd/2][2] per
+	// head); they are put back in HF order right after the projection,
+	// so every hook sees the HF layout.
+	permutedQK bool
+
+	source       *Source
+	unusedConfig []string
+}
+
+// Config returns the model's resolved configuration.
+func (d *Decoder) Config() Config { return d.cfg }
+
+// Description returns the architecture description the decoder runs.
+func (d *Decoder) Description() ArchitectureConfig { return d.desc }
+
+// InferenceState is one sequence being processed: its KV cache, its
+// position, its hooks and its working buffers. It is not safe for
+// concurrent use.
+type InferenceState struct {
+	pos      int
+	capacity int         // positions the cache holds
+	k, v     [][]float32 // per layer [capacity, nkv·d]
+	hooks    *Hooks
+	buf      scratch
+}
+
+// NewState returns an empty state. Its KV cache grows as needed.
+func (d *Decoder) NewState() *InferenceState {
+	return &InferenceState{k: make([][]float32, d.cfg.Layers), v: make([][]float32, d.cfg.Layers)}
+}
+
+// Pos returns the number of positions processed so far.
+func (s *InferenceState) Pos() int { return s.pos }
+
+// Reset empties the cache (keeping its memory) and sets the position to 0.
+func (s *InferenceState) Reset() { s.pos = 0 }
+
+// Truncate drops the cached positions from n on (n ≤ Pos()).
+func (s *InferenceState) Truncate(n int) {
+	if n >= 0 && n < s.pos {
+		s.pos = n
+	}
+}
+
+// SetHooks installs a hook table (nil for none) used by later passes.
+func (s *InferenceState) SetHooks(h *Hooks) { s.hooks = h }
+
+// Hooks returns the installed hook table.
+func (s *InferenceState) Hooks() *Hooks { return s.hooks }
+
+// scratch holds the working buffers of a pass, reused between passes.
+type scratch struct {
+	x, h, attnOut, mlpOut []float32
+	q, k, v, qkv, z       []float32
+	gate, up, gateUp      []float32
+	scores                []float32
+	logits                []float32
+	rowScale              []float32
+}
+
+func grow(b *[]float32, n int) []float32 {
+	if cap(*b) < n {
+		*b = make([]float32, n)
+	}
+	*b = (*b)[:n]
+	return *b
+}
+
+func (s *InferenceState) ensureCache(layers, kvDim, need int) {
+	if need <= s.capacity {
+		return
+	}
+	c := max(need, 2*s.capacity, 16)
+	for l := 0; l < layers; l++ {
+		k := make([]float32, c*kvDim)
+		v := make([]float32, c*kvDim)
+		copy(k, s.k[l][:s.pos*kvDim])
+		copy(v, s.v[l][:s.pos*kvDim])
+		s.k[l], s.v[l] = k, v
+	}
+	s.capacity = c
+}
+
+// Forward runs one token at the state's position and returns the logits
+// (a buffer of the state, valid until the next call).
+func (d *Decoder) Forward(ctx context.Context, s *InferenceState, token int) ([]float32, error) {
+	return d.run(ctx, s, []int{token}, true)
+}
+
+// ForwardBatch runs tokens as one batch from the state's position and
+// returns the logits of every position ([len(tokens), vocab], a buffer of
+// the state).
+func (d *Decoder) ForwardBatch(ctx context.Context, s *InferenceState, tokens []int) ([]float32, error) {
+	return d.run(ctx, s, tokens, false)
+}
+
+// FastForward runs tokens as one batch and returns only the logits of the
+// last one: the prompt pass of generation.
+func (d *Decoder) FastForward(ctx context.Context, s *InferenceState, tokens []int) ([]float32, error) {
+	return d.run(ctx, s, tokens, true)
+}
+
+// run is the forward pass over T tokens starting at s.pos.
+func (d *Decoder) run(ctx context.Context, s *InferenceState, tokens []int, lastOnly bool) (logits []float32, err error) {
+	c := &d.cfg
+	T := len(tokens)
+	if T == 0 {
+		return nil, fmt.Errorf("forward: no tokens")
+	}
+	for _, t := range tokens {
+		if t < 0 || t >= c.VocabSize {
+			return nil, fmt.Errorf("forward: token id %d out of range [0, %d)", t, c.VocabSize)
+		}
+	}
+	// Panics raised by hooks on worker goroutines come back here.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("forward: %v", r)
+		}
+	}()
+	H := c.Hidden
+	kvDim := c.KVHeads * c.HeadDim
+	s.ensureCache(c.Layers, kvDim, s.pos+T)
+	hk := s.hooks
+	if hk.Len() == 0 {
+		hk = nil
+	}
+	b := &s.buf
+	x := grow(&b.x, T*H)
+	for i, t := range tokens {
+		row := x[i*H : (i+1)*H]
+		d.embed.DequantizeRow(t, row)
+		if c.EmbedScale != 1 {
+			kernels.Scale(row, c.EmbedScale)
+		}
+	}
+	if err := d.hook(hk, s, 0, HookEmbed, x, T, H); err != nil {
+		return nil, err
+	}
+	rope := c.ropeFor(s.pos, T)
+	stop := hk.StopAfterLayer()
+	for l := range d.blocks {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := d.layer(s, hk, l, x, T, rope); err != nil {
+			return nil, err
+		}
+		if stop == l {
+			s.pos += T
+			return nil, nil
+		}
+	}
+	s.pos += T
+
+	// Final norm and logits, for every position or just the last.
+	rows, from := T, 0
+	if lastOnly && (hk == nil || !(hk.Has(HookName{Point: HookLogits}) || hk.Has(HookName{Point: HookLnFinalNormalized}) || hk.Has(HookName{Point: HookLnFinalScale}))) {
+		rows, from = 1, T-1
+	}
+	h := grow(&b.h, rows*H)
+	if err := d.applyNorm(hk, s, 0, HookLnFinalScale, HookLnFinalNormalized, d.outNorm, h, x[from*H:], rows); err != nil {
+		return nil, err
+	}
+	V := c.VocabSize
+	logits = grow(&b.logits, rows*V)
+	d.output.apply(logits, h, rows)
+	if c.FinalSoftcap > 0 {
+		kernels.SoftCap(logits, float32(c.FinalSoftcap))
+	}
+	if err := d.hook(hk, s, 0, HookLogits, logits, rows, V); err != nil {
+		return nil, err
+	}
+	if lastOnly && rows > 1 {
+		return logits[(rows-1)*V:], nil
+	}
+	return logits, nil
+}
+
+// hook runs the hooks at (l, p) if there are any. The activation's
+// position is that of the pass (s.pos before it is advanced).
+func (d *Decoder) hook(hk *Hooks, s *InferenceState, l int, p HookPoint, data []float32, shape ...int) error {
+	if hk == nil || !hk.Has(HookName{Layer: l, Point: p}) {
+		return nil
+	}
+	return hk.run(l, p, s.pos, data, shape...)
+}
+
+// noHook stands for "no hook point" where a norm has no scale hook.
+const noHook = numHookPoints
+
+// applyNorm writes norm(x) for n rows into dst (which may be x), running
+// the hooks at scaleHook ([n,1]) and normHook ([n,H]).
+func (d *Decoder) applyNorm(hk *Hooks, s *InferenceState, l int, scaleHook, normHook HookPoint, nw norm, dst, x []float32, n int) error {
+	H := d.cfg.Hidden
+	eps := float32(d.cfg.NormEps)
+	wantScale := hk.Has(HookName{Layer: l, Point: scaleHook})
+	var scales []float32
+	if wantScale {
+		scales = grow(&s.buf.rowScale, n)
+	}
+	for i := 0; i < n; i++ {
+		xi, di := x[i*H:(i+1)*H], dst[i*H:(i+1)*H]
+		if wantScale {
+			scales[i] = normScale(d.desc.Norm, xi, eps)
+		}
+		if d.desc.Norm == LayerNorm {
+			kernels.LayerNorm(di, xi, nw.w, nw.b, eps)
+		} else {
+			kernels.RMSNorm(di, xi, nw.w, eps, 0)
+		}
+	}
+	if wantScale {
+		if err := hk.run(l, scaleHook, s.pos, scales, n, 1); err != nil {
+			return err
+		}
+	}
+	return d.hook(hk, s, l, normHook, dst[:n*H], n, H)
+}
+
+// normScale is the factor a norm multiplies the (centred) input by.
+func normScale(t NormType, x []float32, eps float32) float32 {
+	var mean, sq float64
+	if t == LayerNorm {
+		for _, v := range x {
+			mean += float64(v)
+		}
+		mean /= float64(len(x))
+	}
+	for _, v := range x {
+		dv := float64(v) - mean
+		sq += dv * dv
+	}
+	return float32(1 / math.Sqrt(sq/float64(len(x))+float64(eps)))
+}
+
+// layer runs block l over x [T,H] in place.
+func (d *Decoder) layer(s *InferenceState, hk *Hooks, l int, x []float32, T int, rope *ropeTable) error {
+	c := &d.cfg
+	bl := &d.blocks[l]
+	H := c.Hidden
+	b := &s.buf
+	if err := d.hook(hk, s, l, HookResidPre, x, T, H); err != nil {
+		return err
+	}
+	h := grow(&b.h, T*H)
+	if err := d.applyNorm(hk, s, l, HookLn1Scale, HookLn1Normalized, bl.attnNorm, h, x, T); err != nil {
+		return err
+	}
+	attnOut := grow(&b.attnOut, T*H)
+	if err := d.attention(s, hk, l, h, attnOut, T, rope); err != nil {
+		return err
+	}
+	if d.desc.SandwichNorms {
+		if err := d.applyNorm(hk, s, l, noHook, HookLn1PostNormalized, bl.postAttnNorm, attnOut, attnOut, T); err != nil {
+			return err
+		}
+	}
+	if err := d.hook(hk, s, l, HookAttnOut, attnOut, T, H); err != nil {
+		return err
+	}
+	mlpOut := grow(&b.mlpOut, T*H)
+	if d.desc.ParallelResidual {
+		// x + attn(LN(x)) + mlp(LN(x)): the MLP reads the same normalized x.
+		if err := d.mlp(s, hk, l, h, mlpOut, T); err != nil {
+			return err
+		}
+		if err := d.hook(hk, s, l, HookMLPOut, mlpOut, T, H); err != nil {
+			return err
+		}
+		kernels.Add(x, attnOut)
+		kernels.Add(x, mlpOut)
+	} else {
+		kernels.Add(x, attnOut)
+		if err := d.hook(hk, s, l, HookResidMid, x, T, H); err != nil {
+			return err
+		}
+		if err := d.applyNorm(hk, s, l, HookLn2Scale, HookLn2Normalized, bl.ffnNorm, h, x, T); err != nil {
+			return err
+		}
+		if err := d.mlp(s, hk, l, h, mlpOut, T); err != nil {
+			return err
+		}
+		if d.desc.SandwichNorms {
+			if err := d.applyNorm(hk, s, l, noHook, HookLn2PostNormalized, bl.postFFNNorm, mlpOut, mlpOut, T); err != nil {
+				return err
+			}
+		}
+		if err := d.hook(hk, s, l, HookMLPOut, mlpOut, T, H); err != nil {
+			return err
+		}
+		kernels.Add(x, mlpOut)
+	}
+	return d.hook(hk, s, l, HookResidPost, x, T, H)
+}
+
+// mlp computes out [T,H] from the normalized input h [T,H].
+func (d *Decoder) mlp(s *InferenceState, hk *Hooks, l int, h, out []float32, T int) error {
+	bl := &d.blocks[l]
+	F := d.cfg.FFN
+	b := &s.buf
+	act := kernels.SiLU
+	if d.desc.Activation == GELUTanh {
+		act = kernels.GELUTanh
+	}
+	if !d.desc.GatedMLP {
+		up := grow(&b.up, T*F)
+		bl.up.apply(up, h, T)
+		if err := d.hook(hk, s, l, HookMLPPre, up, T, F); err != nil {
+			return err
+		}
+		act(up)
+		if err := d.hook(hk, s, l, HookMLPPost, up, T, F); err != nil {
+			return err
+		}
+		bl.down.apply(out, up, T)
+		return nil
+	}
+	gate, up := grow(&b.gate, T*F), grow(&b.up, T*F)
+	if d.desc.FusedGateUp {
+		gu := grow(&b.gateUp, T*2*F)
+		bl.gateUp.apply(gu, h, T)
+		for i := 0; i < T; i++ {
+			copy(gate[i*F:(i+1)*F], gu[i*2*F:i*2*F+F])
+			copy(up[i*F:(i+1)*F], gu[i*2*F+F:(i+1)*2*F])
+		}
+	} else {
+		bl.gate.apply(gate, h, T)
+		bl.up.apply(up, h, T)
+	}
+	if err := d.hook(hk, s, l, HookMLPPre, gate, T, F); err != nil {
+		return err
+	}
+	if err := d.hook(hk, s, l, HookMLPPreLinear, up, T, F); err != nil {
+		return err
+	}
+	act(gate)
+	kernels.Mul(gate, up)
+	if err := d.hook(hk, s, l, HookMLPPost, gate, T, F); err != nil {
+		return err
+	}
+	bl.down.apply(out, gate, T)
+	return nil
+}

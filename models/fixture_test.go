@@ -1,0 +1,165 @@
+package models_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/torchless-go/torchless/internal/testenv"
+	"github.com/torchless-go/torchless/models"
+	"github.com/torchless-go/torchless/models/safetensors"
+)
+
+// expected reads a fixture's reference tensors as float32.
+func expected(t *testing.T, path string) map[string][]float32 {
+	t.Helper()
+	f, err := safetensors.Open(path, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string][]float32{}
+	for _, ten := range f.Tensors {
+		v, err := ten.Float32()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[ten.Name] = v
+	}
+	return out
+}
+
+func fixtureIDs(t *testing.T, dir string) []int {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "tokens.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tj struct{ IDs []int }
+	if err := json.Unmarshal(data, &tj); err != nil {
+		t.Fatal(err)
+	}
+	return tj.IDs
+}
+
+// relErr is max |got − want| / max |want|.
+func relErr(got, want []float32) float64 {
+	if len(got) != len(want) {
+		return math.Inf(1)
+	}
+	var md, mr float64
+	for i := range want {
+		md = math.Max(md, math.Abs(float64(got[i])-float64(want[i])))
+		mr = math.Max(mr, math.Abs(float64(want[i])))
+	}
+	if mr == 0 {
+		return md
+	}
+	return md / mr
+}
+
+func argmaxRows(x []float32, cols int) []int {
+	var out []int
+	for r := 0; r+cols <= len(x); r += cols {
+		best := 0
+		for j := 1; j < cols; j++ {
+			if x[r+j] > x[r+best] {
+				best = j
+			}
+		}
+		out = append(out, best)
+	}
+	return out
+}
+
+// loadOpts are the options a fixture needs: the GGUF of mistral_swa has
+// no record of its sliding window (llama.cpp ignores Mistral's window),
+// so the test supplies it, as a user would.
+func loadOpts(variant, file string, lazy bool) models.LoadOptions {
+	o := models.LoadOptions{Lazy: lazy}
+	if variant == "mistral_swa" && filepath.Ext(file) == ".gguf" {
+		o.SlidingWindow = 5
+	}
+	return o
+}
+
+func TestFixturesMatchReference(t *testing.T) {
+	for _, variant := range testenv.Fixtures(t) {
+		dir := testenv.Shared(t, "fixtures", variant)
+		ref := expected(t, filepath.Join(dir, "expected.safetensors"))
+		ids := fixtureIDs(t, dir)
+		for _, file := range []string{"hf", "model.gguf"} {
+			for _, lazy := range []bool{false, true} {
+				name := fmt.Sprintf("%s/%s/lazy=%v", variant, file, lazy)
+				if lazy && file == "hf" && variant != "llama2" {
+					continue // lazy is checked on every GGUF and one HF dir
+				}
+				t.Run(name, func(t *testing.T) {
+					m, err := models.LoadAuto(filepath.Join(dir, file), loadOpts(variant, file, lazy))
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer m.Close()
+					checkAgainstReference(t, m, ids, ref, 1e-5)
+				})
+			}
+		}
+	}
+}
+
+func checkAgainstReference(t *testing.T, m models.Model, ids []int, ref map[string][]float32, tol float64) {
+	t.Helper()
+	cfg := m.Config()
+	var names []models.HookName
+	names = append(names, models.HookName{Layer: 0, Point: models.HookResidPre},
+		models.HookName{Point: models.HookLnFinalNormalized})
+	for l := 0; l < cfg.Layers; l++ {
+		names = append(names, models.HookName{Layer: l, Point: models.HookResidPost},
+			models.HookName{Layer: l, Point: models.HookPattern})
+	}
+	acts, logits, err := models.RunCapture(context.Background(), m, ids, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(what string, got, want []float32) {
+		t.Helper()
+		if want == nil {
+			t.Errorf("%s: missing from the reference", what)
+			return
+		}
+		if e := relErr(got, want); !(e <= tol) {
+			t.Errorf("%s: relative error %.3g > %.0g", what, e, tol)
+		}
+	}
+	check("logits", logits, ref["logits"])
+	V := cfg.VocabSize
+	ga, wa := argmaxRows(logits, V), argmaxRows(ref["logits"], V)
+	for i := range wa {
+		if i < len(ga) && ga[i] != wa[i] {
+			t.Errorf("argmax at position %d: %d, reference %d", i, ga[i], wa[i])
+		}
+	}
+	check("embeddings", acts[names[0]].Data, ref["embeddings"])
+	check("final_norm", acts[names[1]].Data, ref["final_norm"])
+	for l := 0; l < cfg.Layers; l++ {
+		check(fmt.Sprintf("residual.%d", l), acts[models.HookName{Layer: l, Point: models.HookResidPost}].Data, ref[fmt.Sprintf("residual.%d", l)])
+		check(fmt.Sprintf("attn_probs.%d", l), acts[models.HookName{Layer: l, Point: models.HookPattern}].Data, ref[fmt.Sprintf("attn_probs.%d", l)])
+	}
+	inv, cos, sin := cfg.RopeTables(len(ids))
+	check("rope_inv_freq", inv, ref["rope_inv_freq"])
+	half := len(inv)
+	// The reference stores cos and sin as cat(f, f): compare both halves.
+	wantCos, wantSin := ref["rope_cos"], ref["rope_sin"]
+	var gotCos, gotSin []float32
+	for p := 0; p < len(ids); p++ {
+		c, s := cos[p*half:(p+1)*half], sin[p*half:(p+1)*half]
+		gotCos = append(append(gotCos, c...), c...)
+		gotSin = append(append(gotSin, s...), s...)
+	}
+	check("rope_cos", gotCos, wantCos)
+	check("rope_sin", gotSin, wantSin)
+}

@@ -1,0 +1,119 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Model is a loaded language model.
+type Model interface {
+	// Architecture is the model's family.
+	Architecture() Architecture
+	// Config is the resolved configuration.
+	Config() Config
+	// Description is the architecture description the decoder runs.
+	Description() ArchitectureConfig
+	// NewState returns an empty inference state (KV cache, position).
+	NewState() *InferenceState
+	// Forward runs one token at the state's position and returns its logits.
+	Forward(ctx context.Context, s *InferenceState, token int) ([]float32, error)
+	// ForwardBatch runs tokens as one batch and returns every position's logits.
+	ForwardBatch(ctx context.Context, s *InferenceState, tokens []int) ([]float32, error)
+	// FastForward runs tokens as one batch and returns the last position's logits.
+	FastForward(ctx context.Context, s *InferenceState, tokens []int) ([]float32, error)
+	// Encode turns text into token ids (with BOS as the tokenizer says).
+	Encode(text string) ([]int, error)
+	// Decode turns token ids into text.
+	Decode(ids []int) (string, error)
+	// Source is the opened file the weights come from.
+	Source() *Source
+	// Close releases the model's files.
+	Close() error
+}
+
+var _ Model = (*Decoder)(nil)
+
+// ErrNoTokenizer is returned by Encode and Decode when the model's files
+// carry no tokenizer.
+var ErrNoTokenizer = errors.New("the model has no tokenizer")
+
+// Architecture returns the model's family.
+func (d *Decoder) Architecture() Architecture { return d.cfg.Arch }
+
+// Source returns the opened file the weights come from.
+func (d *Decoder) Source() *Source { return d.source }
+
+// UnusedConfigKeys lists config.json keys that no part of the loader read.
+func (d *Decoder) UnusedConfigKeys() []string { return d.unusedConfig }
+
+// Close releases the model's files; the model must not be used after.
+func (d *Decoder) Close() error { return d.source.Close() }
+
+// Encode turns text into token ids.
+func (d *Decoder) Encode(text string) ([]int, error) {
+	return nil, ErrNoTokenizer
+}
+
+// Decode turns token ids into text.
+func (d *Decoder) Decode(ids []int) (string, error) {
+	return "", ErrNoTokenizer
+}
+
+// LoadAuto loads a model from path (HF directory, GGUF, model.bin),
+// detecting its architecture.
+func LoadAuto(path string, opts LoadOptions) (Model, error) {
+	return load(path, "", opts)
+}
+
+// LoadAs loads a model from path as architecture arch, whatever its
+// metadata says.
+func LoadAs(path string, arch Architecture, opts LoadOptions) (Model, error) {
+	return load(path, arch, opts)
+}
+
+func load(path string, arch Architecture, opts LoadOptions) (Model, error) {
+	src, err := Open(path, opts.mode())
+	if err != nil {
+		return nil, err
+	}
+	if arch == "" {
+		if arch, err = src.Detect(); err != nil {
+			src.Close()
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	d, err := Build(src, arch, opts)
+	if err != nil {
+		src.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// LoadLLaMA loads a LLaMA 1/2 model.
+func LoadLLaMA(path string, opts LoadOptions) (Model, error) { return LoadAs(path, LLaMA, opts) }
+
+// LoadLLaMA3 loads a LLaMA 3 model.
+func LoadLLaMA3(path string, opts LoadOptions) (Model, error) { return LoadAs(path, LLaMA3, opts) }
+
+// LoadMistral loads a Mistral model.
+func LoadMistral(path string, opts LoadOptions) (Model, error) { return LoadAs(path, Mistral, opts) }
+
+// LoadPhi2 loads a Phi-2 model.
+func LoadPhi2(path string, opts LoadOptions) (Model, error) { return LoadAs(path, Phi2, opts) }
+
+// LoadPhi3 loads a Phi-3 model.
+func LoadPhi3(path string, opts LoadOptions) (Model, error) { return LoadAs(path, Phi3, opts) }
+
+// LoadGemma loads a Gemma 1 model.
+func LoadGemma(path string, opts LoadOptions) (Model, error) { return LoadAs(path, Gemma, opts) }
+
+// LoadGemma2 loads a Gemma 2 model.
+func LoadGemma2(path string, opts LoadOptions) (Model, error) { return LoadAs(path, Gemma2, opts) }
+
+// LoadQwen loads a Qwen 1 model.
+func LoadQwen(path string, opts LoadOptions) (Model, error) { return LoadAs(path, Qwen, opts) }
+
+// LoadQwen2 loads a Qwen 2 model.
+func LoadQwen2(path string, opts LoadOptions) (Model, error) { return LoadAs(path, Qwen2, opts) }
