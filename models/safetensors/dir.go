@@ -106,7 +106,7 @@ func OpenDir(dir string, mode weights.Mode) (*weights.Set, error) {
 		if err != nil {
 			return nil, err
 		}
-		return toSet(f)
+		return f.Set(), nil
 	}
 	if err != nil {
 		return nil, err
@@ -134,19 +134,6 @@ func singleFile(dir string) (string, error) {
 		return matches[0], nil
 	}
 	return "", fmt.Errorf("%s: %d *.safetensors files and no %s to say which to use", dir, len(matches), IndexFile)
-}
-
-func toSet(f *File) (*weights.Set, error) {
-	s := weights.NewSet()
-	s.Own(f.blob)
-	f.blob = nil
-	for _, t := range f.Tensors {
-		if err := s.Add(t); err != nil { // cannot happen: Parse rejects duplicates
-			s.Close()
-			return nil, fmt.Errorf("%s: %v", f.Path, err)
-		}
-	}
-	return s, nil
 }
 
 func openSharded(dir, ixPath string, ix *Index, mode weights.Mode) (*weights.Set, error) {

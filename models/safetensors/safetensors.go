@@ -81,6 +81,20 @@ func (f *File) Names() []string {
 	return out
 }
 
+// Set returns a weights.Set of the file's tensors that takes over the
+// file's blob: closing the set releases it, and f.Close becomes a no-op.
+func (f *File) Set() *weights.Set {
+	s := weights.NewSet()
+	if f.blob != nil {
+		s.Own(f.blob)
+		f.blob = nil
+	}
+	for _, t := range f.Tensors {
+		s.Add(t) // names are unique: Parse rejects duplicate keys
+	}
+	return s
+}
+
 // Close releases the file's blob when it was opened with Open (a no-op
 // for Parse). Tensors must not be used after Close in lazy mode.
 func (f *File) Close() error {
