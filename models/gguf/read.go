@@ -10,7 +10,11 @@
 // The reader treats its input as untrusted: every count and length is
 // checked against the bytes that remain before anything is allocated, and
 // bad input returns a *FormatError naming the file, the key or tensor, and
-// the byte offset.
+// the byte offset. A declared length the remaining bytes cannot back fails
+// before any allocation; what Parse does allocate is proportional to the
+// metadata actually present (string arrays cost their bytes plus one
+// string header per element, arrays of arrays about three times their
+// encoded size). Arrays may nest MaxArrayDepth deep.
 package gguf
 
 import (
@@ -309,14 +313,26 @@ func (v Value) intAt(i int) int64 {
 
 // reader walks the bytes of a file.
 type reader struct {
-	name  string
-	data  []byte
-	off   int
-	where string // what is being read, for errors
+	name string
+	data []byte
+	off  int
+	// What is being read, for errors: kind "header", "key" or "tensor";
+	// the key or tensor name once known, else its index.
+	kind  string
+	label string
+	index int
 }
 
 func (r *reader) errAt(off int, format string, args ...any) error {
-	return &FormatError{File: r.name, Offset: int64(off), Where: r.where, Msg: fmt.Sprintf(format, args...)}
+	where := r.kind
+	switch {
+	case r.kind == "header":
+	case r.label != "":
+		where = fmt.Sprintf("%s %q", r.kind, r.label)
+	default:
+		where = fmt.Sprintf("%s #%d", r.kind, r.index)
+	}
+	return &FormatError{File: r.name, Offset: int64(off), Where: where, Msg: fmt.Sprintf(format, args...)}
 }
 
 func (r *reader) left() int { return len(r.data) - r.off }
@@ -370,7 +386,7 @@ func (r *reader) count(what string, minSize int) (int, error) {
 		return 0, err
 	}
 	if n > uint64(r.left()/minSize) {
-		return 0, r.errAt(at, "%s %d is impossible: %d bytes left, each item takes at least %d", what, n, r.left(), minSize)
+		return 0, r.errAt(at, "%s %d cannot fit in the %d bytes left (at least %d bytes each): truncated or corrupt", what, n, r.left(), minSize)
 	}
 	return int(n), nil
 }
@@ -463,17 +479,27 @@ func (r *reader) array(depth int) (Value, error) {
 		v.ref, err = r.strings(n)
 		return v, err
 	case TypeArray:
-		// No preallocation: n is bounded by the bytes left, but a chain
-		// of nested arrays could each claim all of them.
-		vals := make([]Value, 0, min(n, 64))
+		// n is bounded by the bytes left, but a chain of nested arrays
+		// could each claim all of them: check that the n arrays are
+		// really there before allocating for them.
+		start := r.off
 		for range n {
-			e, err := r.array(depth + 1)
-			if err != nil {
+			if err := r.skipArray(depth + 1); err != nil {
 				return Value{}, err
 			}
-			vals = append(vals, e)
+		}
+		r.off = start
+		vals := make([]Value, n)
+		for i := range vals {
+			if vals[i], err = r.array(depth + 1); err != nil {
+				return Value{}, err
+			}
 		}
 		v.ref = vals
+		return v, nil
+	}
+	if n == 0 {
+		v.ref = emptyArrays[elem] // no allocation for the slice header
 		return v, nil
 	}
 	// Fixed-size elements: count already guarantees n·size bytes are there.
@@ -552,6 +578,58 @@ func (r *reader) array(depth int) (Value, error) {
 	return v, nil
 }
 
+// emptyArrays holds an empty slice of each element type, boxed once.
+var emptyArrays = [numTypes]any{
+	TypeUint8: []uint8{}, TypeInt8: []int8{}, TypeUint16: []uint16{}, TypeInt16: []int16{},
+	TypeUint32: []uint32{}, TypeInt32: []int32{}, TypeFloat32: []float32{}, TypeBool: []bool{},
+	TypeString: []string{}, TypeArray: []Value{}, TypeUint64: []uint64{}, TypeInt64: []int64{},
+	TypeFloat64: []float64{},
+}
+
+// skipArray checks the structure of an array (element type, lengths,
+// nesting) without allocating, leaving r after it.
+func (r *reader) skipArray(depth int) error {
+	if depth >= MaxArrayDepth {
+		return r.errAt(r.off, "arrays nested more than %d deep", MaxArrayDepth)
+	}
+	et, err := r.u32("array element type")
+	if err != nil {
+		return err
+	}
+	elem := ValueType(et)
+	if !elem.Valid() {
+		return r.errAt(r.off-4, "unknown array element type %d", et)
+	}
+	minSize := elem.size()
+	switch elem {
+	case TypeString:
+		minSize = 8
+	case TypeArray:
+		minSize = minArrayBytes
+	}
+	n, err := r.count("array length", minSize)
+	if err != nil {
+		return err
+	}
+	switch elem {
+	case TypeString:
+		for range n {
+			if _, err := r.strBytes("array string"); err != nil {
+				return err
+			}
+		}
+	case TypeArray:
+		for range n {
+			if err := r.skipArray(depth + 1); err != nil {
+				return err
+			}
+		}
+	default:
+		r.off += n * minSize
+	}
+	return nil
+}
+
 // strings reads n strings. A first pass checks every length against the
 // bytes left and sums them; the second copies all the strings into one
 // allocation and slices it, so a vocabulary of 100k tokens costs two
@@ -587,7 +665,7 @@ func (r *reader) strings(n int) ([]string, error) {
 }
 
 func parse(name string, data []byte) (*File, error) {
-	r := &reader{name: name, data: data, where: "header"}
+	r := &reader{name: name, data: data, kind: "header"}
 	if len(data) < 4 || string(data[:4]) != Magic {
 		n := min(len(data), 4)
 		return nil, r.errAt(0, "magic %q is not %q: not a GGUF file", data[:n], Magic)
@@ -619,12 +697,12 @@ func parse(name string, data []byte) (*File, error) {
 	alignAt := -1
 	for i := range nKV {
 		at := r.off
-		r.where = fmt.Sprintf("metadata entry %d", i)
+		r.kind, r.label, r.index = "key", "", i
 		key, err := r.str("key")
 		if err != nil {
 			return nil, err
 		}
-		r.where = fmt.Sprintf("key %q", key)
+		r.label = key
 		if _, dup := f.keys[key]; dup {
 			return nil, r.errAt(at, "key appears twice")
 		}
@@ -646,7 +724,7 @@ func parse(name string, data []byte) (*File, error) {
 		f.KV = append(f.KV, KeyValue{Key: key, Value: v})
 	}
 	if alignAt >= 0 {
-		r.where = fmt.Sprintf("key %q", KeyAlignment)
+		r.kind, r.label = "key", KeyAlignment
 		v := f.KV[f.keys[KeyAlignment]].Value
 		if v.Type() != TypeUint32 {
 			return nil, r.errAt(alignAt, "alignment has type %s, want uint32", v.Type())
@@ -668,12 +746,12 @@ func parse(name string, data []byte) (*File, error) {
 	f.tensors = make(map[string]*weights.Tensor, min(nTensors, 1024))
 	for i := range nTensors {
 		at := r.off
-		r.where = fmt.Sprintf("tensor %d", i)
+		r.kind, r.label, r.index = "tensor", "", i
 		tname, err := r.str("name")
 		if err != nil {
 			return nil, err
 		}
-		r.where = fmt.Sprintf("tensor %q", tname)
+		r.label = tname
 		if _, dup := f.tensors[tname]; dup {
 			return nil, r.errAt(at, "tensor name appears twice")
 		}
@@ -730,7 +808,7 @@ func parse(name string, data []byte) (*File, error) {
 		start := f.DataOffset + in.rel
 		end := start + int64(in.size)
 		if end > int64(len(data)) {
-			r.where = fmt.Sprintf("tensor %q", t.Name)
+			r.kind, r.label = "tensor", t.Name
 			return nil, r.errAt(in.at, "data [%d, %d) runs past the end of the file (%d bytes)", start, end, len(data))
 		}
 		t.Offset = start
@@ -748,7 +826,7 @@ func parse(name string, data []byte) (*File, error) {
 			continue
 		}
 		if p != nil && p.Offset+int64(len(p.Data)) > q.Offset {
-			r.where = fmt.Sprintf("tensor %q", q.Name)
+			r.kind, r.label = "tensor", q.Name
 			return nil, r.errAt(infos[k].at, "data [%d, %d) overlaps tensor %q at [%d, %d)",
 				q.Offset, q.Offset+int64(len(q.Data)), p.Name, p.Offset, p.Offset+int64(len(p.Data)))
 		}
