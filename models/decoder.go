@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/torchless-go/torchless/kernels"
+	"github.com/torchless-go/torchless/models/tokenizer"
 	"github.com/torchless-go/torchless/models/weights"
 )
 
@@ -61,6 +62,8 @@ type Decoder struct {
 
 	source       *Source
 	unusedConfig []string
+	tok          *tokenizer.Tokenizer // nil when the files have none (tokErr says why)
+	tokErr       error
 }
 
 // Config returns the model's resolved configuration.

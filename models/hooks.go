@@ -217,3 +217,32 @@ func (h *Hooks) run(layer int, p HookPoint, pos int, data []float32, shape ...in
 	}
 	return nil
 }
+
+// Has reports whether the model's forward pass reaches hook point p:
+// a parallel residual has no resid_mid or ln2, only sandwich norms have
+// ln1_post/ln2_post, only gated MLPs have hook_pre_linear.
+func (a *ArchitectureConfig) Has(p HookPoint) bool {
+	switch p {
+	case HookResidMid, HookLn2Scale, HookLn2Normalized:
+		return !a.ParallelResidual
+	case HookLn1PostNormalized, HookLn2PostNormalized:
+		return a.SandwichNorms
+	case HookMLPPreLinear:
+		return a.GatedMLP
+	}
+	return p < numHookPoints
+}
+
+// HookNames lists every hook name the model has, in forward order.
+func (d *Decoder) HookNames() []HookName {
+	var out []HookName
+	out = append(out, HookName{Point: HookEmbed})
+	for l := 0; l < d.cfg.Layers; l++ {
+		for p := HookResidPre; p <= HookResidPost; p++ {
+			if d.desc.Has(p) {
+				out = append(out, HookName{Layer: l, Point: p})
+			}
+		}
+	}
+	return append(out, HookName{Point: HookLnFinalScale}, HookName{Point: HookLnFinalNormalized}, HookName{Point: HookLogits})
+}

@@ -50,16 +50,6 @@ func (d *Decoder) UnusedConfigKeys() []string { return d.unusedConfig }
 // Close releases the model's files; the model must not be used after.
 func (d *Decoder) Close() error { return d.source.Close() }
 
-// Encode turns text into token ids.
-func (d *Decoder) Encode(text string) ([]int, error) {
-	return nil, ErrNoTokenizer
-}
-
-// Decode turns token ids into text.
-func (d *Decoder) Decode(ids []int) (string, error) {
-	return "", ErrNoTokenizer
-}
-
 // LoadAuto loads a model from path (HF directory, GGUF, model.bin),
 // detecting its architecture.
 func LoadAuto(path string, opts LoadOptions) (Model, error) {

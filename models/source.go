@@ -22,12 +22,13 @@ type Format string
 
 // The formats a model can be loaded from.
 const (
-	FormatHF        Format = "hf"        // a directory with config.json and *.safetensors
-	FormatGGUF      Format = "gguf"      // a llama.cpp GGUF file
-	FormatModelBin  Format = "model.bin" // a torchless model.bin
-	FormatUnknown   Format = ""
-	maxConfigJSON          = 64 << 20
-	pickleRefusalFm        = "%s is a PyTorch pickle checkpoint: loading one means unpickling, which runs arbitrary code from the file, so torchless never does it. Convert it to safetensors (e.g. with transformers: model.save_pretrained(dir, safe_serialization=True)) or use a GGUF file"
+	FormatHF          Format = "hf"          // a directory with config.json and *.safetensors
+	FormatGGUF        Format = "gguf"        // a llama.cpp GGUF file
+	FormatModelBin    Format = "model.bin"   // a torchless model.bin
+	FormatSafetensors Format = "safetensors" // a lone safetensors file (no config: tensors only)
+	FormatUnknown     Format = ""
+	maxConfigJSON            = 64 << 20
+	pickleRefusalFm          = "%s is a PyTorch pickle checkpoint: loading one means unpickling, which runs arbitrary code from the file, so torchless never does it. Convert it to safetensors (e.g. with transformers: model.save_pretrained(dir, safe_serialization=True)) or use a GGUF file"
 )
 
 // Source is an opened model file or directory: its tensors and what its
@@ -44,6 +45,8 @@ type Source struct {
 
 	hf   *hfConfig  // FormatHF and FormatModelBin
 	gguf *gguf.File // FormatGGUF
+	// embedded: the files come from EmbeddedFiles, not from Path.
+	embedded bool
 }
 
 // Close releases the files.
@@ -61,9 +64,12 @@ func (s *Source) TensorNames() []string { return s.Set.Names() }
 func (s *Source) Detect() (Architecture, error) { return DetectArchitecture(s.Hints, s.TensorNames()) }
 
 // Open opens a model in any supported format: a Hugging Face directory
-// (or one of its .safetensors files), a GGUF file, or a torchless
-// model.bin. PyTorch pickle checkpoints are refused with an explanation.
+// (or one of its .safetensors files), a GGUF file, a torchless
+// model.bin, or EmbeddedName for the embedded default model. PyTorch pickle checkpoints are refused with an explanation.
 func Open(path string, mode weights.Mode) (*Source, error) {
+	if path == EmbeddedName {
+		return OpenEmbedded()
+	}
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -84,7 +90,10 @@ func Open(path string, mode weights.Mode) (*Source, error) {
 	case bytes.HasPrefix(magic, []byte("PK\x03\x04")), len(magic) > 0 && magic[0] == 0x80:
 		return nil, fmt.Errorf(pickleRefusalFm, path)
 	case strings.HasSuffix(path, ".safetensors"):
-		return openHFDir(filepath.Dir(path), mode)
+		if _, err := os.Stat(filepath.Join(filepath.Dir(path), "config.json")); err == nil {
+			return openHFDir(filepath.Dir(path), mode)
+		}
+		return openSafetensorsFile(path, mode)
 	case len(magic) >= 9 && magic[8] == '{':
 		// A u64 header length then JSON: safetensors or model.bin. The
 		// safetensors header has no "tensors" object at the top.
@@ -170,6 +179,21 @@ func openHFDir(dir string, mode weights.Mode) (*Source, error) {
 	return src, nil
 }
 
+// openSafetensorsFile opens a lone safetensors file with no config: its
+// tensors can be listed and read, but no decoder built.
+func openSafetensorsFile(path string, mode weights.Mode) (*Source, error) {
+	f, err := safetensors.Open(path, mode)
+	if err != nil {
+		return nil, err
+	}
+	md := map[string]any{}
+	for k, v := range f.Metadata {
+		md[k] = v
+	}
+	h := &hfConfig{raw: map[string]any{}, used: map[string]bool{}}
+	return &Source{Format: FormatSafetensors, Path: path, Set: f.Set(), hf: h, Metadata: md}, nil
+}
+
 func (h *hfConfig) hints() ConfigHints {
 	var ch ConfigHints
 	if as, ok := h.raw["architectures"].([]any); ok {
@@ -233,8 +257,11 @@ func openGGUF(path string, mode weights.Mode) (*Source, error) {
 	}
 	src := &Source{Format: FormatGGUF, Path: path, Set: f.Set(), gguf: f, Metadata: map[string]any{}}
 	for _, k := range f.Keys() {
-		v, _ := f.Get(k)
-		src.Metadata[k] = v.String()
+		if s, ok := f.GetString(k); ok {
+			src.Metadata[k] = s
+		} else if v, ok := f.Get(k); ok {
+			src.Metadata[k] = v.String()
+		}
 	}
 	arch := f.Architecture()
 	src.Hints = ConfigHints{GGUFArchitecture: arch}
