@@ -55,47 +55,50 @@ func cpuHas(name string) bool {
 }
 
 func selectISA() {
-	req := strings.ToLower(strings.TrimSpace(os.Getenv("TORCHLESS_ISA")))
+	active, isaReport = chooseISA(os.Getenv("TORCHLESS_ISA"), cpuHas, kernelSets)
+}
+
+// chooseISA picks the kernel set for the request req (an ISA name, or
+// auto/empty), given what the CPU has and which sets are implemented, and
+// describes the choice.
+func chooseISA(req string, has func(string) bool, sets map[string]*kernelSet) (*kernelSet, string) {
+	req = strings.ToLower(strings.TrimSpace(req))
 	var avail []string
 	for _, name := range isaOrder {
-		if cpuHas(name) {
+		if has(name) {
 			avail = append(avail, name)
 		}
 	}
 	var notes []string
 	start := 0
-	switch {
-	case req == "" || req == "auto":
+	if req == "" || req == "auto" {
 		req = "auto"
-	default:
-		i := indexOf(isaOrder, req)
-		switch {
-		case i < 0:
-			notes = append(notes, "unknown TORCHLESS_ISA "+req)
-		case !cpuHas(req):
+	} else if i := indexOf(isaOrder, req); i < 0 {
+		notes = append(notes, "unknown TORCHLESS_ISA "+req)
+	} else {
+		start = i
+		if !has(req) {
 			notes = append(notes, req+" not supported by this CPU")
-			start = i
-		default:
-			start = i
 		}
 	}
+	var ks *kernelSet
 	for _, name := range isaOrder[start:] {
-		if !cpuHas(name) {
+		if !has(name) {
 			continue
 		}
-		if ks := kernelSets[name]; ks != nil {
-			active = ks
+		if ks = sets[name]; ks != nil {
 			break
 		}
 		notes = append(notes, name+" kernels not implemented")
 	}
-	if active == nil {
-		active = &genericKernels
+	if ks == nil {
+		ks = &genericKernels
 	}
-	isaReport = "requested " + req + "; cpu: " + strings.Join(avail, ",") + "; using " + active.name
+	report := "requested " + req + "; cpu: " + strings.Join(avail, ",") + "; using " + ks.name
 	if len(notes) > 0 {
-		isaReport += " (" + strings.Join(notes, "; ") + ")"
+		report += " (" + strings.Join(notes, "; ") + ")"
 	}
+	return ks, report
 }
 
 func indexOf(list []string, s string) int {

@@ -1,0 +1,98 @@
+package kernels
+
+import (
+	"math/rand/v2"
+	"sync/atomic"
+	"testing"
+	"unsafe"
+)
+
+// The benchmarks report MB/s of weight bytes read, so a MatVec figure can
+// be compared with BenchmarkStreamRead (the memory roofline: summing a
+// 256 MiB buffer, far larger than any cache, as uint64s). MatVec uses the
+// worker pool, so compare it with StreamRead/parallel.
+
+func BenchmarkMatVec(b *testing.B) {
+	const rows, cols = 2048, 2048
+	rng := rand.New(rand.NewPCG(1, 1))
+	x := randVec(rng, cols, 1)
+	dst := make([]float32, rows)
+	for _, dt := range weightDTypes {
+		w := randomMat(rng, dt, rows, cols)
+		b.Run(dt.String(), func(b *testing.B) {
+			b.SetBytes(int64(len(w.Data)))
+			for b.Loop() {
+				MatVec(dst, w, x)
+			}
+		})
+	}
+}
+
+func BenchmarkMatMul(b *testing.B) {
+	const rows, cols, n = 2048, 2048, 8
+	rng := rand.New(rand.NewPCG(2, 2))
+	x := randVec(rng, n*cols, 1)
+	dst := make([]float32, n*rows)
+	for _, dt := range []DType{F32, F16, Q8_0, Q4_0, Q4_K, Q6_K} {
+		w := randomMat(rng, dt, rows, cols)
+		b.Run(dt.String(), func(b *testing.B) {
+			b.SetBytes(int64(len(w.Data)))
+			for b.Loop() {
+				MatMul(dst, w, x, n)
+			}
+		})
+	}
+}
+
+func BenchmarkDequantizeRow(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	const cols = 4096
+	dst := make([]float32, cols)
+	for _, dt := range []DType{F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K} {
+		w := randomMat(rng, dt, 1, cols)
+		b.Run(dt.String(), func(b *testing.B) {
+			b.SetBytes(int64(len(w.Data)))
+			for b.Loop() {
+				DequantizeRow(dt, dst, w.Data)
+			}
+		})
+	}
+}
+
+var streamSink atomic.Uint64
+
+func sumUint64(b []byte) uint64 {
+	u := unsafe.Slice((*uint64)(unsafe.Pointer(&b[0])), len(b)/8)
+	var s0, s1, s2, s3 uint64
+	for i := 0; i+4 <= len(u); i += 4 {
+		s0 += u[i]
+		s1 += u[i+1]
+		s2 += u[i+2]
+		s3 += u[i+3]
+	}
+	return s0 + s1 + s2 + s3
+}
+
+// BenchmarkStreamRead measures the memory read bandwidth (the roofline
+// for MatVec, which must stream every weight byte once per call).
+func BenchmarkStreamRead(b *testing.B) {
+	buf := make([]byte, 256<<20)
+	for i := range buf {
+		buf[i] = byte(i)
+	}
+	b.Run("serial", func(b *testing.B) {
+		b.SetBytes(int64(len(buf)))
+		for b.Loop() {
+			streamSink.Add(sumUint64(buf))
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.SetBytes(int64(len(buf)))
+		const chunk = 1 << 20
+		for b.Loop() {
+			ParallelGrain(len(buf)/chunk, 4, func(lo, hi int) {
+				streamSink.Add(sumUint64(buf[lo*chunk : hi*chunk]))
+			})
+		}
+	})
+}

@@ -1,0 +1,40 @@
+package kernels
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestChooseISA(t *testing.T) {
+	all := func(string) bool { return true }
+	avx2Only := func(name string) bool { return name != "avx512" }
+	fakeAVX2 := &kernelSet{name: "avx2"}
+	withAVX2 := map[string]*kernelSet{"generic": &genericKernels, "avx2": fakeAVX2}
+	for _, c := range []struct {
+		req        string
+		has        func(string) bool
+		sets       map[string]*kernelSet
+		want, note string
+	}{
+		{"", all, kernelSets, "generic", "avx512 kernels not implemented"},
+		{"generic", all, kernelSets, "generic", ""},
+		{"AVX2", all, kernelSets, "generic", "avx2 kernels not implemented"},
+		{"avx512", avx2Only, kernelSets, "generic", "avx512 not supported by this CPU"},
+		{"sse9", all, kernelSets, "generic", "unknown TORCHLESS_ISA sse9"},
+		{"auto", all, withAVX2, "avx2", "avx512 kernels not implemented"},
+		{"avx512", avx2Only, withAVX2, "avx2", "avx512 not supported"},
+		{"generic", all, withAVX2, "generic", ""},
+	} {
+		ks, report := chooseISA(c.req, c.has, c.sets)
+		if ks.name != c.want || !strings.Contains(report, c.note) || !strings.Contains(report, "using "+c.want) {
+			t.Errorf("chooseISA(%q) = %s, %q; want %s with %q", c.req, ks.name, report, c.want, c.note)
+		}
+	}
+	if got := ISA(); got != "generic" {
+		t.Errorf("ISA() = %q, want generic (the only set implemented)", got)
+	}
+	if !strings.Contains(ISAReport(), "using generic") {
+		t.Errorf("ISAReport() = %q", ISAReport())
+	}
+	t.Log(ISAReport())
+}

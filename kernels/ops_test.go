@@ -1,0 +1,256 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func randVec(rng *rand.Rand, n int, scale float64) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(rng.NormFloat64() * scale)
+	}
+	return v
+}
+
+// near reports whether got is the float32 rounding of want, allowing one
+// extra float32 ulp for float64 operations done in another order, and an
+// absolute floor for results near zero.
+func near(got float32, want, floor float64) bool {
+	return math.Abs(float64(got)-want) <= math.Abs(want)*0x1p-23+floor
+}
+
+func checkVec(t *testing.T, name string, got []float32, want []float64, floor float64) {
+	t.Helper()
+	for i := range want {
+		if !near(got[i], want[i], floor) {
+			t.Fatalf("%s: element %d = %v, want %v", name, i, got[i], want[i])
+		}
+	}
+}
+
+func TestRMSNorm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, n := range []int{1, 7, 256, 3000} {
+		for _, offset := range []float32{0, 1} {
+			x := randVec(rng, n, 3)
+			w := randVec(rng, n, 1)
+			const eps = 1e-5
+			var ss float64
+			for _, v := range x {
+				ss += float64(v) * float64(v)
+			}
+			r := math.Sqrt(ss/float64(n) + eps)
+			want := make([]float64, n)
+			for i := range x {
+				want[i] = float64(x[i]) / r * (float64(offset) + float64(w[i]))
+			}
+			dst := make([]float32, n)
+			RMSNorm(dst, x, w, eps, offset)
+			checkVec(t, "RMSNorm", dst, want, 1e-30)
+			RMSNorm(x, x, w, eps, offset) // aliasing
+			checkVec(t, "RMSNorm in place", x, want, 1e-30)
+		}
+	}
+}
+
+func TestLayerNorm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, n := range []int{1, 5, 256, 2500} {
+		for _, withBias := range []bool{false, true} {
+			x := randVec(rng, n, 2)
+			for i := range x {
+				x[i] += 100 // a large mean: the variance must not cancel
+			}
+			w := randVec(rng, n, 1)
+			var b []float32
+			if withBias {
+				b = randVec(rng, n, 1)
+			}
+			const eps = 1e-5
+			var mean float64
+			for _, v := range x {
+				mean += float64(v)
+			}
+			mean /= float64(n)
+			var vr float64
+			for _, v := range x {
+				vr += (float64(v) - mean) * (float64(v) - mean)
+			}
+			vr /= float64(n)
+			want := make([]float64, n)
+			for i := range x {
+				want[i] = (float64(x[i]) - mean) / math.Sqrt(vr+eps) * float64(w[i])
+				if b != nil {
+					want[i] += float64(b[i])
+				}
+			}
+			dst := make([]float32, n)
+			LayerNorm(dst, x, w, b, eps)
+			checkVec(t, "LayerNorm", dst, want, 1e-12)
+			LayerNorm(x, x, w, b, eps)
+			checkVec(t, "LayerNorm in place", x, want, 1e-12)
+		}
+	}
+}
+
+func TestSoftmax(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, n := range []int{1, 3, 100, 512, 513, 5000} {
+		x := randVec(rng, n, 10)
+		x[0] = float32(math.Inf(-1))
+		if n > 2 {
+			x[n-1] = 80 // exp would overflow float32 without the max shift
+		}
+		var mx float64 = math.Inf(-1)
+		for _, v := range x {
+			mx = math.Max(mx, float64(v))
+		}
+		want := make([]float64, n)
+		var sum float64
+		for i, v := range x {
+			want[i] = math.Exp(float64(v) - mx)
+			sum += want[i]
+		}
+		for i := range want {
+			want[i] /= sum
+		}
+		if n == 1 {
+			want[0] = 0 // a lone −Inf
+		}
+		Softmax(x)
+		checkVec(t, "Softmax", x, want, 1e-45)
+		if x[0] != 0 {
+			t.Fatalf("Softmax of −Inf = %v", x[0])
+		}
+	}
+	x := []float32{float32(math.Inf(-1)), float32(math.Inf(-1))}
+	Softmax(x)
+	if x[0] != 0 || x[1] != 0 {
+		t.Errorf("Softmax of all −Inf = %v, want zeros", x)
+	}
+	x = []float32{1, 1, 1, 1}
+	Softmax(x)
+	for _, v := range x {
+		if v != 0.25 {
+			t.Errorf("Softmax of equal values = %v", x)
+		}
+	}
+}
+
+func TestActivations(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	x := randVec(rng, 1000, 4)
+	x = append(x, 0, -0.0, 100, -100, 1000, -1000, 1e-20)
+	n := len(x)
+
+	silu := append([]float32(nil), x...)
+	SiLU(silu)
+	gelu := append([]float32(nil), x...)
+	GELUTanh(gelu)
+	capped := append([]float32(nil), x...)
+	SoftCap(capped, 30)
+
+	ws, wg, wc := make([]float64, n), make([]float64, n), make([]float64, n)
+	for i, v := range x {
+		f := float64(v)
+		ws[i] = f / (1 + math.Exp(-f))
+		wg[i] = 0.5 * f * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(f+0.044715*f*f*f)))
+		wc[i] = 30 * math.Tanh(f/30)
+	}
+	checkVec(t, "SiLU", silu, ws, 1e-40)
+	checkVec(t, "GELUTanh", gelu, wg, 1e-40)
+	checkVec(t, "SoftCap", capped, wc, 1e-40)
+	for i := range silu {
+		if math.IsNaN(float64(silu[i])) || math.IsNaN(float64(gelu[i])) {
+			t.Fatalf("NaN at %v", x[i])
+		}
+	}
+	// A few fixed points.
+	one := []float32{1}
+	GELUTanh(one)
+	if !near(one[0], 0.8411919906082768, 0) {
+		t.Errorf("GELUTanh(1) = %v", one[0])
+	}
+	one = []float32{1}
+	SiLU(one)
+	if !near(one[0], 0.7310585786300049, 0) {
+		t.Errorf("SiLU(1) = %v", one[0])
+	}
+}
+
+func TestElementwise(t *testing.T) {
+	a := []float32{1, 2, 3}
+	b := []float32{0.5, -1, 2}
+	Add(a, b)
+	if a[0] != 1.5 || a[1] != 1 || a[2] != 5 {
+		t.Errorf("Add = %v", a)
+	}
+	Mul(a, b)
+	if a[0] != 0.75 || a[1] != -1 || a[2] != 10 {
+		t.Errorf("Mul = %v", a)
+	}
+	Scale(a, 2)
+	if a[0] != 1.5 || a[1] != -2 || a[2] != 20 {
+		t.Errorf("Scale = %v", a)
+	}
+	Axpy(a, 0.5, b)
+	if a[0] != 1.75 || a[1] != -2.5 || a[2] != 21 {
+		t.Errorf("Axpy = %v", a)
+	}
+	// 1 + 2^-24·(1+2^-23) lies just above the tie between 1 and 1+2^-23.
+	c := []float32{1}
+	Axpy(c, float32(math.Ldexp(1, -24)), []float32{1 + float32(math.Ldexp(1, -23))})
+	if c[0] != 1+float32(math.Ldexp(1, -23)) {
+		t.Errorf("Axpy single rounding: %v", c[0])
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("Add with different lengths did not panic")
+		}
+	}()
+	Add(a, b[:2])
+}
+
+func TestRoPE(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	for _, rot := range []int{2, 8, 64} {
+		h := rot / 2
+		x := randVec(rng, rot, 1)
+		cos, sin := make([]float32, h), make([]float32, h)
+		for i := range cos {
+			th := rng.Float64() * 100
+			cos[i], sin[i] = float32(math.Cos(th)), float32(math.Sin(th))
+		}
+		want := make([]float64, rot)
+		for i := 0; i < h; i++ {
+			a, b := float64(x[i]), float64(x[i+h])
+			want[i] = a*float64(cos[i]) - b*float64(sin[i])
+			want[i+h] = b*float64(cos[i]) + a*float64(sin[i])
+		}
+		got := append([]float32(nil), x...)
+		RoPEHalves(got, cos, sin)
+		checkVec(t, "RoPEHalves", got, want, 1e-30)
+
+		for i := 0; i < h; i++ {
+			a, b := float64(x[2*i]), float64(x[2*i+1])
+			want[2*i] = a*float64(cos[i]) - b*float64(sin[i])
+			want[2*i+1] = b*float64(cos[i]) + a*float64(sin[i])
+		}
+		got = append(got[:0], x...)
+		RoPEAdjacent(got, cos, sin)
+		checkVec(t, "RoPEAdjacent", got, want, 1e-30)
+	}
+	// Position 0 (cos 1, sin 0) is the identity; a quarter turn swaps.
+	x := []float32{1, 2, 3, 4}
+	RoPEHalves(x, []float32{0, 1}, []float32{1, 0})
+	if x[0] != -3 || x[1] != 2 || x[2] != 1 || x[3] != 4 {
+		t.Errorf("RoPEHalves quarter turn = %v", x)
+	}
+	x = []float32{1, 2, 3, 4}
+	RoPEAdjacent(x, []float32{0, 1}, []float32{1, 0})
+	if x[0] != -2 || x[1] != 1 || x[2] != 3 || x[3] != 4 {
+		t.Errorf("RoPEAdjacent quarter turn = %v", x)
+	}
+}
