@@ -9,25 +9,17 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// hfTokenizerJSON is the part of tokenizer.json this package reads.
-type hfTokenizerJSON struct {
-	AddedTokens   []hfAddedToken  `json:"added_tokens"`
-	Normalizer    json.RawMessage `json:"normalizer"`
-	PreTokenizer  json.RawMessage `json:"pre_tokenizer"`
-	PostProcessor json.RawMessage `json:"post_processor"`
-	Decoder       json.RawMessage `json:"decoder"`
-	Model         struct {
-		Type                    string          `json:"type"`
-		Vocab                   json.RawMessage `json:"vocab"`
-		Merges                  json.RawMessage `json:"merges"`
-		UnkToken                *string         `json:"unk_token"`
-		ByteFallback            bool            `json:"byte_fallback"`
-		FuseUnk                 bool            `json:"fuse_unk"`
-		IgnoreMerges            bool            `json:"ignore_merges"`
-		ContinuingSubwordPrefix *string         `json:"continuing_subword_prefix"`
-		EndOfWordSuffix         *string         `json:"end_of_word_suffix"`
-		Dropout                 *float64        `json:"dropout"`
-	} `json:"model"`
+// hfModel is tokenizer.json's model, without vocab and merges (read by
+// the fast scanner).
+type hfModel struct {
+	Type                    string   `json:"type"`
+	UnkToken                *string  `json:"unk_token"`
+	ByteFallback            bool     `json:"byte_fallback"`
+	FuseUnk                 bool     `json:"fuse_unk"`
+	IgnoreMerges            bool     `json:"ignore_merges"`
+	ContinuingSubwordPrefix *string  `json:"continuing_subword_prefix"`
+	EndOfWordSuffix         *string  `json:"end_of_word_suffix"`
+	Dropout                 *float64 `json:"dropout"`
 }
 
 type hfAddedToken struct {
@@ -43,14 +35,38 @@ type hfAddedToken struct {
 // parseTokenizerJSON builds a Tokenizer from tokenizer.json bytes and an
 // optional tokenizer_config.json.
 func parseTokenizerJSON(data []byte, cfg *hfConfig) (*Tokenizer, error) {
-	var j hfTokenizerJSON
-	if err := json.Unmarshal(data, &j); err != nil {
+	top, err := rawFields(data)
+	if err != nil {
 		return nil, fmt.Errorf("tokenizer.json: %w", err)
+	}
+	rawModel, ok := top["model"]
+	if !ok {
+		return nil, fmt.Errorf("tokenizer.json: no model")
+	}
+	mf, err := rawFields(rawModel)
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer.json: model: %w", err)
+	}
+	var j struct{ Model hfModel }
+	small := map[string][]byte{}
+	for k, v := range mf {
+		if k != "vocab" && k != "merges" {
+			small[k] = v
+		}
+	}
+	if err := unmarshalFields(small, &j.Model); err != nil {
+		return nil, fmt.Errorf("tokenizer.json: model: %w", err)
+	}
+	var addedTokens []hfAddedToken
+	if v, ok := top["added_tokens"]; ok {
+		if err := json.Unmarshal(v, &addedTokens); err != nil {
+			return nil, fmt.Errorf("tokenizer.json: added_tokens: %w", err)
+		}
 	}
 	switch j.Model.Type {
 	case "BPE":
 	case "":
-		if len(j.Model.Merges) == 0 {
+		if _, ok := mf["merges"]; !ok {
 			return nil, fmt.Errorf("tokenizer.json: model.type missing and no merges: unknown model type")
 		}
 	case "WordPiece", "WordLevel", "Unigram":
@@ -67,13 +83,13 @@ func parseTokenizerJSON(data []byte, cfg *hfConfig) (*Tokenizer, error) {
 	if p := j.Model.EndOfWordSuffix; p != nil && *p != "" {
 		return nil, fmt.Errorf("tokenizer.json: model.end_of_word_suffix %q is not supported", *p)
 	}
-	vocab, err := scanVocab(j.Model.Vocab)
+	rawVocab, ok := mf["vocab"]
+	if !ok {
+		return nil, fmt.Errorf("tokenizer.json: model.vocab missing")
+	}
+	vocab, err := scanVocab(rawVocab)
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer.json: model.vocab: %w", err)
-	}
-	merges, err := scanMerges(j.Model.Merges)
-	if err != nil {
-		return nil, fmt.Errorf("tokenizer.json: model.merges: %w", err)
 	}
 	m := newBPEModel(vocab)
 	m.byteFallback = j.Model.ByteFallback
@@ -84,28 +100,30 @@ func parseTokenizerJSON(data []byte, cfg *hfConfig) (*Tokenizer, error) {
 			m.unk = id
 		}
 	}
-	if err := m.setMerges(merges); err != nil {
-		return nil, fmt.Errorf("tokenizer.json: %w", err)
+	m.merges = make(map[uint64]uint64, len(mf["merges"])/16)
+	var buf []byte
+	if err := scanMerges(mf["merges"], func(i int, a, b []byte) error { return m.addMerge(i, a, b, &buf) }); err != nil {
+		return nil, fmt.Errorf("tokenizer.json: model.merges: %w", err)
 	}
 	t := &Tokenizer{source: "tokenizer.json", model: m}
 	var added []*addedToken
-	for _, a := range j.AddedTokens {
+	for _, a := range addedTokens {
 		added = append(added, &addedToken{id: a.ID, content: a.Content, special: a.Special,
 			lstrip: a.Lstrip, rstrip: a.Rstrip, singleWord: a.SingleWord, normalized: a.Normalized})
 	}
-	if t.norm, err = parseNormalizer(j.Normalizer); err != nil {
+	if t.norm, err = parseNormalizer(top["normalizer"]); err != nil {
 		return nil, fmt.Errorf("tokenizer.json: normalizer: %w", err)
 	}
-	if t.pre, err = parsePreTokenizer(j.PreTokenizer); err != nil {
+	if t.pre, err = parsePreTokenizer(top["pre_tokenizer"]); err != nil {
 		return nil, fmt.Errorf("tokenizer.json: pre_tokenizer: %w", err)
 	}
-	if t.dec, err = parseDecoder(j.Decoder); err != nil {
+	if t.dec, err = parseDecoder(top["decoder"]); err != nil {
 		return nil, fmt.Errorf("tokenizer.json: decoder: %w", err)
 	}
 	if err := t.assemble(added); err != nil {
 		return nil, fmt.Errorf("tokenizer.json: %w", err)
 	}
-	hasPost, err := t.parsePostProcessor(j.PostProcessor)
+	hasPost, err := t.parsePostProcessor(top["post_processor"])
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer.json: post_processor: %w", err)
 	}
@@ -117,25 +135,55 @@ func parseTokenizerJSON(data []byte, cfg *hfConfig) (*Tokenizer, error) {
 // the vocabulary is an error.
 func (m *bpeModel) setMerges(merges [][2]string) error {
 	m.merges = make(map[uint64]uint64, len(merges))
+	var buf []byte
 	for i, p := range merges {
-		a, ok := m.vocab[p[0]]
-		if !ok {
-			return fmt.Errorf("merges[%d] %q %q: %q is not in the vocabulary", i, p[0], p[1], p[0])
+		if err := m.addMerge(i, []byte(p[0]), []byte(p[1]), &buf); err != nil {
+			return err
 		}
-		b, ok := m.vocab[p[1]]
-		if !ok {
-			return fmt.Errorf("merges[%d] %q %q: %q is not in the vocabulary", i, p[0], p[1], p[1])
-		}
-		c, ok := m.vocab[p[0]+p[1]]
-		if !ok {
-			return fmt.Errorf("merges[%d] %q %q: the merged token %q is not in the vocabulary", i, p[0], p[1], p[0]+p[1])
-		}
-		if a < 0 || b < 0 || c < 0 {
-			return fmt.Errorf("merges[%d]: negative id", i)
-		}
-		m.merges[uint64(a)<<32|uint64(b)] = uint64(i)<<32 | uint64(c)
 	}
 	return nil
+}
+
+// addMerge adds merge number i (its rank), a then b. A later duplicate of
+// a pair replaces the earlier one, as in HF tokenizers.
+func (m *bpeModel) addMerge(i int, a, b []byte, buf *[]byte) error {
+	ia, ok := m.vocab[string(a)]
+	if !ok {
+		return fmt.Errorf("merges[%d] %q %q: %q is not in the vocabulary", i, a, b, a)
+	}
+	ib, ok := m.vocab[string(b)]
+	if !ok {
+		return fmt.Errorf("merges[%d] %q %q: %q is not in the vocabulary", i, a, b, b)
+	}
+	*buf = append(append((*buf)[:0], a...), b...)
+	ic, ok := m.vocab[string(*buf)]
+	if !ok {
+		return fmt.Errorf("merges[%d] %q %q: the merged token %q is not in the vocabulary", i, a, b, *buf)
+	}
+	if ia < 0 || ib < 0 || ic < 0 || i >= 1<<31 {
+		return fmt.Errorf("merges[%d]: negative id or rank", i)
+	}
+	m.merges[uint64(ia)<<32|uint64(ib)] = uint64(i)<<32 | uint64(ic)
+	return nil
+}
+
+// unmarshalFields decodes raw object members into v (a struct pointer).
+func unmarshalFields(fields map[string][]byte, v any) error {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	first := true
+	for k, raw := range fields {
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		kb, _ := json.Marshal(k)
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(raw)
+	}
+	b.WriteByte('}')
+	return json.Unmarshal(b.Bytes(), v)
 }
 
 // jsonObj is a loosely typed component (normalizer, pre-tokenizer...).

@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -52,15 +53,22 @@ func (s *jscan) expect(c byte) error {
 
 // str reads a JSON string.
 func (s *jscan) str() (string, error) {
+	b, err := s.strBytes(&s.buf)
+	return string(b), err
+}
+
+// strBytes reads a JSON string and returns its bytes: a view of the input
+// when it has no escapes, else the decoded bytes in *buf.
+func (s *jscan) strBytes(buf *[]byte) ([]byte, error) {
 	if err := s.expect('"'); err != nil {
-		return "", err
+		return nil, err
 	}
 	start := s.i
 	// fast path: no escapes
 	for s.i < len(s.b) {
 		c := s.b[s.i]
 		if c == '"' {
-			v := string(s.b[start:s.i])
+			v := s.b[start:s.i]
 			s.i++
 			return v, nil
 		}
@@ -69,36 +77,37 @@ func (s *jscan) str() (string, error) {
 		}
 		s.i++
 	}
-	s.buf = append(s.buf[:0], s.b[start:s.i]...)
+	out := append((*buf)[:0], s.b[start:s.i]...)
+	defer func() { *buf = out }()
 	for s.i < len(s.b) {
 		c := s.b[s.i]
 		switch {
 		case c == '"':
 			s.i++
-			return string(s.buf), nil
+			return out, nil
 		case c == '\\':
 			if s.i+1 >= len(s.b) {
-				return "", s.fail("truncated escape")
+				return nil, s.fail("truncated escape")
 			}
 			e := s.b[s.i+1]
 			s.i += 2
 			switch e {
 			case '"', '\\', '/':
-				s.buf = append(s.buf, e)
+				out = append(out, e)
 			case 'b':
-				s.buf = append(s.buf, '\b')
+				out = append(out, '\b')
 			case 'f':
-				s.buf = append(s.buf, '\f')
+				out = append(out, '\f')
 			case 'n':
-				s.buf = append(s.buf, '\n')
+				out = append(out, '\n')
 			case 'r':
-				s.buf = append(s.buf, '\r')
+				out = append(out, '\r')
 			case 't':
-				s.buf = append(s.buf, '\t')
+				out = append(out, '\t')
 			case 'u':
 				r, err := s.hex4()
 				if err != nil {
-					return "", err
+					return nil, err
 				}
 				if utf16.IsSurrogate(r) {
 					r2 := utf8.RuneError
@@ -107,7 +116,7 @@ func (s *jscan) str() (string, error) {
 						s.i += 2
 						lo, err := s.hex4()
 						if err != nil {
-							return "", err
+							return nil, err
 						}
 						if r2 = utf16.DecodeRune(r, lo); r2 == utf8.RuneError {
 							s.i = save
@@ -115,16 +124,103 @@ func (s *jscan) str() (string, error) {
 					}
 					r = r2
 				}
-				s.buf = utf8.AppendRune(s.buf, r)
+				out = utf8.AppendRune(out, r)
 			default:
-				return "", s.fail("bad escape")
+				return nil, s.fail("bad escape")
 			}
 		default:
-			s.buf = append(s.buf, c)
+			out = append(out, c)
 			s.i++
 		}
 	}
-	return "", s.fail("unterminated string")
+	return nil, s.fail("unterminated string")
+}
+
+// skipValue skips one JSON value of any kind.
+func (s *jscan) skipValue() error {
+	switch c := s.peek(); c {
+	case '"':
+		var buf []byte
+		_, err := s.strBytes(&buf)
+		return err
+	case '{', '[':
+		depth := 0
+		for s.i < len(s.b) {
+			switch s.b[s.i] {
+			case '"':
+				var buf []byte
+				if _, err := s.strBytes(&buf); err != nil {
+					return err
+				}
+				continue
+			case '{', '[':
+				depth++
+				if depth > 1000 {
+					return s.fail("nesting too deep")
+				}
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					s.i++
+					return nil
+				}
+			}
+			s.i++
+		}
+		return s.fail("unterminated object or array")
+	case 0:
+		return s.fail("unexpected end of input")
+	default:
+		start := s.i
+		for s.i < len(s.b) {
+			switch s.b[s.i] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				if s.i == start {
+					return s.fail("expected a value")
+				}
+				return nil
+			}
+			s.i++
+		}
+		return nil
+	}
+}
+
+// rawFields splits a JSON object into its members' raw values (the last
+// one wins for a repeated key). The values are checked only for balance:
+// callers decode the ones they use.
+func rawFields(b []byte) (map[string][]byte, error) {
+	s := &jscan{b: b}
+	if err := s.expect('{'); err != nil {
+		return nil, err
+	}
+	m := map[string][]byte{}
+	if s.peek() == '}' {
+		return m, nil
+	}
+	for {
+		k, err := s.str()
+		if err != nil {
+			return nil, err
+		}
+		if err := s.expect(':'); err != nil {
+			return nil, err
+		}
+		s.ws()
+		start := s.i
+		if err := s.skipValue(); err != nil {
+			return nil, err
+		}
+		m[k] = s.b[start:s.i]
+		switch s.peek() {
+		case ',':
+			s.i++
+		case '}':
+			return m, nil
+		default:
+			return nil, s.fail("expected ',' or '}'")
+		}
+	}
 }
 
 func (s *jscan) hex4() (rune, error) {
@@ -189,66 +285,63 @@ func scanVocab(b []byte) (map[string]int, error) {
 	}
 }
 
-// scanMerges parses ["a b", ...] or [["a", "b"], ...] into pairs.
-func scanMerges(b []byte) ([][2]string, error) {
+// scanMerges parses ["a b", ...] or [["a", "b"], ...], calling fn with
+// each pair (the byte slices are valid only during the call).
+func scanMerges(b []byte, fn func(i int, a, c []byte) error) error {
 	s := &jscan{b: b}
 	if s.peek() == 0 || string(b) == "null" {
-		return nil, nil
+		return nil
 	}
 	if err := s.expect('['); err != nil {
-		return nil, err
+		return err
 	}
-	var out [][2]string
 	if s.peek() == ']' {
-		return out, nil
+		return nil
 	}
-	for {
+	var bufA, bufB []byte
+	for i := 0; ; i++ {
 		switch s.peek() {
 		case '"':
-			v, err := s.str()
+			v, err := s.strBytes(&bufA)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			// "a b": split on the first space not at position 0? HF splits
-			// on the single space; tokens never contain a raw space.
-			sp := -1
-			for j := 0; j < len(v); j++ {
-				if v[j] == ' ' {
-					sp = j
-					break
-				}
+			sp := bytes.IndexByte(v, ' ')
+			if sp < 0 || bytes.IndexByte(v[sp+1:], ' ') >= 0 {
+				return fmt.Errorf("merges[%d] %q: want two tokens separated by one space", i, v)
 			}
-			if sp < 0 {
-				return nil, fmt.Errorf("merges[%d] %q: no space separating the pair", len(out), v)
+			if err := fn(i, v[:sp], v[sp+1:]); err != nil {
+				return err
 			}
-			out = append(out, [2]string{v[:sp], v[sp+1:]})
 		case '[':
 			s.i++
-			a, err := s.str()
+			a, err := s.strBytes(&bufA)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if err := s.expect(','); err != nil {
-				return nil, err
+				return err
 			}
-			c, err := s.str()
+			c, err := s.strBytes(&bufB)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if err := s.expect(']'); err != nil {
-				return nil, fmt.Errorf("merges[%d]: %w", len(out), err)
+				return fmt.Errorf("merges[%d]: %w", i, err)
 			}
-			out = append(out, [2]string{a, c})
+			if err := fn(i, a, c); err != nil {
+				return err
+			}
 		default:
-			return nil, s.fail("expected a merge")
+			return s.fail("expected a merge")
 		}
 		switch s.peek() {
 		case ',':
 			s.i++
 		case ']':
-			return out, nil
+			return nil
 		default:
-			return nil, s.fail("expected ',' or ']'")
+			return s.fail("expected ',' or ']'")
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package tokenizer
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/torchless-go/torchless/internal/testenv"
@@ -165,7 +164,6 @@ func TestTokrefSpecial(t *testing.T) {
 					}
 				}
 			}
-			fmt.Sprint()
 		})
 	}
 }
