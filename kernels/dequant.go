@@ -71,10 +71,20 @@ func decodeF32(dst []float32, src []byte) {
 	}
 }
 
+// f16Table holds F16ToF32 of every half (256 KiB), for decoding F16 rows.
+var f16Table = func() *[1 << 16]float32 {
+	t := new([1 << 16]float32)
+	for i := range t {
+		t[i] = F16ToF32(uint16(i))
+	}
+	return t
+}()
+
 func decodeF16(dst []float32, src []byte) {
 	src = src[:2*len(dst)]
+	t := f16Table
 	for i := range dst {
-		dst[i] = F16ToF32(le16(src[2*i:]))
+		dst[i] = t[uint16(src[2*i])|uint16(src[2*i+1])<<8]
 	}
 }
 
