@@ -394,10 +394,11 @@ func (r *reader) count(what string, minSize int) (int, error) {
 // strBytes reads a string's length and returns its bytes (a view).
 func (r *reader) strBytes(what string) ([]byte, error) {
 	at := r.off
-	n, err := r.u64(what + " length")
-	if err != nil {
-		return nil, err
+	if r.left() < 8 {
+		return nil, r.errAt(r.off, "%s length: need 8 bytes, %d left (truncated file)", what, r.left())
 	}
+	n := binary.LittleEndian.Uint64(r.data[r.off:])
+	r.off += 8
 	if n > uint64(r.left()) {
 		return nil, r.errAt(at, "%s length %d is larger than the %d bytes left", what, n, r.left())
 	}

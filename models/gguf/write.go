@@ -36,6 +36,7 @@ type Writer struct {
 	pos   int64 // bytes written so far
 	align int
 	err   error // the first write error; every later call returns it
+	tmp   [8]byte
 }
 
 // Write writes a complete GGUF version 3 file holding kv and tensors.
@@ -240,13 +241,13 @@ func (w *Writer) bytes(b []byte) {
 	w.pos += int64(len(b))
 }
 
-func (w *Writer) u8(x uint8) { w.bytes([]byte{x}) }
+func (w *Writer) u8(x uint8) { w.tmp[0] = x; w.bytes(w.tmp[:1]) }
 
-func (w *Writer) u16(x uint16) { w.bytes(binary.LittleEndian.AppendUint16(nil, x)) }
+func (w *Writer) u16(x uint16) { binary.LittleEndian.PutUint16(w.tmp[:], x); w.bytes(w.tmp[:2]) }
 
-func (w *Writer) u32(x uint32) { w.bytes(binary.LittleEndian.AppendUint32(nil, x)) }
+func (w *Writer) u32(x uint32) { binary.LittleEndian.PutUint32(w.tmp[:], x); w.bytes(w.tmp[:4]) }
 
-func (w *Writer) u64(x uint64) { w.bytes(binary.LittleEndian.AppendUint64(nil, x)) }
+func (w *Writer) u64(x uint64) { binary.LittleEndian.PutUint64(w.tmp[:], x); w.bytes(w.tmp[:8]) }
 
 func (w *Writer) str(s string) {
 	w.u64(uint64(len(s)))
