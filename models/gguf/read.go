@@ -15,6 +15,11 @@
 // metadata actually present (string arrays cost their bytes plus one
 // string header per element, arrays of arrays about three times their
 // encoded size). Arrays may nest MaxArrayDepth deep.
+//
+// The reader is slightly more permissive than llama.cpp's: tensors may be
+// stored in any order and with gaps (offsets need only be aligned, in
+// bounds and disjoint), names may exceed 63 bytes, and arrays may nest. The
+// writer produces what llama.cpp and gguf-py write, byte for byte.
 package gguf
 
 import (

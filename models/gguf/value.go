@@ -179,7 +179,9 @@ func Strings(v []string) Value { return array(TypeString, nn(v)) }
 
 // Arrays returns an array whose elements are arrays (which may differ in
 // element type and length). Every element must itself be an array; the
-// writer reports an error otherwise.
+// writer reports an error otherwise. gguf-py reads arrays of arrays, but
+// llama.cpp's own reader (gguf.cpp) rejects them: keep them out of files
+// meant for llama.cpp.
 func Arrays(v []Value) Value { return array(TypeArray, nn(v)) }
 
 func array(elem ValueType, s any) Value { return Value{typ: TypeArray, elem: elem, ref: s} }
