@@ -72,6 +72,7 @@ var dtypeInfos = [numDTypes]dtypeInfo{
 // Valid reports whether t is one of the defined types.
 func (t DType) Valid() bool { return t < numDTypes }
 
+// String returns the dtype's name as GGUF tools print it (I8G64 for TLInt8).
 func (t DType) String() string {
 	if !t.Valid() {
 		return fmt.Sprintf("DType(%d)", uint8(t))

@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math"
+	"sync"
 	"unsafe"
 )
 
@@ -90,6 +91,24 @@ func MatVec(dst []float32, w Mat, x []float32) {
 	runRows(w.Rows, w.Cols, func(lo, hi int) { f(dst, w, x, lo, hi) })
 }
 
+// widen returns x converted to float64 in a pooled buffer, and the
+// function that gives the buffer back. The generic kernels multiply
+// weights by these (the same products as converting at each use, one
+// conversion fewer per multiply-add).
+func widen(x []float32) ([]float64, func()) {
+	p := widePool.Get().(*[]float64)
+	if cap(*p) < len(x) {
+		*p = make([]float64, len(x))
+	}
+	xd := (*p)[:len(x)]
+	for i, v := range x {
+		xd[i] = float64(v)
+	}
+	return xd, func() { widePool.Put(p) }
+}
+
+var widePool = sync.Pool{New: func() any { return new([]float64) }}
+
 // MatMul computes dst[i·Rows + r] = Σ_c W[r,c]·x[i·Cols + c] for n input
 // rows: x is n×Cols and dst n×Rows, both row-major. Each block of W is
 // decoded once and used for all n rows of x. Every output row equals
@@ -163,11 +182,14 @@ var littleEndian = func() bool {
 }()
 
 func f32MatVec(dst []float32, w Mat, x []float32, lo, hi int) {
+	xd, done := widen(x)
+	defer done()
 	rb := w.rowBytes()
+	var buf [decodeChunk]float32
 	for r := lo; r < hi; r++ {
 		row := asF32(w.Data[r*rb : (r+1)*rb])
 		if row == nil {
-			genericMatVec(dst, w, x, r, r+1)
+			dst[r] = float32(rowDot(w, r, xd, &buf))
 			continue
 		}
 		// The same chunking as the other kernels, so MatVec and MatMul
@@ -175,7 +197,7 @@ func f32MatVec(dst []float32, w Mat, x []float32, lo, hi int) {
 		var acc float64
 		for c := 0; c < w.Cols; c += decodeChunk {
 			n := min(decodeChunk, w.Cols-c)
-			acc += dot64(row[c:c+n], x[c:c+n])
+			acc += dotWide(row[c:c+n], xd[c:c+n])
 		}
 		dst[r] = float32(acc)
 	}
@@ -189,62 +211,57 @@ func decodeTLInt8Chunk(dst []float32, row []byte, scales []float32, c int) {
 	}
 }
 
+// decodeRowChunk decodes the k elements of row r of w from column c (a
+// multiple of decodeChunk) into dst.
+func decodeRowChunk(dst []float32, w Mat, row []byte, r, c int) {
+	if w.DType == TLInt8 {
+		g := w.Cols / TLInt8Group
+		decodeTLInt8Chunk(dst, row, w.Scales[r*g:(r+1)*g], c)
+		return
+	}
+	bs, bb := w.DType.BlockSize(), w.DType.BlockBytes()
+	rowDecoders[w.DType](dst, row[c/bs*bb:(c+len(dst))/bs*bb])
+}
+
 // rowDot returns Σ_c W[r,c]·x[c] in float64 for one row of w, decoding
 // decodeChunk elements at a time into buf.
-func rowDot(w Mat, r int, x []float32, buf *[decodeChunk]float32) float64 {
+func rowDot(w Mat, r int, xd []float64, buf *[decodeChunk]float32) float64 {
 	rb := w.rowBytes()
 	row := w.Data[r*rb : (r+1)*rb]
-	bs, bb := w.DType.BlockSize(), w.DType.BlockBytes()
 	var acc float64
-	if w.DType == TLInt8 {
-		scales := w.Scales[r*(w.Cols/TLInt8Group) : (r+1)*(w.Cols/TLInt8Group)]
-		for c := 0; c < w.Cols; c += decodeChunk {
-			n := min(decodeChunk, w.Cols-c)
-			decodeTLInt8Chunk(buf[:n], row, scales, c)
-			acc += dot64(buf[:n], x[c:c+n])
-		}
-		return acc
-	}
-	dec := rowDecoders[w.DType]
 	for c := 0; c < w.Cols; c += decodeChunk {
 		n := min(decodeChunk, w.Cols-c)
-		dec(buf[:n], row[c/bs*bb:(c+n)/bs*bb])
-		acc += dot64(buf[:n], x[c:c+n])
+		decodeRowChunk(buf[:n], w, row, r, c)
+		acc += dotWide(buf[:n], xd[c:c+n])
 	}
 	return acc
 }
 
 func genericMatVec(dst []float32, w Mat, x []float32, lo, hi int) {
+	xd, done := widen(x)
+	defer done()
 	var buf [decodeChunk]float32
 	for r := lo; r < hi; r++ {
-		dst[r] = float32(rowDot(w, r, x, &buf))
+		dst[r] = float32(rowDot(w, r, xd, &buf))
 	}
 }
 
 func genericMatMul(dst []float32, w Mat, x []float32, n, lo, hi int) {
+	xd, done := widen(x)
+	defer done()
 	var buf [decodeChunk]float32
 	rb := w.rowBytes()
-	bs, bb := w.DType.BlockSize(), w.DType.BlockBytes()
 	cols := w.Cols
 	acc := make([]float64, n)
-	var dec rowDecoder
-	if w.DType != TLInt8 {
-		dec = rowDecoders[w.DType]
-	}
 	for r := lo; r < hi; r++ {
 		row := w.Data[r*rb : (r+1)*rb]
 		clear(acc)
 		for c := 0; c < cols; c += decodeChunk {
 			k := min(decodeChunk, cols-c)
-			if dec != nil {
-				dec(buf[:k], row[c/bs*bb:(c+k)/bs*bb])
-			} else {
-				g := cols / TLInt8Group
-				decodeTLInt8Chunk(buf[:k], row, w.Scales[r*g:(r+1)*g], c)
-			}
+			decodeRowChunk(buf[:k], w, row, r, c)
 			wc := buf[:k]
 			for i := range acc {
-				acc[i] += dot64(wc, x[i*cols+c:i*cols+c+k])
+				acc[i] += dotWide(wc, xd[i*cols+c:i*cols+c+k])
 			}
 		}
 		for i, a := range acc {
@@ -266,6 +283,23 @@ func dot64(a, b []float32) float64 {
 	}
 	for ; i < len(a); i++ {
 		s0 += float64(a[i]) * float64(b[i])
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// dotWide is dot64 with b already in float64 (the same sum, bit for bit).
+func dotWide(a []float32, b []float64) float64 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += float64(a[i]) * b[i]
+		s1 += float64(a[i+1]) * b[i+1]
+		s2 += float64(a[i+2]) * b[i+2]
+		s3 += float64(a[i+3]) * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += float64(a[i]) * b[i]
 	}
 	return (s0 + s1) + (s2 + s3)
 }
