@@ -1,0 +1,90 @@
+package plots
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// ScoreMap is a score per (layer, head): induction, previous-token,
+// direct logit attribution, ...
+type ScoreMap struct {
+	// Name names the score, e.g. "induction score" (used in the title and colour bar).
+	Name string
+	// Values is Rows layers × Cols heads.
+	Values Matrix
+	// RowTitle and ColTitle default to "layer" and "head".
+	RowTitle, ColTitle string
+	// RowLabels and ColLabels optionally replace the numeric labels.
+	RowLabels, ColLabels []string
+	// Signed forces a diverging palette centred at 0; it is chosen
+	// automatically when any value is negative.
+	Signed bool
+	// Color fixes the colour range.
+	Color Range
+	// Title replaces the default title ("Name by layer and head").
+	Title string
+}
+
+// PlotScores draws a layer × head heat map. Signed scores use a blue–white–red
+// palette symmetric about 0; values are printed in the cells when they fit.
+func PlotScores(s ScoreMap) (*Figure, error) {
+	name := s.Name
+	if name == "" {
+		name = "score"
+	}
+	if err := s.Values.check(strconv.Quote(name)); err != nil {
+		return nil, err
+	}
+	if s.RowLabels != nil && len(s.RowLabels) != s.Values.Rows || s.ColLabels != nil && len(s.ColLabels) != s.Values.Cols {
+		return nil, fmt.Errorf("plots: %q: %d row and %d column labels for a %d×%d map", name, len(s.RowLabels), len(s.ColLabels), s.Values.Rows, s.Values.Cols)
+	}
+	lo, hi, ok := finiteRange(s.Values.Data)
+	if !ok {
+		lo, hi = 0, 1
+	}
+	cmap := Viridis()
+	if s.Signed || lo < 0 {
+		cmap = Diverging()
+		a := math.Max(math.Abs(lo), math.Abs(hi))
+		if a == 0 {
+			a = 1
+		}
+		lo, hi = -a, a
+	}
+	if s.Color.Set {
+		lo, hi = s.Color.Min, s.Color.Max
+	}
+	if hi <= lo {
+		hi = lo + 1
+	}
+	title := s.Title
+	if title == "" {
+		title = name + " by layer and head"
+	}
+	rt, ct := s.RowTitle, s.ColTitle
+	if rt == "" {
+		rt = "layer"
+	}
+	if ct == "" {
+		ct = "head"
+	}
+	cs := math.Max(12, math.Min(44, math.Floor(704/float64(s.Values.Cols))))
+	ch := math.Max(10, math.Min(cs, math.Floor(600/float64(s.Values.Rows))))
+	cells := heatCells{m: s.Values, cmap: cmap, lo: lo, hi: hi, hatch: true}
+	if cs >= 34 && ch >= 16 {
+		cells.textSize = 9.5
+		cells.cellText = make([]string, len(s.Values.Data))
+		for i, v := range s.Values.Data {
+			if !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) {
+				cells.cellText[i] = strconv.FormatFloat(float64(v), 'f', 2, 32)
+			}
+		}
+	}
+	b := &heatBlock{
+		cells: cells, cellW: cs, cellH: ch,
+		x: axisLabels{title: ct, labels: s.ColLabels},
+		y: axisLabels{title: rt, labels: s.RowLabels},
+	}
+	return heatFigure(title, b, newColorBar(cmap, lo, hi, name)), nil
+}
