@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/torchless-go/torchless/models"
+	"github.com/torchless-go/torchless/models/tokenizer"
 )
 
 func init() {
@@ -29,6 +30,9 @@ func runRun(ctx context.Context, args []string) error {
 	fs.Uint64Var(&so.Seed, "seed", 0, "random seed")
 	ignoreEOS := fs.Bool("ignore-eos", false, "keep generating past end-of-sequence tokens")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of streaming text")
+	chat := fs.Bool("chat", false, "wrap the prompt as a user turn in the model's chat format")
+	chatFormat := fs.String("chat-format", "", "chat `FORMAT` to use instead of the detected one (llama2, llama3, mistral, chatml, gemma, phi3)")
+	system := fs.String("system", "", "system message for --chat")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -40,7 +44,12 @@ func runRun(ctx context.Context, args []string) error {
 		return err
 	}
 	defer m.Close()
-	ids, err := m.Encode(*prompt)
+	var ids []int
+	if *chat || *chatFormat != "" {
+		ids, err = chatPrompt(m, *prompt, *system, *chatFormat)
+	} else {
+		ids, err = m.Encode(*prompt)
+	}
 	if err != nil {
 		return err
 	}
@@ -71,4 +80,35 @@ func runRun(ctx context.Context, args []string) error {
 			len(gen.PromptIDs), gen.PromptTokensPerSecond(), len(gen.GeneratedIDs), gen.TokensPerSecond(), gen.StopReason)
 	}
 	return err
+}
+
+// chatPrompt encodes prompt as a user turn in the model's chat format.
+func chatPrompt(m models.Model, prompt, system, format string) ([]int, error) {
+	d, ok := m.(*models.Decoder)
+	if !ok {
+		return nil, fmt.Errorf("--chat needs a decoder model")
+	}
+	tok, err := d.Tokenizer()
+	if err != nil {
+		return nil, err
+	}
+	f := tok.ChatFormat()
+	if format != "" {
+		if f, err = tokenizer.ParseChatFormat(format); err != nil {
+			return nil, err
+		}
+	}
+	if f == tokenizer.ChatNone {
+		return nil, fmt.Errorf("the model's tokenizer has no chat format (a base model?); pass --chat-format")
+	}
+	var msgs []tokenizer.Message
+	if system != "" {
+		msgs = append(msgs, tokenizer.Message{Role: "system", Content: system})
+	}
+	msgs = append(msgs, tokenizer.Message{Role: "user", Content: prompt})
+	text, err := tok.FormatChat(f, msgs, true)
+	if err != nil {
+		return nil, err
+	}
+	return tok.Encode(text, tokenizer.EncodeOptions{ParseSpecial: true})
 }
