@@ -26,6 +26,14 @@ type Model interface {
 	Encode(text string) ([]int, error)
 	// Decode turns token ids into text.
 	Decode(ids []int) (string, error)
+	// HookNames lists every hook point the model has, in forward order.
+	HookNames() []HookName
+	// HookShape is the shape of a hook's activation for T tokens attending
+	// to K positions (nil when the model has no such hook).
+	HookShape(n HookName, T, K int) []int
+	// LogitsFromResidual applies the final norm and unembedding to
+	// residual rows [T,H].
+	LogitsFromResidual(x []float32, T int) []float32
 	// Source is the opened file the weights come from.
 	Source() *Source
 	// Close releases the model's files.
