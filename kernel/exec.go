@@ -1,0 +1,412 @@
+package kernel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/scanner"
+	"io"
+	"os"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+
+	"github.com/torchless-go/torchless/kernel/display"
+	"github.com/torchless-go/torchless/kernel/nb"
+	"github.com/torchless-go/torchless/kernel/symbols"
+)
+
+// resultVar holds the value of a cell's last expression in the
+// interpreter.
+const resultVar = "__tl_result"
+
+// prelude runs in every new interpreter.
+var prelude = []string{
+	`import display "github.com/torchless-go/torchless/kernel/display"`,
+	`import nb "github.com/torchless-go/torchless/kernel/nb"`,
+	`var ctx = nb.Context()`,
+}
+
+// CellError is a failed cell, reported as a Jupyter error message.
+type CellError struct {
+	Name      string   // ename: CompileError, Panic, Interrupt, Error
+	Value     string   // evalue
+	Traceback []string // lines shown to the user
+}
+
+func (e *CellError) Error() string { return e.Name + ": " + e.Value }
+
+// Executor runs notebook cells in a yaegi interpreter that keeps its
+// variables from cell to cell.
+type Executor struct {
+	// Stdout and Stderr receive the output of interpreted code; nil means
+	// the process's os.Stdout and os.Stderr (captured by the kernel).
+	Stdout, Stderr io.Writer
+	// Stdin is what cells read from os.Stdin; nil means an empty input.
+	Stdin io.Reader
+
+	mu     sync.Mutex // one cell at a time
+	in     *interp.Interpreter
+	names  map[string]bool // names declared by cells
+	loaded map[string]any  // values of %load, by name
+
+	ctxMu  sync.Mutex
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// NewExecutor returns an executor whose interpreter has the standard
+// library and the project's packages (kernel/symbols) available. k may be
+// nil (tests); otherwise the executor's output goes through it.
+func NewExecutor(k *Kernel) *Executor {
+	e := &Executor{}
+	if k != nil && k.cap == nil {
+		e.Stdout = streamWriter{k, "stdout"}
+		e.Stderr = streamWriter{k, "stderr"}
+	}
+	if k != nil {
+		e.Stdin = &inputReader{k: k}
+	}
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+	nb.SetRuntime(e.Context, func(prompt string, password bool) (string, error) {
+		if k == nil {
+			return "", nb.ErrNoKernel
+		}
+		return k.input(prompt, password)
+	})
+	if err := e.Reset(); err != nil {
+		panic(fmt.Sprintf("kernel prelude failed: %v", err)) // the prelude is fixed code
+	}
+	return e
+}
+
+// Context returns the running (or last) cell's context.
+func (e *Executor) Context() context.Context {
+	e.ctxMu.Lock()
+	defer e.ctxMu.Unlock()
+	return e.ctx
+}
+
+// Interrupt cancels the running cell's context.
+func (e *Executor) Interrupt() {
+	e.ctxMu.Lock()
+	e.cancel()
+	e.ctxMu.Unlock()
+}
+
+// Reset replaces the interpreter by a fresh one: every variable, function
+// and type declared by cells is forgotten.
+func (e *Executor) Reset() error {
+	opts := interp.Options{Unrestricted: true, Stdout: e.Stdout, Stderr: e.Stderr, Stdin: e.Stdin}
+	if opts.Stdin == nil {
+		opts.Stdin = strings.NewReader("")
+	}
+	in := interp.New(opts)
+	if err := in.Use(stdlib.Symbols); err != nil {
+		return err
+	}
+	if err := in.Use(symbols.Symbols); err != nil {
+		return err
+	}
+	for _, p := range prelude {
+		if _, err := in.Eval(p); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+	}
+	e.in = in
+	e.names = map[string]bool{}
+	e.loaded = map[string]any{}
+	return nil
+}
+
+// Result is what a cell produced.
+type Result struct {
+	// Value is the bundle of the cell's last expression, nil if none.
+	Value *display.Data
+}
+
+// Run executes one cell (Go code, with magics on its first lines).
+func (e *Executor) Run(code string) (*Result, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.ctxMu.Lock()
+	e.cancel()
+	ctx, cancel := context.WithCancel(context.Background())
+	e.ctx, e.cancel = ctx, cancel
+	e.ctxMu.Unlock()
+	if _, err := e.in.Eval(`ctx = nb.Context()`); err != nil {
+		return nil, &CellError{Name: "InternalError", Value: err.Error()}
+	}
+	res, err := e.runMagics(ctx, code)
+	if err != nil {
+		return nil, toCellError(err)
+	}
+	return res, nil
+}
+
+// runGo executes Go source: imports, then declarations, then statements;
+// the value of a final expression statement is rendered.
+func (e *Executor) runGo(ctx context.Context, src string) (*Result, error) {
+	chunks := splitCell(src)
+	var imports, decls, stmts []string
+	var last *chunk
+	for i, c := range chunks {
+		switch c.kind {
+		case chunkImport:
+			imports = append(imports, c.src)
+		case chunkDecl:
+			decls = append(decls, c.src)
+		default:
+			stmts = append(stmts, c.src)
+			last = &chunks[i]
+		}
+	}
+	for _, block := range [][]string{imports, decls} {
+		if len(block) == 0 {
+			continue
+		}
+		if _, err := e.eval(ctx, strings.Join(block, "\n")); err != nil {
+			return nil, err
+		}
+	}
+	defer func() {
+		for _, c := range chunks {
+			for _, n := range declaredNames(c) {
+				e.names[n] = true
+			}
+		}
+	}()
+	if len(stmts) == 0 {
+		return &Result{}, nil
+	}
+	expr, isExpr := finalExpr(*last)
+	if !isExpr {
+		_, err := e.eval(ctx, strings.Join(stmts, "\n"))
+		return &Result{}, err
+	}
+	if len(stmts) > 1 {
+		if _, err := e.eval(ctx, strings.Join(stmts[:len(stmts)-1], "\n")); err != nil {
+			return nil, err
+		}
+	}
+	if isCall(expr) && e.results(last.src) != 1 {
+		_, err := e.eval(ctx, last.src)
+		return &Result{}, err
+	}
+	v, err := e.eval(ctx, resultVar+" := "+last.src)
+	if err != nil {
+		if id, ok := expr.(*ast.Ident); ok && strings.Contains(err.Error(), "constant definition loop") {
+			// yaegi's wording for an undefined name on the right of :=
+			return nil, &CellError{Name: "CompileError", Value: "undefined: " + id.Name, Traceback: []string{"CompileError: undefined: " + id.Name}}
+		}
+		return nil, err
+	}
+	d := e.render(v)
+	return &Result{Value: &d}, nil
+}
+
+var mismatch = regexp.MustCompile(`returns (\d+) value`)
+
+// results returns the number of values of the call expression src, found by
+// compiling (not running) an assignment to too many blanks: yaegi reports
+// the count in its error. It returns 1 when the count cannot be found.
+func (e *Executor) results(src string) int {
+	_, err := e.in.Compile(strings.Repeat("_, ", 8) + "_ = " + src)
+	if err == nil {
+		return 9
+	}
+	if m := mismatch.FindStringSubmatch(err.Error()); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	return 1
+}
+
+// eval runs src in the interpreter with ctx; a panic becomes an error.
+func (e *Executor) eval(ctx context.Context, src string) (v reflect.Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = interp.Panic{Value: r}
+		}
+	}()
+	v, err = e.in.EvalWithContext(ctx, src)
+	if err != nil && ctx.Err() != nil {
+		return v, &CellError{Name: "Interrupt", Value: "the cell was interrupted", Traceback: []string{"Interrupt: the cell was interrupted"}}
+	}
+	return v, err
+}
+
+// probes are the display methods checked on values of interpreted types,
+// with the type each must return.
+var probes = []struct{ method, typ, mime string }{
+	{"HTML", "string", display.MIMEHTML},
+	{"Markdown", "string", display.MIMEMarkdown},
+	{"SVG", "string", display.MIMESVG},
+	{"PNG", "[]byte", display.MIMEPNG},
+	{"JPEG", "[]byte", display.MIMEJPEG},
+	{"Latex", "string", display.MIMELatex},
+	{"JSON", "map[string]any", display.MIMEJSON},
+	{"MIMEBundle", "map[string]any", ""},
+	{"String", "string", display.MIMEPlain},
+}
+
+// render builds the bundle of the value of resultVar. Compiled values go
+// through display.Render; methods of interpreted types are found by
+// compiling calls on resultVar (yaegi's values do not carry them).
+func (e *Executor) render(v reflect.Value) display.Data {
+	var x any
+	if v.IsValid() && v.CanInterface() {
+		x = v.Interface()
+	}
+	d := display.Render(x)
+	if !v.IsValid() || !interpretedKind(v) {
+		return d
+	}
+	for _, p := range probes {
+		call := resultVar + "." + p.method + "()"
+		if _, err := e.in.Compile("var _ " + p.typ + " = " + call); err != nil {
+			continue
+		}
+		r, err := e.eval(context.Background(), call)
+		if err != nil || !r.IsValid() {
+			continue
+		}
+		val := r.Interface()
+		if p.mime == "" {
+			if m, ok := val.(map[string]any); ok {
+				for k, mv := range m {
+					d.Data[k] = mv
+				}
+			}
+			continue
+		}
+		if p.mime == display.MIMEPlain {
+			if _, isStringer := x.(fmt.Stringer); isStringer {
+				continue
+			}
+		}
+		d.Data[p.mime] = val
+	}
+	return d
+}
+
+// interpretedKind reports whether v may be of a type declared in a cell
+// (whose methods reflection cannot see).
+func interpretedKind(v reflect.Value) bool {
+	t := v.Type()
+	if t.PkgPath() != "" && t.Name() != "" {
+		return false // a named compiled type: reflection sees its methods
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Pointer, reflect.Slice, reflect.Map, reflect.Int, reflect.Int64, reflect.Float64, reflect.String, reflect.Func, reflect.Interface:
+		return true
+	}
+	return false
+}
+
+// isCompileError reports whether err comes from parsing or compiling
+// (nothing ran).
+func isCompileError(err error) bool {
+	var sl scanner.ErrorList
+	return errors.As(err, &sl) || strings.Contains(reflect.TypeOf(err).String(), "cfgError")
+}
+
+// userFrames keeps the frames of a panic's stack that are not the
+// interpreter's or the runtime's: where compiled code called by a cell
+// panicked.
+func userFrames(stack string) []string {
+	lines := strings.Split(strings.TrimSpace(stack), "\n")
+	var out []string
+	for i := 1; i+1 < len(lines); i += 2 {
+		fn, loc := lines[i], lines[i+1]
+		if strings.HasPrefix(fn, "runtime") || strings.HasPrefix(fn, "panic(") || strings.HasPrefix(fn, "reflect.") ||
+			strings.HasPrefix(fn, "github.com/traefik/yaegi/") || strings.HasPrefix(fn, "created by ") ||
+			strings.HasPrefix(fn, "github.com/torchless-go/torchless/kernel.") {
+			continue
+		}
+		out = append(out, fn, loc)
+	}
+	return out
+}
+
+// toCellError turns an interpreter error into a CellError.
+func toCellError(err error) *CellError {
+	var ce *CellError
+	if errors.As(err, &ce) {
+		return ce
+	}
+	var p interp.Panic
+	if errors.As(err, &p) {
+		tb := []string{fmt.Sprintf("panic: %v", p.Value)}
+		if frames := userFrames(string(p.Stack)); len(frames) > 0 {
+			tb = append(tb, "", "in compiled code:")
+			tb = append(tb, frames...)
+		}
+		return &CellError{Name: "Panic", Value: fmt.Sprint(p.Value), Traceback: tb}
+	}
+	var sl scanner.ErrorList
+	if errors.As(err, &sl) {
+		var tb []string
+		for _, e := range sl {
+			tb = append(tb, e.Error())
+		}
+		return &CellError{Name: "SyntaxError", Value: sl.Error(), Traceback: tb}
+	}
+	msg := err.Error()
+	name := "Error"
+	if strings.Contains(reflect.TypeOf(err).String(), "cfgError") {
+		name = "CompileError"
+	}
+	return &CellError{Name: name, Value: msg, Traceback: []string{name + ": " + msg}}
+}
+
+// Names returns the names cells have declared, sorted.
+func (e *Executor) Names() []string {
+	out := make([]string, 0, len(e.names))
+	for n := range e.names {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// streamWriter sends writes as stream messages (used when the kernel does
+// not capture file descriptors).
+type streamWriter struct {
+	k    *Kernel
+	name string
+}
+
+func (w streamWriter) Write(p []byte) (int, error) {
+	w.k.publishStream(w.name, string(p))
+	return len(p), nil
+}
+
+// inputReader is the interpreter's os.Stdin: each read asks the front end
+// for a line.
+type inputReader struct {
+	k   *Kernel
+	buf []byte
+}
+
+func (r *inputReader) Read(p []byte) (int, error) {
+	if len(r.buf) == 0 {
+		s, err := r.k.input("", false)
+		if err != nil {
+			return 0, io.EOF
+		}
+		r.buf = []byte(s + "\n")
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
+
+var _ = os.Stdout
