@@ -13,7 +13,9 @@ import (
 // the generic (pure Go) kernel of that dtype. Only "generic" exists now;
 // AVX2 and AVX-512 sets written in Go assembly register themselves in
 // kernelSets (from files with build tags) and are chosen when the CPU has
-// the instructions and TORCHLESS_ISA allows it.
+// the instructions and TORCHLESS_ISA allows it. A set must keep the
+// contracts of MatVec and MatMul: float64-class accuracy, and each row of
+// a MatMul bit-identical to the MatVec of that input row.
 
 // matVecRows computes dst[r] for rows lo ≤ r < hi of w·x (dst is the
 // whole output vector).

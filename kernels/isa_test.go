@@ -1,6 +1,9 @@
 package kernels
 
 import (
+	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -37,4 +40,24 @@ func TestChooseISA(t *testing.T) {
 		t.Errorf("ISAReport() = %q", ISAReport())
 	}
 	t.Log(ISAReport())
+}
+
+// TestISAEnvironment runs this test binary again with TORCHLESS_ISA set,
+// to check that the variable reaches the choice made at first use.
+func TestISAEnvironment(t *testing.T) {
+	if os.Getenv("TORCHLESS_ISA_CHILD") == "1" {
+		fmt.Println("REPORT:", ISAReport())
+		return
+	}
+	for _, req := range []string{"generic", "avx2", "bogus"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestISAEnvironment$", "-test.v")
+		cmd.Env = append(os.Environ(), "TORCHLESS_ISA_CHILD=1", "TORCHLESS_ISA="+req)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("child with TORCHLESS_ISA=%s: %v\n%s", req, err, out)
+		}
+		if !strings.Contains(string(out), "REPORT: requested "+req) || !strings.Contains(string(out), "using generic") {
+			t.Errorf("TORCHLESS_ISA=%s: child reported\n%s", req, out)
+		}
+	}
 }

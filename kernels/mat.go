@@ -91,20 +91,20 @@ func MatVec(dst []float32, w Mat, x []float32) {
 	runRows(w.Rows, w.Cols, func(lo, hi int) { f(dst, w, x, lo, hi) })
 }
 
-// widen returns x converted to float64 in a pooled buffer, and the
-// function that gives the buffer back. The generic kernels multiply
-// weights by these (the same products as converting at each use, one
-// conversion fewer per multiply-add).
-func widen(x []float32) ([]float64, func()) {
-	p := widePool.Get().(*[]float64)
+// widen returns x converted to float64 in a pooled buffer p, to be given
+// back with widePool.Put(p). The generic kernels multiply weights by
+// these (the same products as converting at each use, one conversion
+// fewer per multiply-add).
+func widen(x []float32) (xd []float64, p *[]float64) {
+	p = widePool.Get().(*[]float64)
 	if cap(*p) < len(x) {
 		*p = make([]float64, len(x))
 	}
-	xd := (*p)[:len(x)]
+	xd = (*p)[:len(x)]
 	for i, v := range x {
 		xd[i] = float64(v)
 	}
-	return xd, func() { widePool.Put(p) }
+	return xd, p
 }
 
 var widePool = sync.Pool{New: func() any { return new([]float64) }}
@@ -120,6 +120,10 @@ func MatMul(dst []float32, w Mat, x []float32, n int) {
 		panic(fmt.Sprintf("kernels: MatMul: %d×%d matrix, n=%d with len(x)=%d, len(dst)=%d", w.Rows, w.Cols, n, len(x), len(dst)))
 	}
 	if n == 0 {
+		return
+	}
+	if n == 1 {
+		MatVec(dst, w, x) // the same sums, without the per-row accumulators
 		return
 	}
 	f := activeKernels().matMul[w.DType]
@@ -182,8 +186,8 @@ var littleEndian = func() bool {
 }()
 
 func f32MatVec(dst []float32, w Mat, x []float32, lo, hi int) {
-	xd, done := widen(x)
-	defer done()
+	xd, p := widen(x)
+	defer widePool.Put(p)
 	rb := w.rowBytes()
 	var buf [decodeChunk]float32
 	for r := lo; r < hi; r++ {
@@ -238,8 +242,8 @@ func rowDot(w Mat, r int, xd []float64, buf *[decodeChunk]float32) float64 {
 }
 
 func genericMatVec(dst []float32, w Mat, x []float32, lo, hi int) {
-	xd, done := widen(x)
-	defer done()
+	xd, p := widen(x)
+	defer widePool.Put(p)
 	var buf [decodeChunk]float32
 	for r := lo; r < hi; r++ {
 		dst[r] = float32(rowDot(w, r, xd, &buf))
@@ -247,8 +251,8 @@ func genericMatVec(dst []float32, w Mat, x []float32, lo, hi int) {
 }
 
 func genericMatMul(dst []float32, w Mat, x []float32, n, lo, hi int) {
-	xd, done := widen(x)
-	defer done()
+	xd, p := widen(x)
+	defer widePool.Put(p)
 	var buf [decodeChunk]float32
 	rb := w.rowBytes()
 	cols := w.Cols
