@@ -178,26 +178,32 @@ func (f *Figure) Save(path string) error {
 	return nil
 }
 
-// MIMEBundle returns the figure for a Jupyter display_data message:
-// image/png (base64, rendered at 2×), image/svg+xml (without embedded fonts,
-// to keep notebooks small) and text/plain; the metadata gives the PNG's
-// display size in CSS pixels so that it is shown sharp at its intended size.
-// On a rendering error the bundle holds only text/plain with the error.
-func (f *Figure) MIMEBundle() (data map[string]any, metadata map[string]any) {
-	data = map[string]any{"text/plain": f.String()}
+// MIMEBundle returns the figure for a Jupyter display_data message (the
+// kernel/display package's MIMEBundler interface): image/png (base64 of the
+// 2× rendering), image/svg+xml (without embedded fonts, to keep notebooks
+// small) and text/plain. On a rendering error the bundle holds only
+// text/plain with the error.
+func (f *Figure) MIMEBundle() map[string]any {
+	data := map[string]any{"text/plain": f.String()}
 	p, err := f.PNG()
 	if err != nil {
 		data["text/plain"] = f.String() + ": " + err.Error()
-		return data, map[string]any{}
+		return data
 	}
 	data["image/png"] = base64.StdEncoding.EncodeToString(p)
 	if s, err := f.SVGNoFonts(); err == nil {
 		data["image/svg+xml"] = string(s)
 	}
-	metadata = map[string]any{
+	return data
+}
+
+// MIMEMetadata returns the metadata of the MIMEBundle (the kernel/display
+// package's MIMEMetadataer interface): the PNG's display size in CSS
+// pixels, so that the 2× image is shown sharp at its intended size.
+func (f *Figure) MIMEMetadata() map[string]any {
+	return map[string]any{
 		"image/png": map[string]any{"width": f.Width, "height": f.Height},
 	}
-	return data, metadata
 }
 
 // PNGSize reports the pixel size of the PNG output (twice the display size).

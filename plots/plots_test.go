@@ -447,7 +447,7 @@ func TestMIMEBundleAndSave(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, meta := f.MIMEBundle()
+	data, meta := f.MIMEBundle(), f.MIMEMetadata()
 	p, err := base64.StdEncoding.DecodeString(data["image/png"].(string))
 	if err != nil {
 		t.Fatal(err)
