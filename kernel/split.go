@@ -230,7 +230,7 @@ func checkComplete(src string) (status, indent string) {
 	}
 	for _, e := range errs {
 		switch {
-		case strings.Contains(e.Msg, "not terminated"):
+		case strings.HasPrefix(e.Msg, "raw string literal not terminated") || strings.HasPrefix(e.Msg, "comment not terminated"):
 			return codeIncomplete, ""
 		default:
 			return codeInvalid, ""
