@@ -96,3 +96,31 @@ func BenchmarkStreamRead(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkKernels compares, per dtype, the decode-then-dot generic
+// kernel with the kernel MatVec uses (fused or, later, SIMD), on one
+// goroutine (512×2048).
+func BenchmarkKernels(b *testing.B) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	x := randVec(rng, 2048, 1)
+	dst := make([]float32, 512)
+	for _, dt := range []DType{F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K} {
+		w := randomMat(rng, dt, 512, 2048)
+		b.Run(dt.String()+"/decode-dot", func(b *testing.B) {
+			b.SetBytes(int64(len(w.Data)))
+			for b.Loop() {
+				genericMatVec(dst, w, x, 0, 512)
+			}
+		})
+		f := activeKernels().matVec[dt]
+		if f == nil {
+			f = genericKernels.matVec[dt]
+		}
+		b.Run(dt.String()+"/active", func(b *testing.B) {
+			b.SetBytes(int64(len(w.Data)))
+			for b.Loop() {
+				f(dst, w, x, 0, 512)
+			}
+		})
+	}
+}

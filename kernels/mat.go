@@ -166,6 +166,12 @@ func init() {
 		}
 	}
 	genericKernels.matVec[F32] = f32MatVec
+	genericKernels.matVec[F16] = f16MatVec // mat_fused.go
+	genericKernels.matVec[BF16] = bf16MatVec
+	genericKernels.matVec[Q8_0] = q8_0MatVec
+	genericKernels.matVec[Q4_0] = q4_0MatVec
+	genericKernels.matVec[Q4_K] = q4_KMatVec
+	genericKernels.matVec[Q6_K] = q6_KMatVec
 	genericKernels.matVec[TLInt8] = genericMatVec
 	genericKernels.matMul[TLInt8] = genericMatMul
 }
