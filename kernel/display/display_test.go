@@ -1,0 +1,111 @@
+package display
+
+import (
+	"bytes"
+	"errors"
+	"image"
+	"strings"
+	"testing"
+	"time"
+)
+
+type rich struct{}
+
+func (rich) HTML() string               { return "<i>r</i>" }
+func (rich) SVG() string                { return "<svg/>" }
+func (rich) PNG() []byte                { return []byte("\x89PNG") }
+func (rich) Markdown() string           { return "*r*" }
+func (rich) JSON() map[string]any       { return map[string]any{"a": 1} }
+func (rich) MIMEBundle() map[string]any { return map[string]any{"text/x-custom": "c"} }
+func (rich) MIMEMetadata() map[string]any {
+	return map[string]any{"image/png": map[string]any{"width": 10}}
+}
+func (rich) String() string { return "rich" }
+
+type panicky struct{}
+
+func (panicky) HTML() string { panic("bad html") }
+
+func TestRender(t *testing.T) {
+	d := Render(rich{})
+	want := map[string]any{MIMEHTML: "<i>r</i>", MIMESVG: "<svg/>", MIMEMarkdown: "*r*", MIMEPlain: "rich", "text/x-custom": "c"}
+	for k, v := range want {
+		if d.Data[k] != v {
+			t.Errorf("%s = %v, want %v", k, d.Data[k], v)
+		}
+	}
+	if _, ok := d.Data[MIMEPNG].([]byte); !ok || d.Data[MIMEJSON] == nil || d.Metadata["image/png"] == nil {
+		t.Errorf("png/json/metadata missing: %v", d)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 5, 4))
+	d = Render(img)
+	if b, _ := d.Data[MIMEPNG].([]byte); !bytes.HasPrefix(b, []byte("\x89PNG")) || d.Data[MIMEPlain] != "image 5x4" {
+		t.Errorf("image: %v", d.Data[MIMEPlain])
+	}
+	d = Render(HTML("<b>x</b>"))
+	if d.Data[MIMEHTML] != "<b>x</b>" || d.Data[MIMEPlain] != "<text/html>" {
+		t.Errorf("Data passthrough: %v", d.Data)
+	}
+	d = Render(panicky{})
+	if !strings.Contains(d.Data[MIMEPlain].(string), "panicked") {
+		t.Errorf("panicking method: %v", d.Data)
+	}
+	var nilPtr *rich
+	if Render(nilPtr).Data[MIMEPlain] == nil {
+		t.Error("nil pointer")
+	}
+}
+
+func TestPlain(t *testing.T) {
+	cases := []struct {
+		v    any
+		want string
+	}{
+		{nil, "<nil>"},
+		{"a\"b", `"a\"b"`},
+		{errors.New("e"), "e"},
+		{time.Second, "1s"},
+		{[]int{1, 2}, "[1 2]"},
+	}
+	for _, c := range cases {
+		if got := Plain(c.v); got != c.want {
+			t.Errorf("Plain(%#v) = %q, want %q", c.v, got, c.want)
+		}
+	}
+	if long := Plain(strings.Repeat("x", 2*MaxPlain)); len(long) > MaxPlain+100 {
+		t.Errorf("not truncated: %d", len(long))
+	}
+	if long := Plain(make([]int, MaxPlain)); !strings.Contains(long, "bytes more") {
+		t.Error("long slice not truncated")
+	}
+}
+
+func TestPublish(t *testing.T) {
+	SetPublisher(nil, nil)
+	if err := Show(1); !errors.Is(err, ErrNoKernel) {
+		t.Errorf("Show outside kernel: %v", err)
+	}
+	type call struct {
+		d      Data
+		id     string
+		update bool
+	}
+	var calls []call
+	var cleared []bool
+	SetPublisher(func(d Data, id string, update bool) error {
+		calls = append(calls, call{d, id, update})
+		return nil
+	}, func(wait bool) error { cleared = append(cleared, wait); return nil })
+	defer SetPublisher(nil, nil)
+	id := NewID()
+	Show(HTML("a"))
+	ShowID(id, "b")
+	Update(id, "c")
+	Clear(true)
+	if err := Update("", 1); err == nil {
+		t.Error("Update with empty id")
+	}
+	if len(calls) != 3 || calls[1].id != id || !calls[2].update || calls[2].d.Data[MIMEPlain] != `"c"` || len(cleared) != 1 || !cleared[0] {
+		t.Errorf("calls %+v cleared %v", calls, cleared)
+	}
+}
