@@ -1,6 +1,9 @@
 package plots
 
 import (
+	"bytes"
+	"fmt"
+	"html"
 	"image"
 	"image/color"
 	"math"
@@ -50,6 +53,16 @@ type canvas struct {
 	img    *image.RGBA
 	scale  float64 // device pixels per CSS px (PNG only)
 	faces  map[faceKey]xfont.Face
+	svg    *svgText // SVG only: text elements written by us, not vgsvg
+}
+
+// svgText collects the SVG text elements of a figure. They are written
+// directly (y down, in the viewBox's points) rather than through vgsvg so
+// that alignment uses text-anchor and survives a fallback font, and so that
+// we control font embedding.
+type svgText struct {
+	buf           bytes.Buffer
+	regular, bold bool
 }
 
 type faceKey struct {
@@ -262,6 +275,10 @@ func (c *canvas) text(s string, x, y float64, st textStyle) {
 		d.DrawString(s)
 		return
 	}
+	if c.svg != nil {
+		c.svgString(s, x, y, dy, st, col)
+		return
+	}
 	c.vc.SetColor(col)
 	if !st.rot {
 		c.vc.FillString(f, c.pt(x+dx, y+dy), s)
@@ -277,3 +294,36 @@ func (c *canvas) text(s string, x, y float64, st textStyle) {
 }
 
 func vgRect(min, max vg.Point) vg.Rectangle { return vg.Rectangle{Min: min, Max: max} }
+
+// svgString writes one <text> element; (x, y) is the anchor and dy the
+// baseline shift computed by text.
+func (c *canvas) svgString(s string, x, y, dy float64, st textStyle, col color.Color) {
+	anchor := "start"
+	switch st.halign {
+	case alignCenter:
+		anchor = "middle"
+	case alignRight:
+		anchor = "end"
+	}
+	var X, Y float64
+	rot := ""
+	if st.rot {
+		X, Y = (c.ox+x+dy)*ptPerPx, (c.oy+y)*ptPerPx
+		rot = fmt.Sprintf(` transform="rotate(-90 %.2f %.2f)"`, X, Y)
+	} else {
+		X, Y = (c.ox+x)*ptPerPx, (c.oy+y+dy)*ptPerPx
+	}
+	weight := ""
+	if st.bold {
+		weight = ` font-weight="bold"`
+		c.svg.bold = true
+	} else {
+		c.svg.regular = true
+	}
+	r, g, b, _ := col.RGBA()
+	fmt.Fprintf(&c.svg.buf, `<text x="%.2f" y="%.2f"%s font-family="%s" font-size="%.2f"%s fill="#%02x%02x%02x" text-anchor="%s" xml:space="preserve">%s</text>`+"\n",
+		X, Y, rot, svgFontFamily, st.size*ptPerPx, weight, r>>8, g>>8, b>>8, anchor, html.EscapeString(s))
+}
+
+// svgFontFamily names Liberation Sans and its metric-compatible fallbacks.
+const svgFontFamily = `'Liberation Sans',Arimo,Arial,Helvetica,sans-serif`

@@ -11,6 +11,9 @@ import (
 	"strings"
 	"sync"
 
+	"codeberg.org/go-fonts/liberation/liberationsansbold"
+	"codeberg.org/go-fonts/liberation/liberationsansregular"
+
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/vgsvg"
 )
@@ -123,18 +126,21 @@ func (f *Figure) SVGNoFonts() ([]byte, error) {
 	return f.renderSVG(false)
 }
 
-var (
-	svgHeader     = regexp.MustCompile(`<svg width="[^"]*" height="[^"]*"`)
-	svgFontFamily = regexp.MustCompile(`font-family:Liberation Sans;`)
-)
+var svgHeader = regexp.MustCompile(`<svg width="[^"]*" height="[^"]*"`)
+
+// writeFontFace writes an @font-face rule embedding a TrueType font.
+func writeFontFace(w *bytes.Buffer, weight string, ttf []byte) {
+	fmt.Fprintf(w, "@font-face{font-family:'Liberation Sans';font-weight:%s;font-style:normal;src:url(data:font/ttf;base64,", weight)
+	w.WriteString(base64.StdEncoding.EncodeToString(ttf))
+	w.WriteString(`) format("truetype");}` + "\n")
+}
 
 func (f *Figure) renderSVG(embed bool) ([]byte, error) {
 	if f.Width <= 0 || f.Height <= 0 {
 		return nil, fmt.Errorf("plots: figure %q has no size (%d×%d)", f.Title, f.Width, f.Height)
 	}
-	vc := vgsvg.NewWith(vgsvg.UseWH(vg.Length(float64(f.Width)*ptPerPx), vg.Length(float64(f.Height)*ptPerPx)),
-		vgsvg.EmbedFonts(embed))
-	c := &canvas{vc: vc, h: float64(f.Height)}
+	vc := vgsvg.NewWith(vgsvg.UseWH(vg.Length(float64(f.Width)*ptPerPx), vg.Length(float64(f.Height)*ptPerPx)))
+	c := &canvas{vc: vc, h: float64(f.Height), svg: &svgText{}}
 	// White background, as in the PNG.
 	c.rect(0, 0, float64(f.Width), float64(f.Height), colorWhite)
 	if err := f.render(c); err != nil {
@@ -147,7 +153,37 @@ func (f *Figure) renderSVG(embed bool) ([]byte, error) {
 	out := buf.Bytes()
 	// Display size in CSS px (vgsvg writes points); the viewBox stays in points.
 	out = svgHeader.ReplaceAll(out, []byte(fmt.Sprintf(`<svg width="%d" height="%d"`, f.Width, f.Height)))
-	out = svgFontFamily.ReplaceAll(out, []byte(`font-family:'Liberation Sans',Arimo,Arial,Helvetica,sans-serif;`))
+	// Text elements go last (on top), outside vgsvg's y-flipped group.
+	end := bytes.LastIndex(out, []byte("</svg>"))
+	if end < 0 {
+		return nil, fmt.Errorf("plots: SVG of %q has no </svg>", f.Title)
+	}
+	var doc bytes.Buffer
+	doc.Write(out[:end])
+	doc.Write(c.svg.buf.Bytes())
+	doc.Write(out[end:])
+	out = doc.Bytes()
+	if embed {
+		var style bytes.Buffer
+		style.WriteString("<defs><style>\n")
+		if c.svg.regular {
+			writeFontFace(&style, "normal", liberationsansregular.TTF)
+		}
+		if c.svg.bold {
+			writeFontFace(&style, "bold", liberationsansbold.TTF)
+		}
+		style.WriteString("</style></defs>\n")
+		i := bytes.Index(out, []byte("<svg "))
+		j := -1
+		if i >= 0 {
+			j = bytes.IndexByte(out[i:], '>') // end of the <svg ...> start tag
+		}
+		if j < 0 {
+			return nil, fmt.Errorf("plots: SVG of %q: no <svg> start tag", f.Title)
+		}
+		at := i + j + 1
+		out = append(out[:at:at], append(style.Bytes(), out[at:]...)...)
+	}
 	// Embedded rasters (large heat maps) are PNGs and must not be smoothed.
 	out = bytes.ReplaceAll(out, []byte(`data:image/jpg;base64,`), []byte(`data:image/png;base64,`))
 	out = bytes.ReplaceAll(out, []byte(`<image `), []byte(`<image style="image-rendering:pixelated;image-rendering:crisp-edges" preserveAspectRatio="none" `))

@@ -254,7 +254,10 @@ func (a *axisLabels) fit(pitch float64, horizontal bool) {
 	a.every = 1
 	if a.labels == nil {
 		// Numeric: space labels by width (x) or height (y).
-		need := 20.0
+		need := 24.0 // y: every row when rows are tall enough, else sparse
+		if pitch >= 14 {
+			need = 14
+		}
 		if horizontal {
 			need = 30
 		}

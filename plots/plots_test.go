@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func decodePNG(t *testing.T, b []byte) *image.RGBA {
@@ -247,7 +248,8 @@ func TestHeatMapHasNoSeams(t *testing.T) {
 		}
 		img := renderPNG(t, tc.f)
 		allowed := map[color.RGBA]bool{}
-		lo, hi, _ := finiteRange(tc.m.Data)
+		_, hi, _ := finiteRange(tc.m.Data)
+		lo := 0.0 // non-negative scores start at 0
 		for _, v := range tc.m.Data {
 			allowed[Viridis().At((float64(v)-lo)/(hi-lo))] = true
 		}
@@ -479,4 +481,26 @@ func TestMIMEBundleAndSave(t *testing.T) {
 	if err := f.Save(filepath.Join(dir, "a.pdf")); err == nil {
 		t.Error("Save accepted .pdf")
 	}
+}
+
+func FuzzTokenLabel(f *testing.F) {
+	for _, s := range []string{"", " the", "\n", "<0x0A>", "中文", "\xff\xfe", "▁▁", "a\u200bb"} {
+		f.Add(s, 8)
+	}
+	f.Fuzz(func(t *testing.T, s string, max int) {
+		max %= 64
+		got := TokenLabel(s, max)
+		if !utf8.ValidString(got) || got == "" {
+			t.Fatalf("TokenLabel(%q) = %q", s, got)
+		}
+		if max > 0 && utf8.RuneCountInString(got) > max && len([]rune(s)) > 0 {
+			// Only whole escapes may overrun before the cut; the cut itself bounds it.
+			t.Fatalf("TokenLabel(%q, %d) = %q is longer than %d runes", s, max, got, max)
+		}
+		for _, r := range got {
+			if r < 0x20 || r == 0x7f {
+				t.Fatalf("TokenLabel(%q) = %q keeps a control character", s, got)
+			}
+		}
+	})
 }

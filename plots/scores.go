@@ -44,6 +44,7 @@ func PlotScores(s ScoreMap) (*Figure, error) {
 		lo, hi = 0, 1
 	}
 	cmap := Viridis()
+	lo = math.Min(lo, 0) // non-negative scores: the scale starts at 0
 	if s.Signed || lo < 0 {
 		cmap = Diverging()
 		a := math.Max(math.Abs(lo), math.Abs(hi))
