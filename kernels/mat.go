@@ -195,11 +195,12 @@ func f32MatVec(dst []float32, w Mat, x []float32, lo, hi int) {
 	xd, p := widen(x)
 	defer widePool.Put(p)
 	rb := w.rowBytes()
-	var buf [decodeChunk]float32
 	for r := lo; r < hi; r++ {
 		row := asF32(w.Data[r*rb : (r+1)*rb])
-		if row == nil {
-			dst[r] = float32(rowDot(w, r, xd, &buf))
+		if row == nil { // unaligned data: decode instead
+			buf := chunkPool.Get().(*[decodeChunk]float32)
+			dst[r] = float32(rowDot(w, r, xd, buf))
+			chunkPool.Put(buf)
 			continue
 		}
 		// The same chunking as the other kernels, so MatVec and MatMul
@@ -247,19 +248,25 @@ func rowDot(w Mat, r int, xd []float64, buf *[decodeChunk]float32) float64 {
 	return acc
 }
 
+// chunkPool holds decode buffers (a stack array would escape to the heap
+// through the decoders' indirect calls).
+var chunkPool = sync.Pool{New: func() any { return new([decodeChunk]float32) }}
+
 func genericMatVec(dst []float32, w Mat, x []float32, lo, hi int) {
 	xd, p := widen(x)
 	defer widePool.Put(p)
-	var buf [decodeChunk]float32
+	buf := chunkPool.Get().(*[decodeChunk]float32)
+	defer chunkPool.Put(buf)
 	for r := lo; r < hi; r++ {
-		dst[r] = float32(rowDot(w, r, xd, &buf))
+		dst[r] = float32(rowDot(w, r, xd, buf))
 	}
 }
 
 func genericMatMul(dst []float32, w Mat, x []float32, n, lo, hi int) {
 	xd, p := widen(x)
 	defer widePool.Put(p)
-	var buf [decodeChunk]float32
+	buf := chunkPool.Get().(*[decodeChunk]float32)
+	defer chunkPool.Put(buf)
 	rb := w.rowBytes()
 	cols := w.Cols
 	acc := make([]float64, n)
