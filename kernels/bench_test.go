@@ -104,7 +104,7 @@ func BenchmarkKernels(b *testing.B) {
 	rng := rand.New(rand.NewPCG(4, 4))
 	x := randVec(rng, 2048, 1)
 	dst := make([]float32, 512)
-	for _, dt := range []DType{F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K} {
+	for _, dt := range []DType{F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K, TLInt8} {
 		w := randomMat(rng, dt, 512, 2048)
 		b.Run(dt.String()+"/decode-dot", func(b *testing.B) {
 			b.SetBytes(int64(len(w.Data)))

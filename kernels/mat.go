@@ -171,8 +171,9 @@ func init() {
 	genericKernels.matVec[Q8_0] = q8_0MatVec
 	genericKernels.matVec[Q4_0] = q4_0MatVec
 	genericKernels.matVec[Q4_K] = q4_KMatVec
+	genericKernels.matVec[Q5_K] = q5_KMatVec
 	genericKernels.matVec[Q6_K] = q6_KMatVec
-	genericKernels.matVec[TLInt8] = genericMatVec
+	genericKernels.matVec[TLInt8] = tlInt8MatVec
 	genericKernels.matMul[TLInt8] = genericMatMul
 }
 

@@ -1,7 +1,7 @@
 package kernels
 
 // Fused generic MatVec kernels for the commonest storage types (F16 and
-// BF16 safetensors; Q8_0, Q4_0, Q4_K and Q6_K GGUF): they convert each weight as the decoder
+// BF16 safetensors; Q8_0, Q4_0, Q4_K, Q5_K and Q6_K GGUF; torchless int8): they convert each weight as the decoder
 // does and multiply it at once, without the decode buffer. Each keeps the
 // exact summation order of dotWide over decodeChunk-element chunks (four
 // lanes, lane i%4, then (s0+s1)+(s2+s3) added to the row total), so the
@@ -218,4 +218,78 @@ func q6_KMatVec(dst []float32, w Mat, x []float32, lo, hi int) {
 func q6(ds float32, ql, qh byte, nib, hs uint) float64 {
 	q := int((ql>>nib)&0xf|(qh>>hs&3)<<4) - 32
 	return float64(ds * float32(q))
+}
+
+// q5_KMatVec: as q4_KMatVec with the fifth bits from qh.
+func q5_KMatVec(dst []float32, w Mat, x []float32, lo, hi int) {
+	xd, p := widen(x)
+	defer widePool.Put(p)
+	rb := w.rowBytes()
+	for r := lo; r < hi; r++ {
+		row := w.Data[r*rb : (r+1)*rb]
+		var acc float64
+		for c := 0; c < w.Cols; c += 256 {
+			blk := row[c/256*176 : c/256*176+176]
+			d := F16ToF32(le16(blk))
+			min := F16ToF32(le16(blk[2:]))
+			scales := blk[4:16]
+			qh := blk[16:48]
+			var s0, s1, s2, s3 float64
+			for j := 0; j < 4; j++ {
+				ql := blk[48+32*j : 48+32*j+32]
+				xs := xd[c+64*j : c+64*j+64]
+				sc, m := scaleMinK4(2*j, scales)
+				d1, m1 := d*float32(sc), min*float32(m)
+				sh := uint(2 * j)
+				for l := 0; l < 32; l += 4 {
+					s0 += float64(float32(d1*float32(ql[l]&0xf|(qh[l]>>sh&1)<<4))-m1) * xs[l]
+					s1 += float64(float32(d1*float32(ql[l+1]&0xf|(qh[l+1]>>sh&1)<<4))-m1) * xs[l+1]
+					s2 += float64(float32(d1*float32(ql[l+2]&0xf|(qh[l+2]>>sh&1)<<4))-m1) * xs[l+2]
+					s3 += float64(float32(d1*float32(ql[l+3]&0xf|(qh[l+3]>>sh&1)<<4))-m1) * xs[l+3]
+				}
+				sc, m = scaleMinK4(2*j+1, scales)
+				d2, m2 := d*float32(sc), min*float32(m)
+				xs = xs[32:]
+				sh++
+				for l := 0; l < 32; l += 4 {
+					s0 += float64(float32(d2*float32(ql[l]>>4|(qh[l]>>sh&1)<<4))-m2) * xs[l]
+					s1 += float64(float32(d2*float32(ql[l+1]>>4|(qh[l+1]>>sh&1)<<4))-m2) * xs[l+1]
+					s2 += float64(float32(d2*float32(ql[l+2]>>4|(qh[l+2]>>sh&1)<<4))-m2) * xs[l+2]
+					s3 += float64(float32(d2*float32(ql[l+3]>>4|(qh[l+3]>>sh&1)<<4))-m2) * xs[l+3]
+				}
+			}
+			acc += (s0 + s1) + (s2 + s3)
+		}
+		dst[r] = float32(acc)
+	}
+}
+
+// tlInt8MatVec: w = q / scale per group of 64, as DequantizeTLInt8.
+func tlInt8MatVec(dst []float32, w Mat, x []float32, lo, hi int) {
+	xd, p := widen(x)
+	defer widePool.Put(p)
+	cols := w.Cols
+	g := cols / TLInt8Group
+	for r := lo; r < hi; r++ {
+		row := w.Data[r*cols : (r+1)*cols]
+		scales := w.Scales[r*g : (r+1)*g]
+		var acc float64
+		for c := 0; c < cols; c += decodeChunk {
+			n := min(decodeChunk, cols-c) // a multiple of 64
+			var s0, s1, s2, s3 float64
+			for b := c; b < c+n; b += TLInt8Group {
+				s := scales[b/TLInt8Group]
+				q := row[b : b+TLInt8Group]
+				xs := xd[b : b+TLInt8Group]
+				for j := 0; j < TLInt8Group; j += 4 {
+					s0 += float64(float32(int8(q[j]))/s) * xs[j]
+					s1 += float64(float32(int8(q[j+1]))/s) * xs[j+1]
+					s2 += float64(float32(int8(q[j+2]))/s) * xs[j+2]
+					s3 += float64(float32(int8(q[j+3]))/s) * xs[j+3]
+				}
+			}
+			acc += (s0 + s1) + (s2 + s3)
+		}
+		dst[r] = float32(acc)
+	}
 }
