@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"errors"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -28,13 +29,26 @@ func startPool() {
 	}
 	poolJobs = make(chan *job, 4*poolSize)
 	for i := 0; i < poolSize-1; i++ {
-		go func() {
-			for j := range poolJobs {
-				j.help()
-			}
-		}()
+		go worker()
 	}
 }
+
+func worker() {
+	exited := true
+	defer func() {
+		if exited { // fn called runtime.Goexit: keep the pool at full size
+			go worker()
+		}
+	}()
+	for j := range poolJobs {
+		j.help()
+	}
+	exited = false
+}
+
+// ErrGoexit is what Parallel panics with when fn called runtime.Goexit
+// (for example t.FailNow) on a pool worker, where it cannot be honoured.
+var ErrGoexit = errors.New("kernels: Parallel: fn called runtime.Goexit on a worker goroutine")
 
 // Workers returns the number of goroutines Parallel spreads work over
 // (GOMAXPROCS when the pool started, the caller included).
@@ -71,10 +85,12 @@ func (j *job) help() {
 			break
 		}
 	}
+	defer func() { // deferred so that a Goexit in fn still checks out
+		if j.state.Add(-1) == closedBit {
+			j.done <- struct{}{}
+		}
+	}()
 	j.run()
-	if j.state.Add(-1) == closedBit {
-		j.done <- struct{}{}
-	}
 }
 
 func (j *job) run() {
@@ -90,14 +106,21 @@ func (j *job) run() {
 }
 
 func (j *job) call(lo, hi int) {
+	returned := false
 	defer func() {
-		if r := recover(); r != nil {
-			if j.panicked.CompareAndSwap(false, true) {
-				j.panicVal = r
-			}
+		if returned {
+			return
+		}
+		r := recover()
+		if r == nil {
+			r = ErrGoexit // unwinding without a panic: runtime.Goexit
+		}
+		if j.panicked.CompareAndSwap(false, true) {
+			j.panicVal = r
 		}
 	}()
 	j.fn(lo, hi)
+	returned = true
 }
 
 // Parallel calls fn on disjoint chunks covering [0, n), spread over the

@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"errors"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -120,5 +121,33 @@ func TestParallelNestedAndConcurrent(t *testing.T) {
 	}
 	if Workers() < 1 {
 		t.Fatalf("Workers() = %d", Workers())
+	}
+}
+
+// TestParallelGoexitOnWorker checks that runtime.Goexit inside fn (what
+// t.FailNow does) neither hangs the caller nor shrinks the pool.
+func TestParallelGoexitOnWorker(t *testing.T) {
+	for rep := 0; rep < 20; rep++ {
+		caller := make(chan struct{})
+		var v any
+		go func() { // Goexit on the caller ends this goroutine: isolate it
+			defer close(caller)
+			v = catch(func() {
+				ParallelGrain(64, 1, func(lo, hi int) {
+					if lo == 63 {
+						runtime.Goexit()
+					}
+				})
+			})
+		}()
+		<-caller
+		if v != nil && v != ErrGoexit {
+			t.Fatalf("recovered %v, want ErrGoexit or nothing", v)
+		}
+	}
+	var total atomic.Int64
+	ParallelGrain(1000, 1, func(lo, hi int) { total.Add(int64(hi - lo)) })
+	if total.Load() != 1000 {
+		t.Fatalf("pool covered %d of 1000 after Goexits", total.Load())
 	}
 }
