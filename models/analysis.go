@@ -78,32 +78,6 @@ func (d *Decoder) UnembedRow(id int) ([]float32, error) {
 	return row, nil
 }
 
-// HeadOutput returns head h's contribution to layer l's attention output
-// for z [T, d] (that head's slice of hook_z): z · W_O[:, h·d:(h+1)·d]ᵀ,
-// [T,H]. The sum over heads plus the output bias is hook_attn_out
-// (before Gemma 2's post-norm).
-func (d *Decoder) HeadOutput(l, h int, z []float32, T int) ([]float32, error) {
-	c := &d.cfg
-	if l < 0 || l >= c.Layers || h < 0 || h >= c.Heads {
-		return nil, fmt.Errorf("head %d of layer %d out of range (%d layers, %d heads)", h, l, c.Layers, c.Heads)
-	}
-	hd := c.HeadDim
-	if len(z) != T*hd {
-		return nil, fmt.Errorf("z has %d values, want T·head_dim = %d", len(z), T*hd)
-	}
-	o := d.blocks[l].o.w
-	row := make([]float32, o.Cols)
-	out := make([]float32, T*c.Hidden)
-	for r := 0; r < o.Rows; r++ {
-		matRow(o, r, row)
-		wh := row[h*hd : (h+1)*hd]
-		for i := 0; i < T; i++ {
-			out[i*c.Hidden+r] = kernels.Dot(wh, z[i*hd:(i+1)*hd])
-		}
-	}
-	return out, nil
-}
-
 // matRow dequantizes row r of m into dst.
 func matRow(m kernels.Mat, r int, dst []float32) {
 	rb, _ := m.DType.RowBytes(m.Cols)
@@ -113,4 +87,60 @@ func matRow(m kernels.Mat, r int, dst []float32) {
 		return
 	}
 	kernels.DequantizeRow(m.DType, dst, m.Data[r*rb:(r+1)*rb])
+}
+
+// HeadContributions splits layer l's hook_attn_out into one [T,H] term
+// per head plus a remainder (the output projection's bias), given that
+// layer's hook_z [T, nh, d]: Σ heads + rest = hook_attn_out. With
+// sandwich norms (Gemma 2) the post-attention norm is applied to each
+// term with the per-row scale of the whole output, which keeps the sum
+// exact.
+func (d *Decoder) HeadContributions(l int, z []float32, T int) (heads [][]float32, rest []float32, err error) {
+	c := &d.cfg
+	if l < 0 || l >= c.Layers {
+		return nil, nil, fmt.Errorf("layer %d out of range [0, %d)", l, c.Layers)
+	}
+	H, nh, hd := c.Hidden, c.Heads, c.HeadDim
+	if len(z) != T*nh*hd {
+		return nil, nil, fmt.Errorf("z has %d values, want T·heads·head_dim = %d", len(z), T*nh*hd)
+	}
+	bl := &d.blocks[l]
+	heads = make([][]float32, nh)
+	for h := range heads {
+		heads[h] = make([]float32, T*H)
+	}
+	row := make([]float32, bl.o.w.Cols)
+	for r := 0; r < H; r++ {
+		matRow(bl.o.w, r, row)
+		for h := 0; h < nh; h++ {
+			wh := row[h*hd : (h+1)*hd]
+			for t := 0; t < T; t++ {
+				heads[h][t*H+r] = kernels.Dot(wh, z[(t*nh+h)*hd:(t*nh+h+1)*hd])
+			}
+		}
+	}
+	rest = make([]float32, T*H)
+	if bl.o.b != nil {
+		for t := 0; t < T; t++ {
+			copy(rest[t*H:(t+1)*H], bl.o.b)
+		}
+	}
+	if d.desc.SandwichNorms {
+		eps := float32(c.NormEps)
+		total := make([]float32, H)
+		for t := 0; t < T; t++ {
+			copy(total, rest[t*H:(t+1)*H])
+			for h := 0; h < nh; h++ {
+				kernels.Add(total, heads[h][t*H:(t+1)*H])
+			}
+			s := normScale(RMSNorm, total, eps)
+			for _, term := range append(heads, rest) {
+				seg := term[t*H : (t+1)*H]
+				for i := range seg {
+					seg[i] *= s * bl.postAttnNorm.w[i]
+				}
+			}
+		}
+	}
+	return heads, rest, nil
 }

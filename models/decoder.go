@@ -210,7 +210,8 @@ func (d *Decoder) run(ctx context.Context, s *InferenceState, tokens []int, last
 			return nil, nil
 		}
 	}
-	s.pos += T
+	// Hooks below still report the pass's first position.
+	defer func() { s.pos += T }()
 
 	// Final norm and logits, for every position or just the last.
 	rows, from := T, 0

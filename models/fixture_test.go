@@ -2,65 +2,20 @@ package models_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/torchless-go/torchless/internal/fixture"
 	"github.com/torchless-go/torchless/internal/testenv"
 	"github.com/torchless-go/torchless/models"
-	"github.com/torchless-go/torchless/models/safetensors"
 )
 
-// expected reads a fixture's reference tensors as float32.
-func expected(t *testing.T, path string) map[string][]float32 {
-	t.Helper()
-	f, err := safetensors.Open(path, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	out := map[string][]float32{}
-	for _, ten := range f.Tensors {
-		v, err := ten.Float32()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[ten.Name] = v
-	}
-	return out
-}
+func expected(t *testing.T, path string) map[string][]float32 { return fixture.Tensors(t, path) }
 
-func fixtureIDs(t *testing.T, dir string) []int {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, "tokens.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tj struct{ IDs []int }
-	if err := json.Unmarshal(data, &tj); err != nil {
-		t.Fatal(err)
-	}
-	return tj.IDs
-}
+func fixtureIDs(t *testing.T, dir string) []int { return fixture.IDs(t, dir) }
 
-// relErr is max |got − want| / max |want|.
-func relErr(got, want []float32) float64 {
-	if len(got) != len(want) {
-		return math.Inf(1)
-	}
-	var md, mr float64
-	for i := range want {
-		md = math.Max(md, math.Abs(float64(got[i])-float64(want[i])))
-		mr = math.Max(mr, math.Abs(float64(want[i])))
-	}
-	if mr == 0 {
-		return md
-	}
-	return md / mr
-}
+func relErr(got, want []float32) float64 { return fixture.RelErr(got, want) }
 
 func argmaxRows(x []float32, cols int) []int {
 	var out []int
@@ -121,7 +76,7 @@ func checkAgainstReference(t *testing.T, m models.Model, ids []int, ref map[stri
 		names = append(names, models.HookName{Layer: l, Point: models.HookResidPost},
 			models.HookName{Layer: l, Point: models.HookPattern})
 	}
-	acts, logits, err := models.RunCapture(context.Background(), m, ids, names)
+	acts, logits, err := runCapture(context.Background(), m, ids, names)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,4 +117,30 @@ func checkAgainstReference(t *testing.T, m models.Model, ids []int, ref map[stri
 	}
 	check("rope_cos", gotCos, wantCos)
 	check("rope_sin", gotSin, wantSin)
+}
+
+// runCapture runs ids as one batch from a fresh state and returns copies
+// of the activations at the given hook names (missing names, such as
+// hook_resid_mid on a parallel-residual model, are simply absent). It
+// also returns the logits of every position.
+func runCapture(ctx context.Context, m models.Model, ids []int, names []models.HookName) (map[models.HookName]*models.Activation, []float32, error) {
+	cfg := m.Config()
+	hooks := models.NewHooks(cfg.Layers)
+	out := make(map[models.HookName]*models.Activation, len(names))
+	for _, n := range names {
+		if err := hooks.Add(n, func(a *models.Activation) error {
+			out[a.Name] = &models.Activation{Name: a.Name, Shape: append([]int(nil), a.Shape...),
+				Data: append([]float32(nil), a.Data...), Pos: a.Pos}
+			return nil
+		}); err != nil {
+			return nil, nil, err
+		}
+	}
+	s := m.NewState()
+	s.SetHooks(hooks)
+	logits, err := m.ForwardBatch(ctx, s, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, append([]float32(nil), logits...), nil
 }

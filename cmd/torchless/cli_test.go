@@ -4,14 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/torchless-go/torchless/internal/fixture"
 	"github.com/torchless-go/torchless/internal/testenv"
-	"github.com/torchless-go/torchless/models/safetensors"
 )
 
 // capture runs fn with stdout redirected and returns what it printed.
@@ -35,31 +34,9 @@ func capture(t *testing.T, fn func() error) string {
 	return out
 }
 
-func readF32(t *testing.T, path string) map[string][]float32 {
-	t.Helper()
-	f, err := safetensors.Open(path, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	out := map[string][]float32{}
-	for _, ten := range f.Tensors {
-		out[ten.Name], _ = ten.Float32()
-	}
-	return out
-}
+func readF32(t *testing.T, path string) map[string][]float32 { return fixture.Tensors(t, path) }
 
-func rel(got, want []float32) float64 {
-	if len(got) != len(want) || len(want) == 0 {
-		return math.Inf(1)
-	}
-	var d, m float64
-	for i := range want {
-		d = math.Max(d, math.Abs(float64(got[i]-want[i])))
-		m = math.Max(m, math.Abs(float64(want[i])))
-	}
-	return d / m
-}
+func rel(got, want []float32) float64 { return fixture.RelErr(got, want) }
 
 // dump's output agrees with the fixture's reference under the hook names.
 func TestDumpMatchesReference(t *testing.T) {

@@ -4,16 +4,15 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"path"
 	"strconv"
 	"strings"
 
+	"github.com/torchless-go/torchless/introspect"
 	"github.com/torchless-go/torchless/models"
-	"github.com/torchless-go/torchless/models/safetensors"
 )
 
 func init() {
-	register("dump", "run a forward pass over token ids and write activations (hook names) to safetensors", runDump)
+	register("dump", "run a forward pass over token ids and write activations, named by hook, to safetensors", runDump)
 }
 
 func parseIDs(s string) ([]int, error) {
@@ -75,6 +74,7 @@ func runDump(ctx context.Context, args []string) error {
 	mf.register(fs)
 	idsFlag := fs.String("ids", "", "comma-separated token `IDS`")
 	out := fs.String("out", "", "output `FILE.safetensors`")
+	budget := fs.Int64("max-bytes", 0, "refuse captures larger than this many bytes (0: 1 GiB; negative: no limit)")
 	hooks := fs.String("hooks", "", "`GLOB` of hook names to write instead of the default set (e.g. 'blocks.*.attn.hook_z')")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -91,43 +91,37 @@ func runDump(ctx context.Context, args []string) error {
 		return err
 	}
 	defer m.Close()
-	names := defaultDumpHooks(m)
+	opts := introspect.CaptureOptions{MaxBytes: *budget}
 	if *hooks != "" {
-		names = nil
-		for _, n := range m.(interface{ HookNames() []models.HookName }).HookNames() {
-			if ok, err := path.Match(*hooks, n.String()); err != nil {
-				return fmt.Errorf("--hooks: %w", err)
-			} else if ok {
-				names = append(names, n)
-			}
+		if _, err := introspect.Resolve(m, *hooks); err != nil {
+			return fmt.Errorf("--hooks: %w", err)
 		}
-		if len(names) == 0 {
-			return fmt.Errorf("--hooks %q matches no hook of this model", *hooks)
+		opts.Filter = introspect.Names(*hooks)
+	} else {
+		want := map[models.HookName]bool{}
+		for _, n := range defaultDumpHooks(m) {
+			want[n] = true
 		}
+		opts.Filter = func(n models.HookName) bool { return want[n] }
+		opts.Rope = true
 	}
-	acts, logits, err := models.RunCapture(ctx, m, ids, names)
+	cache, err := introspect.RunWithCache(ctx, m, ids, opts)
 	if err != nil {
 		return err
 	}
-	var ts []safetensors.F32Tensor
-	for _, n := range names {
-		if a := acts[n]; a != nil {
-			ts = append(ts, safetensors.F32Tensor{Name: n.String(), Shape: a.Shape, Data: a.Data})
-		}
+	if *hooks != "" {
+		cache.Logits = nil // only what was asked for
 	}
-	cfg := m.Config()
-	if *hooks == "" {
-		ts = append(ts, safetensors.F32Tensor{Name: "logits", Shape: []int{len(ids), cfg.VocabSize}, Data: logits})
-		inv, cos, sin := cfg.RopeTables(len(ids))
-		ts = append(ts,
-			safetensors.F32Tensor{Name: "rope.inv_freq", Shape: []int{len(inv)}, Data: inv},
-			safetensors.F32Tensor{Name: "rope.cos", Shape: []int{len(ids), len(inv)}, Data: cos},
-			safetensors.F32Tensor{Name: "rope.sin", Shape: []int{len(ids), len(inv)}, Data: sin})
-	}
-	meta := map[string]string{"ids": fmt.Sprint(ids), "arch": string(m.Architecture()), "source": mf.path}
-	if err := safetensors.WriteF32File(*out, ts, meta); err != nil {
+	if err := cache.Save(*out); err != nil {
 		return err
 	}
-	fmt.Printf("wrote %d tensors to %s\n", len(ts), *out)
+	fmt.Printf("wrote %d tensors to %s\n", len(cache.Names())+btoi(cache.Logits != nil), *out)
 	return nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
