@@ -142,7 +142,10 @@ func attentionRange(r Range, maps []AttentionMap) (lo, hi float64) {
 
 // attentionCell is the cell size for an n-token map.
 func attentionCell(n int) float64 {
-	return math.Max(3, math.Min(36, math.Floor(704/float64(n))))
+	if n > 176 {
+		return 704 / float64(n) // long prompts: a fixed 704 px map, cells under 4 px
+	}
+	return math.Min(36, math.Floor(704/float64(n)))
 }
 
 // PlotAttention draws one head's attention pattern: keys along x, queries

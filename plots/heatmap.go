@@ -291,7 +291,10 @@ func (a *axisLabels) fit(pitch float64, horizontal bool) {
 	// Stacked labels (y axis, or rotated x labels): the font height must fit the pitch.
 	a.size = math.Min(tickSize, math.Max(minTickLbl, pitch-1.5))
 	if a.size+1.5 > pitch {
-		a.every = int(math.Ceil((a.size + 1.5) / pitch))
+		// Too dense for every token: a readable size, a round stride, and
+		// the position in front of each shown token (see text).
+		a.size = 9.5
+		a.every = niceStride(int(math.Ceil((a.size + 2) / pitch)))
 	}
 }
 
@@ -311,6 +314,9 @@ func niceStride(n int) int {
 
 func (a *axisLabels) text(i int) string {
 	if a.labels != nil {
+		if a.every > 1 {
+			return itoa(a.first+i) + " " + a.labels[i]
+		}
 		return a.labels[i]
 	}
 	return itoa(a.first + i)

@@ -84,4 +84,8 @@ func TestLookAll(t *testing.T) {
 		t.Fatal(err)
 	}
 	saveLook(t, "heads32", f)
+	if f, err = PlotAttention(AttentionMap{Name: "blocks.0.attn.hook_pattern", Pattern: synthPattern(300, 2), Keys: synthTokens(300)}); err != nil {
+		t.Fatal(err)
+	}
+	saveLook(t, "attention300", f)
 }

@@ -504,3 +504,35 @@ func FuzzTokenLabel(f *testing.F) {
 		}
 	})
 }
+
+func TestLongPrompt(t *testing.T) {
+	// 300 tokens: sub-4-pixel cells, sparse labels, and an embedded image
+	// instead of 90 000 rectangles in the SVG.
+	const n = 300
+	f, err := PlotAttention(AttentionMap{Name: "blocks.0.attn.hook_pattern", Pattern: synthPattern(n, 2), Keys: synthTokens(n)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := renderPNG(t, f)
+	if img.Rect.Dx() != 2*f.Width || f.Width > 1100 {
+		t.Errorf("PNG %v for a %d×%d figure", img.Rect, f.Width, f.Height)
+	}
+	data := f.regions["data"]
+	for _, i := range []int{0, 77, 150, 299} {
+		p := cellCentre(data, n, n, i, i)
+		if got := img.RGBAAt(p.X, p.Y); near(got, Viridis().At(0), 30) || isMaskGrey(got) {
+			t.Errorf("diagonal cell %d is %v", i, got)
+		}
+	}
+	svg, err := f.SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSVG(t, svg, f)
+	if !bytes.Contains(svg, []byte(`<image style="image-rendering:pixelated`)) || !bytes.Contains(svg, []byte("data:image/png;base64,")) {
+		t.Error("large SVG map is not one pixelated PNG image")
+	}
+	if len(svg) > 3<<20 {
+		t.Errorf("SVG is %d bytes", len(svg))
+	}
+}

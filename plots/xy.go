@@ -48,7 +48,7 @@ func (a *xyAxes) setup(ox, oy, w, h float64) {
 			a.y1 = math.Max(a.y1, a.yticks[len(a.yticks)-1])
 		}
 	} else {
-		a.yticks = niceTicks(a.y0, a.y1, 5)
+		a.yticks = niceTicks(a.y0, a.y1, 6)
 	}
 	a.xticks = niceTicks(a.x0, a.x1, 6)
 	if a.intX {
@@ -200,6 +200,9 @@ func PlotLines(p LinePlot) (*Figure, error) {
 	if ax.x1 == ax.x0 {
 		ax.x0, ax.x1 = ax.x0-1, ax.x1+1
 	}
+	// Keep end points (and their markers) off the frame.
+	xpad := 0.02 * (ax.x1 - ax.x0)
+	ax.x0, ax.x1 = ax.x0-xpad, ax.x1+xpad
 	markers := p.Markers || maxPts <= 64
 	pw, ph := float64(p.Width), float64(p.Height)
 	if pw <= 0 {
