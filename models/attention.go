@@ -37,13 +37,13 @@ func (d *Decoder) attention(s *InferenceState, hk *Hooks, l int, h, out []float3
 		unpermuteHeads(q, hd, &b.scores)
 		unpermuteHeads(k, hd, &b.scores)
 	}
-	if err := d.hook(hk, s, l, HookQ, q, T, nh, hd); err != nil {
+	if err := d.hook(hk, s, l, HookQ, q, dims{T, nh, hd}); err != nil {
 		return err
 	}
-	if err := d.hook(hk, s, l, HookK, k, T, nkv, hd); err != nil {
+	if err := d.hook(hk, s, l, HookK, k, dims{T, nkv, hd}); err != nil {
 		return err
 	}
-	if err := d.hook(hk, s, l, HookV, v, T, nkv, hd); err != nil {
+	if err := d.hook(hk, s, l, HookV, v, dims{T, nkv, hd}); err != nil {
 		return err
 	}
 
@@ -63,10 +63,10 @@ func (d *Decoder) attention(s *InferenceState, hk *Hooks, l int, h, out []float3
 			}
 		}
 	}
-	if err := d.hook(hk, s, l, HookRotQ, q, T, nh, hd); err != nil {
+	if err := d.hook(hk, s, l, HookRotQ, q, dims{T, nh, hd}); err != nil {
 		return err
 	}
-	if err := d.hook(hk, s, l, HookRotK, k, T, nkv, hd); err != nil {
+	if err := d.hook(hk, s, l, HookRotK, k, dims{T, nkv, hd}); err != nil {
 		return err
 	}
 
@@ -102,13 +102,13 @@ func (d *Decoder) attention(s *InferenceState, hk *Hooks, l int, h, out []float3
 				}
 			}
 		})
-		if err := d.hook(hk, s, l, HookAttnScores, all, nh, T, K); err != nil {
+		if err := d.hook(hk, s, l, HookAttnScores, all, dims{nh, T, K}); err != nil {
 			return err
 		}
 		for r := 0; r < nh*T; r++ {
 			kernels.Softmax(all[r*K : (r+1)*K])
 		}
-		if err := d.hook(hk, s, l, HookPattern, all, nh, T, K); err != nil {
+		if err := d.hook(hk, s, l, HookPattern, all, dims{nh, T, K}); err != nil {
 			return err
 		}
 		kernels.Parallel(nh, func(lo, hi int) {
@@ -119,7 +119,7 @@ func (d *Decoder) attention(s *InferenceState, hk *Hooks, l int, h, out []float3
 			}
 		})
 	}
-	if err := d.hook(hk, s, l, HookZ, z, T, nh, hd); err != nil {
+	if err := d.hook(hk, s, l, HookZ, z, dims{T, nh, hd}); err != nil {
 		return err
 	}
 	bl.o.apply(out, z, T)

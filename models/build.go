@@ -72,6 +72,7 @@ func Build(src *Source, arch Architecture, opts LoadOptions) (*Decoder, error) {
 	if err := d.cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: config: %w", src.Path, err)
 	}
+	d.invFreq, d.attnFactor = d.cfg.RopeFrequencies(0)
 	d.tok, d.tokErr = src.loadTokenizer()
 	if d.tok != nil && d.tok.VocabSize() > d.cfg.VocabSize {
 		return nil, fmt.Errorf("%s: the tokenizer has %d tokens, the model's vocabulary only %d", src.Path, d.tok.VocabSize(), d.cfg.VocabSize)

@@ -62,8 +62,13 @@ type Decoder struct {
 
 	source       *Source
 	unusedConfig []string
-	tok          *tokenizer.Tokenizer // nil when the files have none (tokErr says why)
-	tokErr       error
+	// invFreq and attnFactor are the RoPE frequencies of methods that do
+	// not depend on the pass length.
+	invFreq    []float64
+	attnFactor float64
+
+	tok    *tokenizer.Tokenizer // nil when the files have none (tokErr says why)
+	tokErr error
 }
 
 // Config returns the model's resolved configuration.
@@ -115,6 +120,7 @@ type scratch struct {
 	scores                []float32
 	logits                []float32
 	rowScale              []float32
+	rope                  ropeTable
 }
 
 func grow(b *[]float32, n int) []float32 {
@@ -193,10 +199,16 @@ func (d *Decoder) run(ctx context.Context, s *InferenceState, tokens []int, last
 			kernels.Scale(row, c.EmbedScale)
 		}
 	}
-	if err := d.hook(hk, s, 0, HookEmbed, x, T, H); err != nil {
+	if err := d.hook(hk, s, 0, HookEmbed, x, dims{T, H}); err != nil {
 		return nil, err
 	}
-	rope := c.ropeFor(s.pos, T)
+	rope := &s.buf.rope
+	if c.RopeScaling.dynamic() {
+		inv, attn := c.RopeFrequencies(s.pos + T)
+		rope.fill(inv, attn, s.pos, T)
+	} else {
+		rope.fill(d.invFreq, d.attnFactor, s.pos, T)
+	}
 	stop := hk.StopAfterLayer()
 	for l := range d.blocks {
 		if err := ctx.Err(); err != nil {
@@ -228,7 +240,7 @@ func (d *Decoder) run(ctx context.Context, s *InferenceState, tokens []int, last
 	if c.FinalSoftcap > 0 {
 		kernels.SoftCap(logits, float32(c.FinalSoftcap))
 	}
-	if err := d.hook(hk, s, 0, HookLogits, logits, rows, V); err != nil {
+	if err := d.hook(hk, s, 0, HookLogits, logits, dims{rows, V}); err != nil {
 		return nil, err
 	}
 	if lastOnly && rows > 1 {
@@ -239,11 +251,23 @@ func (d *Decoder) run(ctx context.Context, s *InferenceState, tokens []int, last
 
 // hook runs the hooks at (l, p) if there are any. The activation's
 // position is that of the pass (s.pos before it is advanced).
-func (d *Decoder) hook(hk *Hooks, s *InferenceState, l int, p HookPoint, data []float32, shape ...int) error {
+func (d *Decoder) hook(hk *Hooks, s *InferenceState, l int, p HookPoint, data []float32, shape dims) error {
 	if hk == nil || !hk.Has(HookName{Layer: l, Point: p}) {
 		return nil
 	}
-	return hk.run(l, p, s.pos, data, shape...)
+	return hk.run(l, p, s.pos, data, shape)
+}
+
+// dims is an activation's shape, unused trailing entries 0. A fixed-size
+// array passed by value keeps the no-hook path free of allocations.
+type dims [3]int
+
+func (d dims) slice() []int {
+	n := len(d)
+	for n > 0 && d[n-1] == 0 {
+		n--
+	}
+	return append([]int(nil), d[:n]...)
 }
 
 // noHook stands for "no hook point" where a norm has no scale hook.
@@ -271,11 +295,11 @@ func (d *Decoder) applyNorm(hk *Hooks, s *InferenceState, l int, scaleHook, norm
 		}
 	}
 	if wantScale {
-		if err := hk.run(l, scaleHook, s.pos, scales, n, 1); err != nil {
+		if err := hk.run(l, scaleHook, s.pos, scales, dims{n, 1}); err != nil {
 			return err
 		}
 	}
-	return d.hook(hk, s, l, normHook, dst[:n*H], n, H)
+	return d.hook(hk, s, l, normHook, dst[:n*H], dims{n, H})
 }
 
 // normScale is the factor a norm multiplies the (centred) input by.
@@ -300,7 +324,7 @@ func (d *Decoder) layer(s *InferenceState, hk *Hooks, l int, x []float32, T int,
 	bl := &d.blocks[l]
 	H := c.Hidden
 	b := &s.buf
-	if err := d.hook(hk, s, l, HookResidPre, x, T, H); err != nil {
+	if err := d.hook(hk, s, l, HookResidPre, x, dims{T, H}); err != nil {
 		return err
 	}
 	h := grow(&b.h, T*H)
@@ -316,7 +340,7 @@ func (d *Decoder) layer(s *InferenceState, hk *Hooks, l int, x []float32, T int,
 			return err
 		}
 	}
-	if err := d.hook(hk, s, l, HookAttnOut, attnOut, T, H); err != nil {
+	if err := d.hook(hk, s, l, HookAttnOut, attnOut, dims{T, H}); err != nil {
 		return err
 	}
 	mlpOut := grow(&b.mlpOut, T*H)
@@ -325,14 +349,14 @@ func (d *Decoder) layer(s *InferenceState, hk *Hooks, l int, x []float32, T int,
 		if err := d.mlp(s, hk, l, h, mlpOut, T); err != nil {
 			return err
 		}
-		if err := d.hook(hk, s, l, HookMLPOut, mlpOut, T, H); err != nil {
+		if err := d.hook(hk, s, l, HookMLPOut, mlpOut, dims{T, H}); err != nil {
 			return err
 		}
 		kernels.Add(x, attnOut)
 		kernels.Add(x, mlpOut)
 	} else {
 		kernels.Add(x, attnOut)
-		if err := d.hook(hk, s, l, HookResidMid, x, T, H); err != nil {
+		if err := d.hook(hk, s, l, HookResidMid, x, dims{T, H}); err != nil {
 			return err
 		}
 		if err := d.applyNorm(hk, s, l, HookLn2Scale, HookLn2Normalized, bl.ffnNorm, h, x, T); err != nil {
@@ -346,12 +370,12 @@ func (d *Decoder) layer(s *InferenceState, hk *Hooks, l int, x []float32, T int,
 				return err
 			}
 		}
-		if err := d.hook(hk, s, l, HookMLPOut, mlpOut, T, H); err != nil {
+		if err := d.hook(hk, s, l, HookMLPOut, mlpOut, dims{T, H}); err != nil {
 			return err
 		}
 		kernels.Add(x, mlpOut)
 	}
-	return d.hook(hk, s, l, HookResidPost, x, T, H)
+	return d.hook(hk, s, l, HookResidPost, x, dims{T, H})
 }
 
 // mlp computes out [T,H] from the normalized input h [T,H].
@@ -366,11 +390,11 @@ func (d *Decoder) mlp(s *InferenceState, hk *Hooks, l int, h, out []float32, T i
 	if !d.desc.GatedMLP {
 		up := grow(&b.up, T*F)
 		bl.up.apply(up, h, T)
-		if err := d.hook(hk, s, l, HookMLPPre, up, T, F); err != nil {
+		if err := d.hook(hk, s, l, HookMLPPre, up, dims{T, F}); err != nil {
 			return err
 		}
 		act(up)
-		if err := d.hook(hk, s, l, HookMLPPost, up, T, F); err != nil {
+		if err := d.hook(hk, s, l, HookMLPPost, up, dims{T, F}); err != nil {
 			return err
 		}
 		bl.down.apply(out, up, T)
@@ -388,15 +412,15 @@ func (d *Decoder) mlp(s *InferenceState, hk *Hooks, l int, h, out []float32, T i
 		bl.gate.apply(gate, h, T)
 		bl.up.apply(up, h, T)
 	}
-	if err := d.hook(hk, s, l, HookMLPPre, gate, T, F); err != nil {
+	if err := d.hook(hk, s, l, HookMLPPre, gate, dims{T, F}); err != nil {
 		return err
 	}
-	if err := d.hook(hk, s, l, HookMLPPreLinear, up, T, F); err != nil {
+	if err := d.hook(hk, s, l, HookMLPPreLinear, up, dims{T, F}); err != nil {
 		return err
 	}
 	act(gate)
 	kernels.Mul(gate, up)
-	if err := d.hook(hk, s, l, HookMLPPost, gate, T, F); err != nil {
+	if err := d.hook(hk, s, l, HookMLPPost, gate, dims{T, F}); err != nil {
 		return err
 	}
 	bl.down.apply(out, gate, T)

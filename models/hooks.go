@@ -201,10 +201,10 @@ func (h *Hooks) Has(n HookName) bool {
 
 // run calls the functions at (layer, p) on data; the caller has checked
 // Has. A panicking hook becomes an error naming the hook.
-func (h *Hooks) run(layer int, p HookPoint, pos int, data []float32, shape ...int) (err error) {
+func (h *Hooks) run(layer int, p HookPoint, pos int, data []float32, shape dims) (err error) {
 	n := HookName{Layer: layer, Point: p}
 	i, _ := h.index(n)
-	a := &Activation{Name: n, Shape: shape, Data: data, Pos: pos}
+	a := &Activation{Name: n, Shape: shape.slice(), Data: data, Pos: pos}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("hook %s panicked: %v", n, r)

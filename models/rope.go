@@ -127,20 +127,33 @@ type ropeTable struct {
 	cos, sin []float32 // [position-start][half]
 }
 
-// ropeFor computes the table for positions start … start+n−1.
+// dynamic reports whether the frequencies depend on the pass length.
+func (rs *RopeScaling) dynamic() bool {
+	return rs.Kind == RopeDynamic || rs.Kind == RopeQwenNTK || rs.Kind == RopeLongRoPE
+}
+
+// ropeFor computes a new table for positions start … start+n−1.
 func (c *Config) ropeFor(start, n int) *ropeTable {
 	invFreq, attn := c.RopeFrequencies(start + n)
+	t := &ropeTable{}
+	t.fill(invFreq, attn, start, n)
+	return t
+}
+
+// fill computes cos and sin for positions start … start+n−1, reusing
+// the table's buffers.
+func (t *ropeTable) fill(invFreq []float64, attn float64, start, n int) {
 	half := len(invFreq)
-	t := &ropeTable{start: start, half: half, cos: make([]float32, n*half), sin: make([]float32, n*half)}
+	t.start, t.half = start, half
+	t.cos, t.sin = grow(&t.cos, n*half), grow(&t.sin, n*half)
 	for p := 0; p < n; p++ {
 		pos := float64(start + p)
 		for i, f := range invFreq {
 			// HF computes the angle in float32 (position · inv_freq); the
 			// reference computes it exactly. Keep float64 here.
-			a := pos * f
-			t.cos[p*half+i] = float32(math.Cos(a) * attn)
-			t.sin[p*half+i] = float32(math.Sin(a) * attn)
+			sin, cos := math.Sincos(pos * f)
+			t.cos[p*half+i] = float32(cos * attn)
+			t.sin[p*half+i] = float32(sin * attn)
 		}
 	}
-	return t
 }
