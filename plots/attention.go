@@ -283,6 +283,9 @@ func PlotHeadGrid(g HeadGrid) (*Figure, error) {
 	w = math.Max(w, textWidth(title, titleSize, true)+2*margin)
 	h := top + gridH + margin + axisSize + 8
 	f := newFigure(title, w, h, nil)
+	for _, a := range g.Maps {
+		f.cells += len(a.Pattern.Data)
+	}
 	dataX := func(k int) float64 { return margin + leftW + float64(k%cols)*cellPitchX }
 	dataY := func(k int) float64 { return top + float64(k/cols)*cellPitchY + capH }
 	for k, b := range blocks {

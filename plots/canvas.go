@@ -54,6 +54,8 @@ type canvas struct {
 	scale  float64 // device pixels per CSS px (PNG only)
 	faces  map[faceKey]xfont.Face
 	svg    *svgText // SVG only: text elements written by us, not vgsvg
+	// svgImages draws heat maps as images in SVG (large figures).
+	svgImages bool
 }
 
 // svgText collects the SVG text elements of a figure. They are written

@@ -20,7 +20,7 @@
 // Conventions: heat maps put row 0 at the top (queries down, keys across;
 // layers down), cells are drawn nearest-neighbour without seams (per device
 // pixel in PNG; overlapping rectangles in SVG, or a pixelated image above
-// 40 000 cells), unsigned data uses a viridis-like map and signed data a
+// 16 384 cells), unsigned data uses a viridis-like map and signed data a
 // blue–white–red map centred at 0, and masked cells (the causal region, NaN,
 // ±Inf) are light grey with a diagonal hatch. Token labels go through
 // TokenLabel so that spaces, newlines and bytes stay visible. Text is

@@ -32,6 +32,9 @@ type Figure struct {
 	// regions records rectangles (CSS px) of named parts, for tests and
 	// for composing panels: "data", "colorbar", "data.3" (grid cell 3), ...
 	regions map[string]rectF
+	// cells counts heat map cells; above svgRectMax the SVG draws every
+	// heat map as an image (one rectangle per cell would be megabytes).
+	cells int
 
 	mu       sync.Mutex
 	png, svg []byte
@@ -140,7 +143,7 @@ func (f *Figure) renderSVG(embed bool) ([]byte, error) {
 		return nil, fmt.Errorf("plots: figure %q has no size (%d×%d)", f.Title, f.Width, f.Height)
 	}
 	vc := vgsvg.NewWith(vgsvg.UseWH(vg.Length(float64(f.Width)*ptPerPx), vg.Length(float64(f.Height)*ptPerPx)))
-	c := &canvas{vc: vc, h: float64(f.Height), svg: &svgText{}}
+	c := &canvas{vc: vc, h: float64(f.Height), svg: &svgText{}, svgImages: f.cells > svgRectMax}
 	// White background, as in the PNG.
 	c.rect(0, 0, float64(f.Width), float64(f.Height), colorWhite)
 	if err := f.render(c); err != nil {

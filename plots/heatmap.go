@@ -17,7 +17,7 @@ const (
 	minTickLbl = 7.5 // smallest font used for token labels
 	cbarW      = 14.0
 	cbarGap    = 14.0
-	svgRectMax = 40000 // larger heat maps become one embedded image in SVG
+	svgRectMax = 16384 // larger heat maps (or figures) become embedded images in SVG
 )
 
 // heatCells is the colour-mapped content of a heat map.
@@ -65,13 +65,25 @@ func (h *heatCells) draw(c *canvas, x, y, w, hh float64) {
 	switch {
 	case c.img != nil:
 		anyMask = h.drawPixels(c, x, y, w, hh)
-	case rows*cols > svgRectMax:
-		img := image.NewRGBA(image.Rect(0, 0, cols, rows))
+	case rows*cols > svgRectMax || c.svgImages:
+		// One image, drawn pixelated (CSS image-rendering); each cell is
+		// kx×ky image pixels so that viewers that smooth anyway only soften
+		// the cell edges.
+		kx := max(1, min(8, int(math.Ceil(2*w/float64(cols)))))
+		ky := max(1, min(8, int(math.Ceil(2*hh/float64(rows)))))
+		for cols*kx*rows*ky > 2_000_000 && (kx > 1 || ky > 1) {
+			kx, ky = max(1, kx-1), max(1, ky-1)
+		}
+		img := image.NewRGBA(image.Rect(0, 0, cols*kx, rows*ky))
 		for i := range rows {
 			for j := range cols {
 				col, m := h.color(i, j)
 				anyMask = anyMask || m
-				img.SetRGBA(j, i, col)
+				for y := i * ky; y < (i+1)*ky; y++ {
+					for x := j * kx; x < (j+1)*kx; x++ {
+						img.SetRGBA(x, y, col)
+					}
+				}
 			}
 		}
 		p0, p1 := c.pt(x, y+hh), c.pt(x+w, y)
@@ -487,6 +499,7 @@ func heatFigure(title string, b *heatBlock, cb *colorBar) *Figure {
 	top := margin + titleH
 	h := top + b.bh + margin
 	f := newFigure(title, w, h, nil)
+	f.cells = len(b.cells.m.Data)
 	f.regions["data"] = rectF{margin + shift + b.left, top + b.top, b.w, b.h}
 	if cb != nil {
 		f.regions["colorbar"] = rectF{margin + shift + b.bw + cbarGap, top + b.top, cbarW, b.h}

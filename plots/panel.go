@@ -45,6 +45,9 @@ func PlotPanel(title string, figs []*Figure, columns int) (*Figure, error) {
 	}
 	w = math.Max(w, textWidth(title, titleSize, true)+2*margin)
 	p := newFigure(title, w, h, nil)
+	for _, f := range figs {
+		p.cells += f.cells
+	}
 	for i, f := range figs {
 		ox, oy := xs[i%columns], ys[i/columns]
 		for name, r := range f.regions {

@@ -536,3 +536,28 @@ func TestLongPrompt(t *testing.T) {
 		t.Errorf("SVG is %d bytes", len(svg))
 	}
 }
+
+func TestBigGridSVGUsesImages(t *testing.T) {
+	var g HeadGrid
+	for h := range 32 {
+		g.Maps = append(g.Maps, AttentionMap{Name: "blocks.1.attn.hook_pattern", Layer: 1, Head: h, Pattern: synthPattern(64, int64(h))})
+	}
+	f, err := PlotHeadGrid(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg, err := f.SVGNoFonts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSVG(t, svg, f)
+	if n := bytes.Count(svg, []byte("<image ")); n != 32+1 { // 32 maps and the colour bar
+		t.Errorf("%d images, want 33", n)
+	}
+	if len(svg) > 1<<20 {
+		t.Errorf("SVG is %d bytes", len(svg))
+	}
+	if got := bytes.Count(svg, []byte(">head ")); got != 32 {
+		t.Errorf("%d head captions, want 32", got)
+	}
+}

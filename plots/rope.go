@@ -49,6 +49,9 @@ func heatRow(title string, blocks []*heatBlock, cb *colorBar) *Figure {
 	w = math.Max(w, textWidth(title, titleSize, true)+2*margin)
 	h := top + bh + margin
 	f := newFigure(title, w, h, nil)
+	for _, b := range blocks {
+		f.cells += len(b.cells.m.Data)
+	}
 	for k, b := range blocks {
 		f.regions[fmt.Sprintf("data.%d", k)] = rectF{xs[k] + b.left, top + b.top, b.w, b.h}
 	}
