@@ -107,6 +107,7 @@ func TestFormatters(t *testing.T) {
 		{FormatBytes(512), "512 B"}, {FormatBytes(1536), "1.5 KiB"}, {FormatBytes(3 << 30), "3.0 GiB"},
 		{FormatCount(6_738_415_616), "6.74 B"}, {FormatCount(260_000), "260.0 K"}, {FormatCount(999), "999"},
 		{FormatShape([]int{1, 2}), "[1, 2]"}, {FormatShape(nil), "[]"},
+		{cellNum(0.123), "0.12"}, {cellNum(-0.001), "0"}, {cellNum(12.34), "12.3"}, {cellNum(-345.6), "-346"}, {cellNum(12345), "1.2e+04"},
 		{fmtNum(0.5), "0.5"}, {fmtNum(-1e-5), "-1e-5"}, {fmtNum(1e6), "1e6"}, {fmtNum(120), "120"},
 	} {
 		if tc.got != tc.want {

@@ -78,7 +78,7 @@ func PlotScores(s ScoreMap) (*Figure, error) {
 		cells.cellText = make([]string, len(s.Values.Data))
 		for i, v := range s.Values.Data {
 			if !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) {
-				cells.cellText[i] = strconv.FormatFloat(float64(v), 'f', 2, 32)
+				cells.cellText[i] = cellNum(float64(v))
 			}
 		}
 	}
@@ -88,4 +88,25 @@ func PlotScores(s ScoreMap) (*Figure, error) {
 		y: axisLabels{title: rt, labels: s.RowLabels},
 	}
 	return heatFigure(title, b, newColorBar(cmap, lo, hi, name)), nil
+}
+
+// cellNum formats a value printed inside a cell: at most 5 characters for
+// ordinary magnitudes.
+func cellNum(v float64) string {
+	a := math.Abs(v)
+	var s string
+	switch {
+	case a >= 1000:
+		s = strconv.FormatFloat(v, 'g', 2, 64)
+	case a >= 100:
+		s = strconv.FormatFloat(v, 'f', 0, 64)
+	case a >= 10:
+		s = strconv.FormatFloat(v, 'f', 1, 64)
+	default:
+		s = strconv.FormatFloat(v, 'f', 2, 64)
+	}
+	if s == "-0.00" || s == "0.00" {
+		return "0"
+	}
+	return s
 }
