@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/torchless-go/torchless/models/gguf"
@@ -237,9 +238,14 @@ func fromSentencePiece(name string, data []byte, cfg *hfConfig) (*Tokenizer, err
 
 // FromModelBin builds the tokenizer a torchless model.bin carries (vocab
 // and merges). Vocabularies with "▁" word markers are treated as
-// SentencePiece-style BPE with byte fallback (Mistral, LLaMA 2), others as
-// byte-level BPE with the pre-tokenizer regex chosen from the metadata's
-// architecture.
+// SentencePiece-style BPE with byte fallback that adds BOS (Mistral,
+// LLaMA 2), others as byte-level BPE with the pre-tokenizer regex chosen
+// from the metadata's model_type/arch (llama: Llama 3's, qwen: Qwen 2's,
+// else GPT-2's). BOS/EOS come from metadata bos_token_id/eos_token_id,
+// else from the usual token names; BOS is added for SentencePiece-style
+// and Llama 3 (<|begin_of_text|>) vocabularies unless metadata
+// add_bos_token says otherwise. The file format carries no added-token
+// table: the usual special tokens present in the vocabulary are special.
 func FromModelBin(f *modelbin.File) (*Tokenizer, error) {
 	if f.Tokenizer == nil {
 		return nil, fmt.Errorf("model.bin has no tokenizer")
@@ -309,7 +315,21 @@ func FromModelBin(f *modelbin.File) (*Tokenizer, error) {
 	}
 	t.bos = look("<s>", "<bos>", "<|begin_of_text|>")
 	t.eos = look("</s>", "<eos>", "<|end_of_text|>", "<|endoftext|>")
-	if spm && t.bos >= 0 {
+	for key, dst := range map[string]*int{"bos_token_id": &t.bos, "eos_token_id": &t.eos} {
+		if v, ok := f.Metadata[key]; ok {
+			id, err := strconv.Atoi(v)
+			if err != nil || id < 0 || id >= len(t.vocab) {
+				return nil, fmt.Errorf("metadata %s %q: not an id in [0, %d)", key, v, len(t.vocab))
+			}
+			*dst = id
+		}
+	}
+	_, llama3 := vocab["<|begin_of_text|>"]
+	addBOS := spm || llama3
+	if v, ok := f.Metadata["add_bos_token"]; ok {
+		addBOS = v == "true" || v == "1"
+	}
+	if addBOS && t.bos >= 0 {
 		t.prefix, t.addBOS = []int{t.bos}, true
 	}
 	t.collectEOS(nil)
