@@ -81,3 +81,38 @@ func FuzzQuantizeRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// FuzzQuantizeKQuants quantizes arbitrary values (NaN and Inf included)
+// with the K-quant quantizers: they must not panic, and finite inputs of
+// moderate size must come back finite.
+func FuzzQuantizeKQuants(f *testing.F) {
+	f.Add(uint8(0), make([]byte, 1024))
+	f.Add(uint8(2), binary.LittleEndian.AppendUint32(make([]byte, 1020), math.Float32bits(float32(math.NaN()))))
+	f.Add(uint8(4), binary.LittleEndian.AppendUint32(make([]byte, 1020), math.Float32bits(7)))
+	f.Fuzz(func(t *testing.T, code uint8, data []byte) {
+		dt := []DType{Q2_K, Q3_K, Q4_K, Q5_K, Q6_K}[int(code)%5]
+		if len(data) < 1024 {
+			return
+		}
+		x := make([]float32, 256)
+		finite := true
+		for i := range x {
+			x[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
+			if v := float64(x[i]); math.IsNaN(v) || math.Abs(v) > 1e4 || (v != 0 && math.Abs(v) < 1e-4) {
+				finite = false
+			}
+		}
+		q := make([]byte, dt.BlockBytes())
+		QuantizeRow(dt, q, x)
+		y := make([]float32, 256)
+		DequantizeRow(dt, y, q)
+		if !finite {
+			return
+		}
+		for i, v := range y {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				t.Fatalf("%s: element %d of %v came back %v", dt, i, x[i], v)
+			}
+		}
+	})
+}

@@ -24,16 +24,23 @@ var rowEncoders = [numDTypes]rowEncoder{
 	Q4_1: encodeQ4_1,
 	Q5_0: encodeQ5_0,
 	Q5_1: encodeQ5_1,
+	Q2_K: encodeQ2_K, // kquant.go
+	Q3_K: encodeQ3_K,
+	Q4_K: encodeQ4_K,
+	Q5_K: encodeQ5_K,
+	Q6_K: encodeQ6_K,
 }
 
 // CanQuantize reports whether QuantizeRow supports dt.
 func CanQuantize(dt DType) bool { return dt.Valid() && rowEncoders[dt] != nil }
 
 // QuantizeRow stores the len(src) values of src as dt in dst, which must
-// be exactly dt.RowBytes(len(src)) bytes. It supports F32, F16, BF16,
-// Q8_0, Q4_0, Q4_1, Q5_0 and Q5_1 (see CanQuantize) and produces the
-// bytes ggml's reference quantizers produce. It panics for other types
-// and for wrong lengths (programmer errors).
+// be exactly dt.RowBytes(len(src)) bytes. It supports every weight type
+// but TLInt8 (see CanQuantize): F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0,
+// Q5_1 and the K-quants Q2_K…Q6_K, producing the bytes ggml's reference
+// quantizers (quantize_row_*_ref, what llama-quantize runs without an
+// importance matrix) produce. It panics for other types and for wrong
+// lengths (programmer errors).
 func QuantizeRow(dt DType, dst []byte, src []float32) {
 	if !CanQuantize(dt) {
 		panic("kernels: QuantizeRow: unsupported dtype " + dt.String())
