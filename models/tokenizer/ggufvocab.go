@@ -68,6 +68,21 @@ func fromGGUF(f *gguf.File) (*Tokenizer, error) {
 	}
 	bos, eos, unk, pad := id("tokenizer.ggml.bos_token_id"), id("tokenizer.ggml.eos_token_id"),
 		id("tokenizer.ggml.unknown_token_id"), id("tokenizer.ggml.padding_token_id")
+	if types == nil {
+		// no token types: the special ids are the control tokens
+		types = make([]int32, len(tokens))
+		for i := range types {
+			types[i] = pieceNormal
+		}
+		for _, id := range []int{bos, eos, pad} {
+			if id >= 0 {
+				types[id] = pieceControl
+			}
+		}
+		if unk >= 0 {
+			types[unk] = pieceUnknown
+		}
+	}
 	var t *Tokenizer
 	switch model {
 	case "llama":

@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -122,3 +123,5 @@ func equalIDs(a, b []int) bool {
 	}
 	return true
 }
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
