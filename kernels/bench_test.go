@@ -3,9 +3,35 @@ package kernels
 import (
 	"math/rand/v2"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 	"unsafe"
 )
+
+// cpuTime returns the process's user+system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// loop runs f b.N times and also reports CPU nanoseconds per call
+// (cpu-ns/op), which other processes on a busy machine disturb less than
+// wall time.
+func loop(b *testing.B, f func()) {
+	start := cpuTime()
+	n := 0
+	for b.Loop() {
+		f()
+		n++
+	}
+	if n > 0 {
+		b.ReportMetric(float64(cpuTime()-start)/float64(n), "cpu-ns/op")
+	}
+}
 
 // The benchmarks report MB/s of weight bytes read, so a MatVec figure can
 // be compared with BenchmarkStreamRead (the memory roofline: summing a
@@ -21,9 +47,7 @@ func BenchmarkMatVec(b *testing.B) {
 		w := randomMat(rng, dt, rows, cols)
 		b.Run(dt.String(), func(b *testing.B) {
 			b.SetBytes(int64(len(w.Data)))
-			for b.Loop() {
-				MatVec(dst, w, x)
-			}
+			loop(b, func() { MatVec(dst, w, x) })
 		})
 	}
 }
@@ -37,9 +61,7 @@ func BenchmarkMatMul(b *testing.B) {
 		w := randomMat(rng, dt, rows, cols)
 		b.Run(dt.String(), func(b *testing.B) {
 			b.SetBytes(int64(len(w.Data)))
-			for b.Loop() {
-				MatMul(dst, w, x, n)
-			}
+			loop(b, func() { MatMul(dst, w, x, n) })
 		})
 	}
 }
@@ -52,9 +74,7 @@ func BenchmarkDequantizeRow(b *testing.B) {
 		w := randomMat(rng, dt, 1, cols)
 		b.Run(dt.String(), func(b *testing.B) {
 			b.SetBytes(int64(len(w.Data)))
-			for b.Loop() {
-				DequantizeRow(dt, dst, w.Data)
-			}
+			loop(b, func() { DequantizeRow(dt, dst, w.Data) })
 		})
 	}
 }
@@ -108,9 +128,7 @@ func BenchmarkKernels(b *testing.B) {
 		w := randomMat(rng, dt, 512, 2048)
 		b.Run(dt.String()+"/decode-dot", func(b *testing.B) {
 			b.SetBytes(int64(len(w.Data)))
-			for b.Loop() {
-				genericMatVec(dst, w, x, 0, 512)
-			}
+			loop(b, func() { genericMatVec(dst, w, x, 0, 512) })
 		})
 		f := activeKernels().matVec[dt]
 		if f == nil {
@@ -118,9 +136,7 @@ func BenchmarkKernels(b *testing.B) {
 		}
 		b.Run(dt.String()+"/active", func(b *testing.B) {
 			b.SetBytes(int64(len(w.Data)))
-			for b.Loop() {
-				f(dst, w, x, 0, 512)
-			}
+			loop(b, func() { f(dst, w, x, 0, 512) })
 		})
 	}
 }

@@ -263,27 +263,49 @@ func genericMatVec(dst []float32, w Mat, x []float32, lo, hi int) {
 	}
 }
 
+// matMulTile is the number of weight rows genericMatMul decodes together:
+// each row of x (Cols float64s) is then read once per tile instead of
+// once per weight row, and the tile (matMulTile·Cols float32s) stays in
+// cache while all n rows of x pass.
+const matMulTile = 16
+
+var tilePool = sync.Pool{New: func() any { return new([]float32) }}
+
 func genericMatMul(dst []float32, w Mat, x []float32, n, lo, hi int) {
 	xd, p := widen(x)
 	defer widePool.Put(p)
-	buf := chunkPool.Get().(*[decodeChunk]float32)
-	defer chunkPool.Put(buf)
-	rb := w.rowBytes()
 	cols := w.Cols
-	acc := make([]float64, n)
-	for r := lo; r < hi; r++ {
-		row := w.Data[r*rb : (r+1)*rb]
-		clear(acc)
-		for c := 0; c < cols; c += decodeChunk {
-			k := min(decodeChunk, cols-c)
-			decodeRowChunk(buf[:k], w, row, r, c)
-			wc := buf[:k]
-			for i := range acc {
-				acc[i] += dotWide(wc, xd[i*cols+c:i*cols+c+k])
+	tp := tilePool.Get().(*[]float32)
+	defer tilePool.Put(tp)
+	if cap(*tp) < matMulTile*cols {
+		*tp = make([]float32, matMulTile*cols)
+	}
+	tile := (*tp)[:matMulTile*cols]
+	rb := w.rowBytes()
+	for r0 := lo; r0 < hi; r0 += matMulTile {
+		r1 := min(r0+matMulTile, hi)
+		for r := r0; r < r1; r++ {
+			wr := tile[(r-r0)*cols : (r-r0+1)*cols]
+			row := w.Data[r*rb : (r+1)*rb]
+			if w.DType == TLInt8 {
+				g := cols / TLInt8Group
+				decodeTLInt8Chunk(wr, row, w.Scales[r*g:(r+1)*g], 0)
+			} else {
+				rowDecoders[w.DType](wr, row)
 			}
 		}
-		for i, a := range acc {
-			dst[i*w.Rows+r] = float32(a)
+		for i := 0; i < n; i++ {
+			xi := xd[i*cols : (i+1)*cols]
+			for r := r0; r < r1; r++ {
+				wr := tile[(r-r0)*cols : (r-r0+1)*cols]
+				// The chunked sum of rowDot, for bit-identity with MatVec.
+				var acc float64
+				for c := 0; c < cols; c += decodeChunk {
+					k := min(decodeChunk, cols-c)
+					acc += dotWide(wr[c:c+k], xi[c:c+k])
+				}
+				dst[i*w.Rows+r] = float32(acc)
+			}
 		}
 	}
 }
