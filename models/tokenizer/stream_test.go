@@ -82,3 +82,20 @@ func TestStreamLeadingSpace(t *testing.T) {
 		t.Errorf("Flush = %q", s)
 	}
 }
+
+func TestTokenText(t *testing.T) {
+	spm := loadOnce(t, testenv.Shared(t, "vocab", "ggml-vocab-llama-spm.gguf"))
+	hello, _ := spm.ID("▁Hello")
+	nl, _ := spm.ID("<0x0A>")
+	e6, _ := spm.ID("<0xE6>")
+	for id, want := range map[int]string{hello: " Hello", nl: "\n", e6: "\uFFFD", 1: "<s>", -1: "", 1 << 30: ""} {
+		if got := spm.TokenText(id); got != want {
+			t.Errorf("spm TokenText(%d) = %q, want %q", id, got, want)
+		}
+	}
+	bl := loadOnce(t, testenv.Shared(t, "vocab", "ggml-vocab-gpt-2.gguf"))
+	the, _ := bl.ID("Ġthe")
+	if got := bl.TokenText(the); got != " the" {
+		t.Errorf("gpt-2 TokenText(Ġthe) = %q", got)
+	}
+}

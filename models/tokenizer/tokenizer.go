@@ -359,3 +359,40 @@ func (d *StreamDecoder) Flush() string {
 
 // Err returns the first error met by Add (an out-of-range id), or nil.
 func (d *StreamDecoder) Err() error { return d.err }
+
+// TokenText returns the text one token stands for, for display (attention
+// map labels, logit-lens tables): "▁Paris" and "ĠParis" give " Paris", a
+// byte token "<0x0A>" gives "\n", a lone byte of a multi-byte character
+// gives U+FFFD. Unlike Decode of a single id it keeps the leading space
+// that SentencePiece-style decoders strip from the start of a text. An id
+// out of range gives "".
+func (t *Tokenizer) TokenText(id int) string {
+	if id < 0 || id >= len(t.vocab) {
+		return ""
+	}
+	tok := t.vocab[id]
+	if t.dec == nil {
+		return tok
+	}
+	return strings.Join(keepSpaces(t.dec).decode([]string{tok}), "")
+}
+
+// keepSpaces returns d without the rules that drop the leading space of a
+// whole text (Strip, Metaspace's first-token rule).
+func keepSpaces(d decoder) decoder {
+	switch x := d.(type) {
+	case decSequence:
+		var out decSequence
+		for _, y := range x {
+			if _, strip := y.(decStrip); strip {
+				continue
+			}
+			out = append(out, keepSpaces(y))
+		}
+		return out
+	case decMetaspace:
+		x.scheme = prependNever
+		return x
+	}
+	return d
+}
