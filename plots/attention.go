@@ -37,6 +37,10 @@ type AttentionMap struct {
 	Title string
 	// Mask selects the masked region.
 	Mask MaskMode
+	// Window, when positive, is a sliding attention window: keys at or
+	// before query position − Window are masked too (a key is visible when
+	// pos−Window < key ≤ pos). MaskAuto also detects a window from the zeros.
+	Window int
 	// Color fixes the colour range; by default it is [min(0, data min), data max].
 	Color Range
 }
@@ -84,23 +88,35 @@ func (a *AttentionMap) labels() (keys, queries []string) {
 	return keys, queries
 }
 
-// causalMask returns the mask predicate for the pattern (nil: none).
+// causalMask returns the mask predicate (nil: none).
 func (a *AttentionMap) causalMask() func(i, j int) bool {
 	m := a.Pattern
 	off := m.Cols - m.Rows
-	causal := func(i, j int) bool { return j > i+off }
+	window := func(w int) func(i, j int) bool {
+		if w <= 0 {
+			return func(i, j int) bool { return j > i+off }
+		}
+		return func(i, j int) bool { return j > i+off || j <= i+off-w }
+	}
 	switch a.Mask {
 	case MaskNone:
+		if a.Window > 0 {
+			return func(i, j int) bool { return j <= i+off-a.Window }
+		}
 		return nil
 	case MaskCausal:
-		return causal
+		return window(a.Window)
+	}
+	zero := func(v float32) bool {
+		f := float64(v)
+		return f == 0 || math.IsNaN(f) || math.IsInf(f, 0)
 	}
 	upper, nonzeroLower := 0, false
 	for i := range m.Rows {
 		for j := range m.Cols {
-			v := float64(m.At(i, j))
-			if causal(i, j) {
-				if v != 0 && !math.IsNaN(v) && !math.IsInf(v, 0) {
+			v := m.At(i, j)
+			if j > i+off {
+				if !zero(v) {
 					return nil
 				}
 				upper++
@@ -110,9 +126,52 @@ func (a *AttentionMap) causalMask() func(i, j int) bool {
 		}
 	}
 	if upper == 0 || !nonzeroLower {
-		return nil
+		return window(a.Window)
 	}
-	return causal
+	w := a.Window
+	if w <= 0 {
+		w = detectWindow(m)
+	}
+	return window(w)
+}
+
+// detectWindow finds a sliding window in a causal pattern: every row whose
+// first visible key is after 0 must start exactly Window keys back, with at
+// least two such rows and every entry before the start exactly zero.
+func detectWindow(m Matrix) int {
+	off := m.Cols - m.Rows
+	w, rows := 0, 0
+	for i := range m.Rows {
+		j0 := -1
+		for j := 0; j <= min(i+off, m.Cols-1); j++ {
+			if m.At(i, j) != 0 {
+				j0 = j
+				break
+			}
+		}
+		if j0 <= 0 {
+			if j0 == 0 && w > 0 && i+off >= w {
+				return 0 // a row that sees key 0 although the window excludes it
+			}
+			continue
+		}
+		wi := i + off - j0 + 1
+		if w != 0 && wi != w {
+			return 0
+		}
+		w = wi
+		rows++
+	}
+	if rows < 2 {
+		return 0
+	}
+	// Rows before the window took effect must see key 0.
+	for i := range m.Rows {
+		if i+off < w && m.At(i, 0) == 0 {
+			return 0
+		}
+	}
+	return w
 }
 
 // colorRange returns the range over the given maps' finite values.

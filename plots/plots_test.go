@@ -561,3 +561,41 @@ func TestBigGridSVGUsesImages(t *testing.T) {
 		t.Errorf("%d head captions, want 32", got)
 	}
 }
+
+func TestDetectWindow(t *testing.T) {
+	window := func(n, w int) Matrix {
+		m := NewMatrix(n, n)
+		for i := range n {
+			for j := max(0, i-w+1); j <= i; j++ {
+				m.Set(i, j, 1/float32(min(i+1, w)))
+			}
+		}
+		return m
+	}
+	if got := detectWindow(window(12, 5)); got != 5 {
+		t.Errorf("window 5: detected %d", got)
+	}
+	if got := detectWindow(window(12, 12)); got != 0 {
+		t.Errorf("full causal: detected %d", got)
+	}
+	m := window(12, 5)
+	m.Set(9, 0, 0.1) // a row that reaches back past the window
+	if got := detectWindow(m); got != 0 {
+		t.Errorf("broken window: detected %d", got)
+	}
+	m = synthPattern(8, 1)
+	m.Set(7, 0, 0) // one exact zero is not a window
+	if got := detectWindow(m); got != 0 {
+		t.Errorf("one zero: detected %d", got)
+	}
+	a := AttentionMap{Pattern: window(6, 2), Mask: MaskCausal, Window: 2}
+	mask := a.causalMask()
+	for _, c := range []struct {
+		i, j int
+		want bool
+	}{{0, 0, false}, {3, 3, false}, {3, 2, false}, {3, 1, true}, {3, 4, true}} {
+		if mask(c.i, c.j) != c.want {
+			t.Errorf("mask(%d,%d) = %v", c.i, c.j, !c.want)
+		}
+	}
+}

@@ -15,10 +15,11 @@ type RoPETable struct {
 	InvFreq []float64
 }
 
-// ropeBlock makes a position × frequency heat block sized to about w×h px.
-func ropeBlock(m Matrix, caption string, w, h float64) *heatBlock {
+// ropeBlock makes a position × frequency heat block sized to about w×h px,
+// on the colour scale [-a, a].
+func ropeBlock(m Matrix, caption string, w, h, a float64) *heatBlock {
 	return &heatBlock{
-		cells:   heatCells{m: m, cmap: Diverging(), lo: -1, hi: 1},
+		cells:   heatCells{m: m, cmap: Diverging(), lo: -a, hi: a},
 		cellW:   w / float64(m.Cols),
 		cellH:   h / float64(m.Rows),
 		caption: caption,
@@ -81,7 +82,8 @@ func (t *RoPETable) check() error {
 }
 
 // PlotRoPE draws the cos and sin tables of one variant side by side
-// (position down, frequency index across) on one [-1, 1] colour scale.
+// (position down, frequency index across) on one colour scale, [-1, 1] or
+// wider when the variant scales cos/sin (an attention factor).
 func PlotRoPE(t RoPETable) (*Figure, error) {
 	if err := t.check(); err != nil {
 		return nil, err
@@ -91,11 +93,26 @@ func PlotRoPE(t RoPETable) (*Figure, error) {
 		title += " — " + t.Name
 	}
 	w, h := ropeSize(t.Cos)
-	blocks := []*heatBlock{ropeBlock(t.Cos, "cos(p·θᵢ)", w, h), ropeBlock(t.Sin, "sin(p·θᵢ)", w, h)}
+	a := ropeAmplitude([]RoPETable{t})
+	blocks := []*heatBlock{ropeBlock(t.Cos, "cos(p·θᵢ)", w, h, a), ropeBlock(t.Sin, "sin(p·θᵢ)", w, h, a)}
 	if !hasGlyph('ᵢ') {
 		blocks[0].caption, blocks[1].caption = "cos(p·θ_i)", "sin(p·θ_i)"
 	}
-	return heatRow(title, blocks, newColorBar(Diverging(), -1, 1, "")), nil
+	return heatRow(title, blocks, newColorBar(Diverging(), -a, a, "")), nil
+}
+
+// ropeAmplitude is the colour scale's half-range: 1, or more when a scaling
+// variant multiplies cos/sin (LongRoPE's and YaRN's attention factor).
+func ropeAmplitude(tables []RoPETable) float64 {
+	a := 1.0
+	for _, t := range tables {
+		for _, m := range []Matrix{t.Cos, t.Sin} {
+			if lo, hi, ok := finiteRange(m.Data); ok {
+				a = math.Max(a, math.Max(-lo, hi))
+			}
+		}
+	}
+	return a
 }
 
 func ropeSize(m Matrix) (w, h float64) {
@@ -118,14 +135,17 @@ func PlotRoPEVariants(title string, tables []RoPETable) (*Figure, error) {
 		if err := tables[k].check(); err != nil {
 			return nil, err
 		}
+	}
+	a := ropeAmplitude(tables)
+	for k := range tables {
 		w, h := ropeSize(tables[k].Cos)
 		w = math.Min(w, math.Max(140, 1000/float64(len(tables))-60))
-		blocks[k] = ropeBlock(tables[k].Cos, tables[k].Name, w, h)
+		blocks[k] = ropeBlock(tables[k].Cos, tables[k].Name, w, h, a)
 		if k > 0 {
 			blocks[k].y.title = ""
 		}
 	}
-	return heatRow(title, blocks, newColorBar(Diverging(), -1, 1, "cos")), nil
+	return heatRow(title, blocks, newColorBar(Diverging(), -a, a, "cos")), nil
 }
 
 // PlotRoPESpectrum draws each table's inverse frequencies against the pair
