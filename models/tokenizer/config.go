@@ -11,6 +11,7 @@ import (
 type hfConfig struct {
 	BOS, EOS, UNK, PAD string
 	AddBOS, AddEOS     *bool
+	Legacy             *bool
 	CleanUp            bool
 	ChatTemplate       string
 	AddedTokens        []*addedToken // added_tokens_decoder
@@ -49,6 +50,7 @@ func parseConfig(data []byte) (*hfConfig, error) {
 		return nil
 	}
 	c.AddBOS, c.AddEOS = boolean("add_bos_token"), boolean("add_eos_token")
+	c.Legacy = boolean("legacy")
 	if b := boolean("clean_up_tokenization_spaces"); b != nil {
 		c.CleanUp = *b
 	}

@@ -208,6 +208,13 @@ func fromSentencePiece(name string, data []byte, cfg *hfConfig) (*Tokenizer, err
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	if cfg != nil && cfg.Legacy != nil && !*cfg.Legacy && spec.addDummyPrefix {
+		// transformers converts with legacy=false to a Metaspace
+		// pre-tokenizer that prepends "▁" only at the start of the input,
+		// not after special tokens.
+		t.norm = nil
+		t.pre = preMetaspace{replacement: "\u2581", scheme: prependFirst}
+	}
 	if cfg != nil && len(cfg.AddedTokens) > 0 {
 		// tokens the config adds on top of the model (or re-flags)
 		byID := map[int]*addedToken{}

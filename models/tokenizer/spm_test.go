@@ -209,3 +209,36 @@ func TestTiktoken(t *testing.T) {
 		compareVectors(t, tk, inp, strings.TrimSuffix(inp, ".inp")+".out", false)
 	})
 }
+
+// With legacy=false in tokenizer_config.json, "▁" is prepended only at the
+// start of the input, not after special tokens.
+func TestSentencePieceLegacyFalse(t *testing.T) {
+	g := testenv.Shared(t, "vocab", "ggml-vocab-llama-spm.gguf")
+	f := openGGUF(t, g)
+	defer f.Close()
+	toks, _ := f.GetStrings("tokenizer.ggml.tokens")
+	scores, _ := f.GetFloat32s("tokenizer.ggml.scores")
+	types, _ := f.GetInt32s("tokenizer.ggml.token_type")
+	model := writeSentencePiece(toks, scores, types, true)
+	legacy, err := ParseSentencePiece(model, []byte(`{"legacy": true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	modern, err := ParseSentencePiece(model, []byte(`{"legacy": false}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hello, _ := legacy.ID("▁Hello")
+	a, _ := legacy.Encode("<s>Hello", EncodeOptions{ParseSpecial: true})
+	b, _ := modern.Encode("<s>Hello", EncodeOptions{ParseSpecial: true})
+	if !equalIDs(a, []int{1, hello}) {
+		t.Errorf("legacy: %v", a)
+	}
+	if len(b) < 2 || b[0] != 1 || b[1] == hello {
+		t.Errorf("legacy=false: %v (no ▁ after <s>)", b)
+	}
+	c, _ := modern.Encode("Hello", EncodeOptions{})
+	if !equalIDs(c, []int{hello}) {
+		t.Errorf("legacy=false at the start: %v", c)
+	}
+}
