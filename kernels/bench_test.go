@@ -102,18 +102,16 @@ func BenchmarkStreamRead(b *testing.B) {
 	}
 	b.Run("serial", func(b *testing.B) {
 		b.SetBytes(int64(len(buf)))
-		for b.Loop() {
-			streamSink.Add(sumUint64(buf))
-		}
+		loop(b, func() { streamSink.Add(sumUint64(buf)) })
 	})
 	b.Run("parallel", func(b *testing.B) {
 		b.SetBytes(int64(len(buf)))
 		const chunk = 1 << 20
-		for b.Loop() {
+		loop(b, func() {
 			ParallelGrain(len(buf)/chunk, 4, func(lo, hi int) {
 				streamSink.Add(sumUint64(buf[lo*chunk : hi*chunk]))
 			})
-		}
+		})
 	})
 }
 
@@ -124,7 +122,7 @@ func BenchmarkKernels(b *testing.B) {
 	rng := rand.New(rand.NewPCG(4, 4))
 	x := randVec(rng, 2048, 1)
 	dst := make([]float32, 512)
-	for _, dt := range []DType{F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K, TLInt8} {
+	for _, dt := range weightDTypes {
 		w := randomMat(rng, dt, 512, 2048)
 		b.Run(dt.String()+"/decode-dot", func(b *testing.B) {
 			b.SetBytes(int64(len(w.Data)))

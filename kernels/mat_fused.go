@@ -293,3 +293,4 @@ func tlInt8MatVec(dst []float32, w Mat, x []float32, lo, hi int) {
 		dst[r] = float32(acc)
 	}
 }
+
