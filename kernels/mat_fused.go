@@ -293,4 +293,3 @@ func tlInt8MatVec(dst []float32, w Mat, x []float32, lo, hi int) {
 		dst[r] = float32(acc)
 	}
 }
-
