@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/torchless-go/torchless/internal/testenv"
@@ -87,5 +88,51 @@ func TestFixtureTokens(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// stories260K's greedy continuation: the prompt encodes to prompt_ids and
+// the ids decode (whole and streamed) to the recorded text, from hf/ and
+// from model.gguf.
+func TestStories260KGreedyText(t *testing.T) {
+	dir := testenv.Shared(t, "models", "stories260K")
+	var g struct {
+		Prompt        string `json:"prompt"`
+		PromptIDs     []int  `json:"prompt_ids"`
+		GeneratedIDs  []int  `json:"generated_ids"`
+		GeneratedText string `json:"generated_text"`
+		FullText      string `json:"full_text"`
+	}
+	readJSON(t, filepath.Join(dir, "greedy.json"), &g)
+	for _, src := range []string{filepath.Join(dir, "hf"), filepath.Join(dir, "model.gguf")} {
+		tk := loadOnce(t, src)
+		ids, err := tk.EncodeDefault(g.Prompt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !equalIDs(ids, g.PromptIDs) {
+			t.Errorf("%s: prompt ids %v, want %v", src, ids, g.PromptIDs)
+		}
+		all := append(append([]int(nil), g.PromptIDs...), g.GeneratedIDs...)
+		full, err := tk.Decode(all, DecodeOptions{SkipSpecial: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if full != g.FullText {
+			t.Errorf("%s: full text %q, want %q", src, full, g.FullText)
+		}
+		// streaming the generated ids after the prompt gives generated_text
+		sd := tk.NewStreamDecoderOptions(DecodeOptions{SkipSpecial: true})
+		for _, id := range g.PromptIDs {
+			sd.Add(id)
+		}
+		var sb strings.Builder
+		for _, id := range g.GeneratedIDs {
+			sb.WriteString(sd.Add(id))
+		}
+		sb.WriteString(sd.Flush())
+		if sb.String() != g.GeneratedText {
+			t.Errorf("%s: streamed %q, want %q", src, sb.String(), g.GeneratedText)
+		}
 	}
 }
