@@ -111,9 +111,19 @@ func hasGlyph(r rune) bool {
 // returns become \n, \t, \r, other control characters and characters the
 // font cannot draw become \xNN or <U+XXXX>, and the result is cut to at most
 // max runes (max <= 0: no limit) with a trailing "…". An empty token is "∅".
-func TokenLabel(tok string, max int) string {
+func TokenLabel(tok string, max int) string { return escapeLabel(tok, max, false) }
+
+// escapeLabel is TokenLabel; with names set, inner spaces stay spaces
+// (labels that are names rather than tokens) and only leading or trailing
+// spaces become "·".
+func escapeLabel(tok string, max int, names bool) string {
 	if tok == "" {
 		return "∅"
+	}
+	inner0, inner1 := 0, len(tok)
+	if names {
+		inner0 = len(tok) - len(strings.TrimLeft(tok, " "))
+		inner1 = len(strings.TrimRight(tok, " "))
 	}
 	var b strings.Builder
 	for i := 0; i < len(tok); {
@@ -123,8 +133,11 @@ func TokenLabel(tok string, max int) string {
 			i++
 			continue
 		}
+		pos := i
 		i += n
 		switch {
+		case r == ' ' && names && pos >= inner0 && pos < inner1:
+			b.WriteRune(' ')
 		case r == ' ' || r == '▁' || r == '\u00a0':
 			b.WriteRune('·')
 		case r == '\n':
@@ -147,6 +160,18 @@ func TokenLabel(tok string, max int) string {
 		s = string(rs[:max-1]) + "…"
 	}
 	return s
+}
+
+// nameLabels escapes a slice of labels that are names (see escapeLabel).
+func nameLabels(names []string, max int) []string {
+	if names == nil {
+		return nil
+	}
+	out := make([]string, len(names))
+	for i, t := range names {
+		out[i] = escapeLabel(t, max, true)
+	}
+	return out
 }
 
 // tokenLabels escapes a slice of tokens.

@@ -25,6 +25,8 @@ func figureKinds(t testing.TB) map[string]*Figure {
 	out["heads"] = must(PlotHeadGrid(HeadGrid{Maps: heads}))
 	out["scores"] = must(PlotScores(ScoreMap{Name: "direct logit attribution", Values: synthMatrix(6, 8, 3, true)}))
 	out["scores_seq"] = must(PlotScores(ScoreMap{Name: "induction score", Values: synthMatrix(12, 16, 4, false)}))
+	out["matrix_wide"] = must(PlotScores(ScoreMap{Name: "activation", Title: "blocks.0.hook_resid_post", Values: synthMatrix(24, 300, 9, true),
+		RowTitle: "position", ColTitle: "residual dimension", RowLabels: synthTokens(24)}))
 	var runs []Series
 	for k, name := range []string{"llama", "mistral", "qwen2"} {
 		y := make([]float64, 12)

@@ -80,7 +80,7 @@ func PlotLogitLens(l LogitLens) (*Figure, error) {
 		cells: heatCells{m: m, cmap: Viridis(), lo: lo, hi: hi, cellText: cellText, textSize: textSize, hatch: true},
 		cellW: cw, cellH: 18,
 		x: axisLabels{title: "input token (position)", labels: xl, rot: true},
-		y: axisLabels{title: "layer", labels: l.LayerLabels},
+		y: axisLabels{title: "layer", labels: nameLabels(l.LayerLabels, 16)},
 	}
 	return heatFigure(title, b, newColorBar(Viridis(), lo, hi, name)), nil
 }

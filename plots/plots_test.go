@@ -75,6 +75,9 @@ func TestEveryKindRenders(t *testing.T) {
 			if got, want := img.Bounds().Size(), image.Pt(2*f.Width, 2*f.Height); got != want {
 				t.Errorf("PNG is %v, want %v (2× the %d×%d CSS size)", got, want, f.Width, f.Height)
 			}
+			if f.Width > 1400 || f.Height > 1400 {
+				t.Errorf("figure is %d×%d CSS px: too large for a notebook", f.Width, f.Height)
+			}
 			if f.Width < 200 || f.Height < 150 {
 				t.Errorf("figure is only %d×%d CSS px", f.Width, f.Height)
 			}
@@ -405,6 +408,16 @@ func TestTokenLabel(t *testing.T) {
 	}
 }
 
+func TestNameLabels(t *testing.T) {
+	got := nameLabels([]string{"layer 3", " x ", "a\nb", "▁the"}, 0)
+	want := []string{"layer 3", "·x·", `a\nb`, "·the"}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("label %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+}
+
 func TestBadInput(t *testing.T) {
 	bad := Matrix{Rows: 3, Cols: 3, Data: make([]float32, 8)}
 	good := synthPattern(4, 1)
@@ -599,3 +612,13 @@ func TestDetectWindow(t *testing.T) {
 		}
 	}
 }
+
+// The kernel's display package finds these methods by duck typing.
+var (
+	_ interface{ MIMEBundle() map[string]any }   = (*Figure)(nil)
+	_ interface{ MIMEMetadata() map[string]any } = (*Figure)(nil)
+	_ interface{ HTML() string }                 = ModelSummary{}
+	_ interface{ HTML() string }                 = HookTable{}
+	_ interface{ HTML() string }                 = TokenTable{}
+	_ interface{ HTML() string }                 = TensorSummary{}
+)

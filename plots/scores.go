@@ -7,7 +7,8 @@ import (
 )
 
 // ScoreMap is a score per (layer, head): induction, previous-token,
-// direct logit attribution, ...
+// direct logit attribution, ... With other titles and labels it is also the
+// generic labelled heat map for any matrix (large ones are drawn 704 px wide).
 type ScoreMap struct {
 	// Name names the score, e.g. "induction score" (used in the title and colour bar).
 	Name string
@@ -71,7 +72,13 @@ func PlotScores(s ScoreMap) (*Figure, error) {
 		ct = "head"
 	}
 	cs := math.Max(12, math.Min(44, math.Floor(704/float64(s.Values.Cols))))
+	if s.Values.Cols > 58 {
+		cs = 704 / float64(s.Values.Cols) // wide matrices: a 704 px map
+	}
 	ch := math.Max(10, math.Min(cs, math.Floor(600/float64(s.Values.Rows))))
+	if s.Values.Rows > 60 {
+		ch = math.Min(cs, 600/float64(s.Values.Rows))
+	}
 	cells := heatCells{m: s.Values, cmap: cmap, lo: lo, hi: hi, hatch: true}
 	if cs >= 34 && ch >= 16 {
 		cells.textSize = 9.5
@@ -84,8 +91,8 @@ func PlotScores(s ScoreMap) (*Figure, error) {
 	}
 	b := &heatBlock{
 		cells: cells, cellW: cs, cellH: ch,
-		x: axisLabels{title: ct, labels: s.ColLabels},
-		y: axisLabels{title: rt, labels: s.RowLabels},
+		x: axisLabels{title: ct, labels: nameLabels(s.ColLabels, 16), rot: true},
+		y: axisLabels{title: rt, labels: nameLabels(s.RowLabels, 16)},
 	}
 	return heatFigure(title, b, newColorBar(cmap, lo, hi, name)), nil
 }
