@@ -107,7 +107,7 @@ func (e *Executor) Complete(code string, off int) ([]string, int) {
 				set[n] = true
 			}
 		}
-		for n := range e.in.Globals() {
+		for n := range e.globals() {
 			if !strings.HasPrefix(n, "__") {
 				set[n] = true
 			}
@@ -131,7 +131,7 @@ func (e *Executor) Complete(code string, off int) ([]string, int) {
 func (e *Executor) members(base string) []string {
 	var out []string
 	if !strings.Contains(base, ".") {
-		if v, ok := e.in.Globals()[base]; ok && v.IsValid() {
+		if v, ok := e.globals()[base]; ok && v.IsValid() {
 			return typeMembers(v.Type())
 		}
 		for _, p := range packageIndex()[base] {
@@ -209,7 +209,7 @@ func (e *Executor) Inspect(code string, off int) (string, bool) {
 		return "", false
 	}
 	if base == "" {
-		if v, ok := e.in.Globals()[name]; ok && v.IsValid() {
+		if v, ok := e.globals()[name]; ok && v.IsValid() {
 			return describeValue(name, v), true
 		}
 		if paths := packageIndex()[name]; len(paths) > 0 {
@@ -220,7 +220,7 @@ func (e *Executor) Inspect(code string, off int) (string, bool) {
 		return "", false
 	}
 	if !strings.Contains(base, ".") {
-		if v, ok := e.in.Globals()[base]; ok && v.IsValid() {
+		if v, ok := e.globals()[base]; ok && v.IsValid() {
 			return methodDoc(v.Type(), name)
 		}
 	}
@@ -370,4 +370,21 @@ func nodeString(fset *token.FileSet, n ast.Node) string {
 		return ""
 	}
 	return b.String()
+}
+
+// globals returns the interpreter's global variables. yaegi's Globals
+// panics after some failed cells (its frame is shorter than its symbol
+// table); then the names cells declared are evaluated one by one.
+func (e *Executor) globals() (g map[string]reflect.Value) {
+	defer func() {
+		if r := recover(); r != nil {
+			g = map[string]reflect.Value{}
+			for n := range e.names {
+				if v, err := e.evalQuiet(n); err == nil && v.IsValid() && v.Kind() != reflect.Func {
+					g[n] = v
+				}
+			}
+		}
+	}()
+	return e.in.Globals()
 }

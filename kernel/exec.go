@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
+	"go/parser"
 	"go/scanner"
+	"go/token"
 	"io"
 	"os"
 	"reflect"
@@ -55,6 +57,9 @@ type Executor struct {
 	mu     sync.Mutex // one cell at a time
 	in     *interp.Interpreter
 	names  map[string]bool // names declared by cells
+	// imported records the imports done so far ("name path"): yaegi
+	// rejects importing a package twice, which rerunning a cell does.
+	imported map[string]bool
 	loaded map[string]any  // values of %load, by name
 
 	ctxMu  sync.Mutex
@@ -122,6 +127,12 @@ func (e *Executor) Reset() error {
 	}
 	e.in = in
 	e.names = map[string]bool{}
+	e.imported = map[string]bool{}
+	for _, p := range prelude {
+		if strings.HasPrefix(p, "import ") {
+			e.imported[strings.TrimPrefix(p, "import ")] = true // "name \"path\""
+		}
+	}
 	e.loaded = map[string]any{}
 	return nil
 }
@@ -168,12 +179,18 @@ func (e *Executor) runGo(ctx context.Context, src string) (*Result, error) {
 			last = &chunks[i]
 		}
 	}
-	for _, block := range [][]string{imports, decls} {
+	imports, keys := e.newImports(imports)
+	for i, block := range [][]string{imports, decls} {
 		if len(block) == 0 {
 			continue
 		}
 		if _, err := e.eval(ctx, strings.Join(block, "\n")); err != nil {
 			return nil, err
+		}
+		if i == 0 {
+			for _, k := range keys {
+				e.imported[k] = true
+			}
 		}
 	}
 	defer func() {
@@ -208,8 +225,55 @@ func (e *Executor) runGo(ctx context.Context, src string) (*Result, error) {
 		}
 		return nil, err
 	}
+	if !v.IsValid() || (isCall(expr) && isNilValue(v)) {
+		return &Result{}, nil // a call returning a nil error is not shown
+	}
 	d := e.render(v)
 	return &Result{Value: &d}, nil
+}
+
+func isNilValue(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Interface, reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan:
+		return v.IsNil()
+	}
+	return false
+}
+
+// newImports drops the import specs already done by earlier cells and
+// returns import declarations for the rest.
+func (e *Executor) newImports(chunks []string) (out, keys []string) {
+	seen := map[string]bool{}
+	for _, c := range chunks {
+		f, err := parser.ParseFile(token.NewFileSet(), "", "package p\n"+c, parser.ImportsOnly)
+		if err != nil {
+			out = append(out, c) // let the interpreter report it
+			continue
+		}
+		for _, spec := range f.Imports {
+			path, err := strconv.Unquote(spec.Path.Value)
+			if err != nil {
+				out = append(out, c)
+				continue
+			}
+			name := path[strings.LastIndexByte(path, '/')+1:]
+			if spec.Name != nil {
+				name = spec.Name.Name
+			}
+			key := name + " " + spec.Path.Value
+			if e.imported[key] || seen[key] {
+				continue
+			}
+			seen[key] = true
+			keys = append(keys, key)
+			if spec.Name != nil {
+				out = append(out, "import "+spec.Name.Name+" "+spec.Path.Value)
+			} else {
+				out = append(out, "import "+spec.Path.Value)
+			}
+		}
+	}
+	return out, keys
 }
 
 var mismatch = regexp.MustCompile(`returns (\d+) value`)

@@ -50,7 +50,10 @@ func TestExecutorCells(t *testing.T) {
 		{"fmt.Println(\"two values\")", "<none>"}, // multi-value call: not shown
 		{"s := \"a\"\ns + \"b\"", `"ab"`},         // strings are quoted
 		{"type P struct{ X, Y int }\nP{1, 2}", "{1 2}"},
-		{"var err error\nerr", "<nil>"},
+		{"var err error\nerr", "<nil>"},                                       // a nil variable is shown
+		{"func fails() error { return nil }\nfails()", "<none>"},              // a call returning nil is not
+		{"import \"fmt\"\nimport \"strings\"\nstrings.ToUpper(\"a\")", `"A"`}, // re-import is fine
+		{"import \"github.com/torchless-go/torchless/kernel/display\"\n1", "1"},
 		{"import \"time\"\ntime.Duration(1500) * time.Millisecond", "1.5s"}, // compiled Stringer
 		{"(x)", "5"},
 		{"// only a comment", "<none>"},
@@ -136,7 +139,7 @@ func TestExecutorInterrupt(t *testing.T) {
 	if got := plain(run(t, e, "kept")); got != "1" {
 		t.Errorf("after interrupt kept = %s", got)
 	}
-	if err := run(t, e, "ctx.Err()"); plain(err) != "<nil>" {
+	if err := run(t, e, "err := ctx.Err()\nerr"); plain(err) != "<nil>" {
 		t.Errorf("a new cell gets a fresh context: %s", plain(err))
 	}
 }
@@ -188,6 +191,10 @@ func TestMagics(t *testing.T) {
 func TestCompleteAndInspect(t *testing.T) {
 	e, _ := newTestExecutor(t)
 	run(t, e, "import \"strings\"\nvar sb strings.Builder\ncount := 3")
+	// yaegi's Globals panics after a cell that panicked while declaring.
+	e.Run("id := 1")
+	e.Run("var a []int\na[3] = 1")
+	e.Run("x := 2")
 	m, start := e.Complete("fmt.Pri", 7)
 	if strings.Join(m, ",") != "Print,Printf,Println" || start != 4 {
 		t.Errorf("fmt.Pri: %v at %d", m, start)

@@ -9,6 +9,8 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"strings"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -103,6 +105,9 @@ func Start(ci *ConnectionInfo, opts Options) (*Kernel, error) {
 		var w io.Writer = os.Stderr
 		if k.cap != nil {
 			w = k.cap.origStderr
+			// Crashes (an unrecovered panic in a goroutine a cell started)
+			// are reported on the terminal, not into the dead pipe.
+			debug.SetCrashOutput(k.cap.origStderr, debug.CrashOptions{})
 		}
 		k.log = log.New(w, "torchless kernel: ", log.LstdFlags)
 	}
@@ -327,6 +332,7 @@ func (k *Kernel) status(parent *Message, state string) {
 func (k *Kernel) handleControl(m *Message) {
 	k.status(m, "busy")
 	defer k.status(m, "idle")
+	defer k.recoverHandler(m)
 	switch m.Header.MsgType {
 	case "interrupt_request":
 		k.ex.Interrupt()
@@ -339,6 +345,21 @@ func (k *Kernel) handleControl(m *Message) {
 		k.send(k.control, m, "debug_reply", map[string]any{"status": "error", "ename": "NotSupported", "evalue": "this kernel has no debugger", "traceback": []string{}})
 	default:
 		k.log.Printf("control: unhandled %s", m.Header.MsgType)
+	}
+}
+
+// recoverHandler keeps the kernel alive when handling a request panics
+// (a bug): it logs the panic with its stack.
+func (k *Kernel) recoverHandler(m *Message) {
+	if r := recover(); r != nil {
+		k.log.Printf("panic handling %s: %v\n%s", m.Header.MsgType, r, debug.Stack())
+		if t, ok := strings.CutSuffix(m.Header.MsgType, "_request"); ok {
+			sock := k.shell
+			if t == "interrupt" || t == "shutdown" || t == "debug" {
+				sock = k.control
+			}
+			k.send(sock, m, t+"_reply", map[string]any{"status": "error", "ename": "InternalError", "evalue": fmt.Sprint(r), "traceback": []string{}})
+		}
 	}
 }
 
@@ -367,6 +388,7 @@ func (k *Kernel) shellWorker() {
 func (k *Kernel) handleShell(m *Message) {
 	k.status(m, "busy")
 	defer k.status(m, "idle")
+	defer k.recoverHandler(m)
 	switch m.Header.MsgType {
 	case "kernel_info_request":
 		k.send(k.shell, m, "kernel_info_reply", kernelInfo())

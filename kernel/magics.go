@@ -242,7 +242,7 @@ func (e *Executor) hooks(name string) error {
 }
 
 func (e *Executor) who() {
-	globals := e.in.Globals()
+	globals := e.globals()
 	tw := tabwriter.NewWriter(e.out(), 0, 4, 2, ' ', 0)
 	for _, n := range e.Names() {
 		if v, ok := globals[n]; ok && v.IsValid() {

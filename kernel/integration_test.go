@@ -1,0 +1,132 @@
+package kernel
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/torchless-go/torchless/internal/testenv"
+)
+
+// The integration tests build the torchless binary, install its kernelspec
+// in a temporary prefix, and drive the real kernel process with Debian's
+// Jupyter client (python3-jupyter-client, python3-jupyter-kernel-test,
+// python3-nbclient; .ci/kernel-deps installs them). Without them the tests
+// skip, unless TORCHLESS_REQUIRE_FIXTURES=1.
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildErr  error
+)
+
+// jupyterPython returns a python3 that imports jupyter_client (and the
+// other modules named), or skips.
+func jupyterPython(t *testing.T, modules ...string) string {
+	t.Helper()
+	cands := []string{os.Getenv("TORCHLESS_PYTHON"), "/usr/bin/python3", "python3"}
+	imp := "import " + strings.Join(append([]string{"jupyter_client"}, modules...), ", ")
+	for _, c := range cands {
+		if c == "" {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := exec.CommandContext(ctx, c, "-c", imp).Run()
+		cancel()
+		if err == nil {
+			return c
+		}
+	}
+	msg := "no python3 with " + strings.Join(append([]string{"jupyter_client"}, modules...), ", ") + " (run .ci/kernel-deps)"
+	if testenv.Required() {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// kernelPrefix builds the binary and installs the kernelspec once; it
+// returns the JUPYTER_PATH directory.
+func kernelPrefix(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "torchless-kernel-test")
+		if buildErr != nil {
+			return
+		}
+		bin := filepath.Join(buildDir, "torchless")
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/torchless-go/torchless/cmd/torchless")
+		cmd.Dir = testenv.RepoRoot(t)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = &buildError{err, string(out)}
+			return
+		}
+		cmd = exec.CommandContext(ctx, bin, "kernel", "install", "--prefix", buildDir)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = &buildError{err, string(out)}
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return filepath.Join(buildDir, "share", "jupyter")
+}
+
+type buildError struct {
+	err error
+	out string
+}
+
+func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// runPython runs a script of testdata with the kernelspec on JUPYTER_PATH.
+func runPython(t *testing.T, py string, timeout time.Duration, args ...string) {
+	t.Helper()
+	jpath := kernelPrefix(t)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, py, args...)
+	cmd.Dir = "testdata"
+	cmd.Env = append(os.Environ(), "JUPYTER_PATH="+jpath, "JUPYTER_RUNTIME_DIR="+t.TempDir(), "PYTHONDONTWRITEBYTECODE=1",
+		"JUPYTER_PLATFORM_DIRS=1")
+	cmd.WaitDelay = 5 * time.Second
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("%s timed out after %v:\n%s", strings.Join(args, " "), timeout, out)
+	}
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	t.Logf("%s", out)
+}
+
+func TestJupyterClient(t *testing.T) {
+	py := jupyterPython(t, "jupyter_kernel_test", "zmq")
+	kernelPrefix(t)
+	for _, s := range []string{"basics", "interrupt", "restart", "shutdown", "two_clients", "stalled_subscriber", "silent_tcp"} {
+		t.Run(s, func(t *testing.T) {
+			t.Parallel()
+			runPython(t, py, 100*time.Second, "scenarios.py", s)
+		})
+	}
+}
+
+func TestConformance(t *testing.T) {
+	py := jupyterPython(t, "jupyter_kernel_test")
+	runPython(t, py, 100*time.Second, "-m", "unittest", "-v", "conformance")
+}
