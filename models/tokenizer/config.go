@@ -106,6 +106,9 @@ func (t *Tokenizer) assemble(added []*addedToken) error {
 		}
 		n = max(n, a.id+1)
 	}
+	if lim := 2*(len(t.model.vocab)+len(added)) + 256; n > lim {
+		return fmt.Errorf("ids too sparse: largest id %d for %d tokens", n-1, len(t.model.vocab)+len(added))
+	}
 	t.vocab = make([]string, n)
 	t.special = make([]bool, n)
 	for tok, id := range t.model.vocab {

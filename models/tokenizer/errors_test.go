@@ -50,6 +50,7 @@ func TestBadInput(t *testing.T) {
 		{"bad merge string", `{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a"]}}`, `merges[0]`},
 		{"negative id", `{"model": {"type": "BPE", "vocab": {"a": -1}, "merges": []}}`, `out of range`},
 		{"huge id", `{"model": {"type": "BPE", "vocab": {"a": 999999999999}, "merges": []}}`, `out of range`},
+		{"sparse ids", `{"model": {"type": "BPE", "vocab": {"a": 9999999}, "merges": []}}`, `too sparse`},
 		{"no model", `{"normalizer": null}`, `no model`},
 		{"truncated", `{"model": {"type": "BPE", "vocab": {"a": 0`, `malformed`},
 		{"unknown normalizer", `{"model": {"type": "BPE", "vocab": {}}, "normalizer": {"type": "Precompiled"}}`, `normalizer type "Precompiled"`},

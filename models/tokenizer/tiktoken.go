@@ -53,6 +53,9 @@ func parseTiktoken(name string, data []byte, cfg *hfConfig) (*Tokenizer, error) 
 	if len(vocab) == 0 {
 		return nil, fmt.Errorf("%s: no tokens", name)
 	}
+	if maxRank > 2*len(vocab)+256 {
+		return nil, fmt.Errorf("%s: ranks too sparse: largest rank %d for %d tokens", name, maxRank, len(vocab))
+	}
 	m := newBPEModel(vocab)
 	m.tokenRank = make([]int32, maxRank+1)
 	for i := range m.tokenRank {
