@@ -66,6 +66,9 @@ func (a *AttentionMap) check() error {
 	if a.Queries != nil && len(a.Queries) != a.Pattern.Rows {
 		return fmt.Errorf("plots: %s: %d query labels for %d queries", what, len(a.Queries), a.Pattern.Rows)
 	}
+	if err := a.Color.check(what); err != nil {
+		return err
+	}
 	if a.Queries == nil && a.Keys == nil {
 		return nil
 	}
@@ -250,6 +253,9 @@ func PlotHeadGrid(g HeadGrid) (*Figure, error) {
 	n := len(g.Maps)
 	if n == 0 {
 		return nil, fmt.Errorf("plots: head grid %q has no maps", g.Title)
+	}
+	if err := g.Color.check(fmt.Sprintf("head grid %q", g.Title)); err != nil {
+		return nil, err
 	}
 	sameLayer, sameHead := true, true
 	for i := range g.Maps {

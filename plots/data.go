@@ -96,6 +96,17 @@ type Range struct {
 	Set bool
 }
 
+// check reports a Range that is set but empty or not finite.
+func (r Range) check(what string) error {
+	if !r.Set {
+		return nil
+	}
+	if math.IsNaN(r.Min) || math.IsNaN(r.Max) || math.IsInf(r.Min, 0) || math.IsInf(r.Max, 0) || !(r.Max > r.Min) {
+		return fmt.Errorf("plots: %s: range [%v, %v] is empty or not finite", what, r.Min, r.Max)
+	}
+	return nil
+}
+
 // Token label escaping ---------------------------------------------------
 
 // hasGlyph reports whether Liberation Sans can draw r.
@@ -187,7 +198,7 @@ func tokenLabels(toks []string, max int) []string {
 
 // niceTicks returns about n round values covering [lo, hi].
 func niceTicks(lo, hi float64, n int) []float64 {
-	if !(hi > lo) {
+	if !(hi > lo) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
 		return []float64{lo}
 	}
 	raw := (hi - lo) / float64(max(n, 1))
@@ -201,7 +212,7 @@ func niceTicks(lo, hi float64, n int) []float64 {
 	}
 	var ts []float64
 	start := math.Ceil(lo/step-1e-9) * step
-	for v := start; v <= hi+step*1e-9; v += step {
+	for k, v := 0, start; v <= hi+step*1e-9 && k < 100; k, v = k+1, start+float64(k+1)*step {
 		if math.Abs(v) < step*1e-9 {
 			v = 0
 		}

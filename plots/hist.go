@@ -88,6 +88,9 @@ func PlotHistogram(h Histogram) (*Figure, error) {
 	if st.N == 0 {
 		return nil, fmt.Errorf("plots: histogram %q has no finite values", title)
 	}
+	if err := h.Range.check(fmt.Sprintf("histogram %q", title)); err != nil {
+		return nil, err
+	}
 	n := h.Bins
 	if n <= 0 {
 		n = 60

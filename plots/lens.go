@@ -45,6 +45,9 @@ func PlotLogitLens(l LogitLens) (*Figure, error) {
 	if l.LayerLabels != nil && len(l.LayerLabels) != m.Rows {
 		return nil, fmt.Errorf("plots: logit lens %q: %d layer labels for %d layers", title, len(l.LayerLabels), m.Rows)
 	}
+	if err := l.Color.check(fmt.Sprintf("logit lens %q", title)); err != nil {
+		return nil, err
+	}
 	name := l.ValueName
 	if name == "" {
 		name = "probability"

@@ -408,6 +408,17 @@ func TestTokenLabel(t *testing.T) {
 	}
 }
 
+func TestTicksTerminate(t *testing.T) {
+	for _, c := range [][2]float64{{1e15, 1e15 + 1}, {0, math.Inf(1)}, {math.NaN(), 1}, {-1e-300, 1e-300}, {3, 3}} {
+		if ts := niceTicks(c[0], c[1], 5); len(ts) > 101 {
+			t.Errorf("niceTicks(%v) gave %d ticks", c, len(ts))
+		}
+	}
+	if ts := logTicks(1e-3, math.Inf(1)); len(ts) != 1 {
+		t.Errorf("logTicks to Inf gave %v", ts)
+	}
+}
+
 func TestNameLabels(t *testing.T) {
 	got := nameLabels([]string{"layer 3", " x ", "a\nb", "▁the"}, 0)
 	want := []string{"layer 3", "·x·", `a\nb`, "·the"}
@@ -443,7 +454,28 @@ func TestBadInput(t *testing.T) {
 		"all NaN": func() (*Figure, error) {
 			return PlotLines(LinePlot{Series: []Series{{Y: []float64{math.NaN()}}}})
 		},
-		"hist empty":  func() (*Figure, error) { return PlotHistogram(Histogram{}) },
+		"hist empty": func() (*Figure, error) { return PlotHistogram(Histogram{}) },
+		"inf range": func() (*Figure, error) {
+			return PlotAttention(AttentionMap{Pattern: good, Color: Range{Min: 0, Max: math.Inf(1), Set: true}})
+		},
+		"empty range": func() (*Figure, error) {
+			return PlotHeadGrid(HeadGrid{Maps: []AttentionMap{{Pattern: good}}, Color: Range{Min: 1, Max: 1, Set: true}})
+		},
+		"NaN range": func() (*Figure, error) {
+			return PlotScores(ScoreMap{Values: good, Color: Range{Min: math.NaN(), Max: 1, Set: true}})
+		},
+		"hist range": func() (*Figure, error) {
+			return PlotHistogram(Histogram{Values: []float32{1, 2}, Range: Range{Min: 2, Max: 1, Set: true}})
+		},
+		"log range": func() (*Figure, error) {
+			return PlotLines(LinePlot{LogY: true, Y: Range{Min: 0, Max: 1, Set: true}, Series: []Series{{Y: []float64{1}}}})
+		},
+		"strip range": func() (*Figure, error) {
+			return PlotTokenStrip(TokenStrip{Tokens: []string{"a"}, Values: []float64{1}, Color: Range{Set: true}})
+		},
+		"lens range": func() (*Figure, error) {
+			return PlotLogitLens(LogitLens{Values: good, Top: make([]string, 16), Color: Range{Min: 0, Max: math.Inf(1), Set: true}})
+		},
 		"strip":       func() (*Figure, error) { return PlotTokenStrip(TokenStrip{Tokens: []string{"a"}}) },
 		"empty panel": func() (*Figure, error) { return PlotPanel("x", nil, 0) },
 		"nil in panel": func() (*Figure, error) {

@@ -40,6 +40,9 @@ func PlotScores(s ScoreMap) (*Figure, error) {
 	if s.RowLabels != nil && len(s.RowLabels) != s.Values.Rows || s.ColLabels != nil && len(s.ColLabels) != s.Values.Cols {
 		return nil, fmt.Errorf("plots: %q: %d row and %d column labels for a %d×%d map", name, len(s.RowLabels), len(s.ColLabels), s.Values.Rows, s.Values.Cols)
 	}
+	if err := s.Color.check(strconv.Quote(name)); err != nil {
+		return nil, err
+	}
 	lo, hi, ok := finiteRange(s.Values.Data)
 	if !ok {
 		lo, hi = 0, 1

@@ -37,6 +37,9 @@ func PlotTokenStrip(s TokenStrip) (*Figure, error) {
 	if len(s.Tokens) == 0 || len(s.Tokens) != len(s.Values) {
 		return nil, fmt.Errorf("plots: token strip %q: %d tokens and %d values", title, len(s.Tokens), len(s.Values))
 	}
+	if err := s.Color.check(fmt.Sprintf("token strip %q", title)); err != nil {
+		return nil, err
+	}
 	lo, hi, ok := finiteRange64(s.Values)
 	if !ok {
 		lo, hi = 0, 1

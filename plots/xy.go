@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"strconv"
 )
 
 // xyAxes maps data coordinates to a plotting rectangle and draws its frame,
@@ -104,7 +105,7 @@ func (a *xyAxes) drawFrame(c *canvas) {
 // logTicks returns decades covering [lo, hi] (lo > 0), adding 2× and 5×
 // when the range spans less than two decades.
 func logTicks(lo, hi float64) []float64 {
-	if !(lo > 0) || !(hi >= lo) {
+	if !(lo > 0) || !(hi >= lo) || math.IsInf(hi, 0) {
 		return []float64{1}
 	}
 	d0, d1 := math.Floor(math.Log10(lo)), math.Ceil(math.Log10(hi))
@@ -149,6 +150,12 @@ type LinePlot struct {
 func PlotLines(p LinePlot) (*Figure, error) {
 	if len(p.Series) == 0 {
 		return nil, fmt.Errorf("plots: line plot %q has no series", p.Title)
+	}
+	if err := p.Y.check("line plot " + strconv.Quote(p.Title) + " y"); err != nil {
+		return nil, err
+	}
+	if p.LogY && p.Y.Set && p.Y.Min <= 0 {
+		return nil, fmt.Errorf("plots: line plot %q: log y range starts at %v", p.Title, p.Y.Min)
 	}
 	xs := make([][]float64, len(p.Series))
 	ax := &xyAxes{x0: math.Inf(1), x1: math.Inf(-1), y0: math.Inf(1), y1: math.Inf(-1), logY: p.LogY, intX: true,
