@@ -353,8 +353,10 @@ func runeSpans(s string, keep func(rune) bool, single bool) [][]int {
 	return spans
 }
 
+// isWordRune approximates Rust regex's \w (Alphabetic, marks, decimal
+// digits, connector punctuation), which HF uses for single_word.
 func isWordRune(r rune) bool {
-	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || r == '_' || unicode.IsNumber(r)
+	return unicode.IsLetter(r) || unicode.In(r, unicode.M, unicode.Nd, unicode.Nl, unicode.Pc)
 }
 
 // ---- decoders ----
