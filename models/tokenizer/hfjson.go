@@ -299,6 +299,13 @@ func parseNormalizer(raw json.RawMessage) (normalizer, error) {
 		return normLower{}, nil
 	case "Strip":
 		return normStrip{o.boolean("strip_left", false), o.boolean("strip_right", false)}, nil
+	case "Precompiled":
+		// SentencePiece's compiled normalization rules; only the empty
+		// table (identity) is supported.
+		if v := bytes.TrimSpace(o["precompiled_charsmap"]); len(v) == 0 || string(v) == "null" || string(v) == `""` {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("normalizer type \"Precompiled\" with a charsmap is not supported")
 	default:
 		return nil, fmt.Errorf("normalizer type %q is not supported", typ)
 	}
