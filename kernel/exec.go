@@ -54,13 +54,13 @@ type Executor struct {
 	// Stdin is what cells read from os.Stdin; nil means an empty input.
 	Stdin io.Reader
 
-	mu     sync.Mutex // one cell at a time
-	in     *interp.Interpreter
-	names  map[string]bool // names declared by cells
+	mu    sync.Mutex // one cell at a time
+	in    *interp.Interpreter
+	names map[string]bool // names declared by cells
 	// imported records the imports done so far ("name path"): yaegi
 	// rejects importing a package twice, which rerunning a cell does.
 	imported map[string]bool
-	loaded map[string]any  // values of %load, by name
+	loaded   map[string]any // values of %load, by name
 
 	ctxMu  sync.Mutex
 	ctx    context.Context
