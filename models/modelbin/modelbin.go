@@ -34,6 +34,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"github.com/torchless-go/torchless/models/internal/jsonobj"
 	"math"
 	"sort"
 	"strings"
@@ -95,52 +96,12 @@ type File struct {
 	// Metadata is the header's "metadata": the model's configuration
 	// as strings (hidden_size, n_layers, rope_theta, quant, ...).
 	Metadata map[string]string
-	// Tensors are the file's tensors in the order of their offsets.
-	Tensors []*weights.Tensor
 	// Tokenizer is the header's tokenizer, or nil when it has none.
 	Tokenizer *Tokenizer
 	// PayloadOffset is where the payload starts in the file.
 	PayloadOffset int64
 
-	byName map[string]*weights.Tensor
-	blob   *weights.Blob
-}
-
-// Get returns the tensor called name, or nil.
-func (f *File) Get(name string) *weights.Tensor { return f.byName[name] }
-
-// Names returns the tensor names in offset order.
-func (f *File) Names() []string {
-	out := make([]string, len(f.Tensors))
-	for i, t := range f.Tensors {
-		out[i] = t.Name
-	}
-	return out
-}
-
-// Set returns a weights.Set of the file's tensors that takes over the
-// file's blob: closing the set releases it, and f.Close becomes a no-op.
-func (f *File) Set() *weights.Set {
-	s := weights.NewSet()
-	if f.blob != nil {
-		s.Own(f.blob)
-		f.blob = nil
-	}
-	for _, t := range f.Tensors {
-		s.Add(t) // names are unique: Parse rejects duplicate keys
-	}
-	return s
-}
-
-// Close releases the file's blob when it was opened with Open (a no-op
-// for Parse). Tensors must not be used after Close in lazy mode.
-func (f *File) Close() error {
-	if f == nil || f.blob == nil {
-		return nil
-	}
-	err := f.blob.Close()
-	f.blob = nil
-	return err
+	weights.FileTensors // Tensors, Get, Names, Set, Close
 }
 
 // Open opens and parses the model.bin at path. In weights.Lazy mode the
@@ -155,7 +116,7 @@ func Open(path string, mode weights.Mode) (*File, error) {
 		blob.Close()
 		return nil, err
 	}
-	f.blob = blob
+	f.Attach(blob)
 	return f, nil
 }
 
@@ -209,37 +170,37 @@ func Parse(name string, data []byte) (*File, error) {
 		return nil, errorf(name, "", "header length", "%d bytes runs past the end of the %d-byte file", n, len(data))
 	}
 	hdr := bytes.TrimRight(data[8:8+n], "\x00")
-	members, err := decodeObject(hdr)
+	members, err := jsonobj.Decode(hdr)
 	if err != nil {
 		return nil, errorf(name, "", "header", "invalid JSON: %v", err)
 	}
-	f := &File{Path: name, Metadata: map[string]string{}, byName: map[string]*weights.Tensor{}}
+	f := &File{Path: name, Metadata: map[string]string{}}
 	var tensorsRaw json.RawMessage
 	for _, m := range members {
-		switch m.key {
+		switch m.Key {
 		case "metadata":
-			if f.Metadata, err = parseMetadata(m.value); err != nil {
+			if f.Metadata, err = parseMetadata(m.Value); err != nil {
 				return nil, errorf(name, "", "metadata", "%v", err)
 			}
 		case "tokenizer":
-			if f.Tokenizer, err = parseTokenizer(m.value); err != nil {
+			if f.Tokenizer, err = parseTokenizer(m.Value); err != nil {
 				return nil, errorf(name, "", "tokenizer", "%v", err)
 			}
 		case "tensors":
-			tensorsRaw = m.value
+			tensorsRaw = m.Value
 		}
 	}
 	if tensorsRaw == nil {
 		return nil, errorf(name, "", "tensors", "missing")
 	}
-	entries, err := decodeObject(tensorsRaw)
+	entries, err := jsonobj.Decode(tensorsRaw)
 	if err != nil {
 		return nil, errorf(name, "", "tensors", "%v", err)
 	}
 	ps := make([]pending, 0, len(entries))
 	var maxEnd int64
 	for _, m := range entries {
-		p, err := parseEntry(name, m.key, m.value)
+		p, err := parseEntry(name, m.Key, m.Value)
 		if err != nil {
 			return nil, err
 		}
@@ -306,8 +267,7 @@ func Parse(name string, data []byte) (*File, error) {
 	}
 	for _, s := range spans {
 		if s.what == "data" {
-			f.Tensors = append(f.Tensors, s.t)
-			f.byName[s.t.Name] = s.t
+			f.AddTensor(s.t)
 		}
 	}
 	return f, nil
@@ -382,22 +342,22 @@ func parseEntry(file, name string, raw json.RawMessage) (pending, error) {
 // parseMetadata reads a {string: scalar} object; non-string scalars are
 // kept as their JSON text (so a number written unquoted still reads).
 func parseMetadata(raw json.RawMessage) (map[string]string, error) {
-	members, err := decodeObject(raw)
+	members, err := jsonobj.Decode(raw)
 	if err != nil {
 		return nil, err
 	}
 	md := make(map[string]string, len(members))
 	for _, m := range members {
 		var s string
-		if json.Unmarshal(m.value, &s) == nil {
-			md[m.key] = s
+		if json.Unmarshal(m.Value, &s) == nil {
+			md[m.Key] = s
 			continue
 		}
-		v := bytes.TrimSpace(m.value)
+		v := bytes.TrimSpace(m.Value)
 		if len(v) > 0 && (v[0] == '{' || v[0] == '[') {
-			return nil, fmt.Errorf("value of %q is not a string or number", m.key)
+			return nil, fmt.Errorf("value of %q is not a string or number", m.Key)
 		}
-		md[m.key] = string(v)
+		md[m.Key] = string(v)
 	}
 	return md, nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/torchless-go/torchless/models/internal/jsonobj"
 	"os"
 	"path/filepath"
 	"sort"
@@ -43,41 +44,41 @@ func (ix *Index) Shards() []string {
 // ParseIndex parses the contents of a model.safetensors.index.json; name
 // is used in errors. Shard names must be local relative paths.
 func ParseIndex(name string, data []byte) (*Index, error) {
-	members, err := decodeObject(data)
+	members, err := jsonobj.Decode(data)
 	if err != nil {
 		return nil, errorf(name, "", "", "invalid JSON: %v", err)
 	}
 	ix := &Index{Metadata: map[string]string{}}
 	for _, m := range members {
-		switch m.key {
+		switch m.Key {
 		case "metadata":
-			md, err := decodeObject(m.value)
+			md, err := jsonobj.Decode(m.Value)
 			if err != nil {
 				return nil, errorf(name, "", "metadata", "%v", err)
 			}
 			for _, kv := range md {
 				var s string
-				if json.Unmarshal(kv.value, &s) == nil {
-					ix.Metadata[kv.key] = s
+				if json.Unmarshal(kv.Value, &s) == nil {
+					ix.Metadata[kv.Key] = s
 				} else {
-					ix.Metadata[kv.key] = string(kv.value)
+					ix.Metadata[kv.Key] = string(kv.Value)
 				}
 			}
 		case "weight_map":
-			wm, err := decodeObject(m.value)
+			wm, err := jsonobj.Decode(m.Value)
 			if err != nil {
 				return nil, errorf(name, "", "weight_map", "%v", err)
 			}
 			ix.WeightMap = make(map[string]string, len(wm))
 			for _, kv := range wm {
 				var s string
-				if err := json.Unmarshal(kv.value, &s); err != nil {
-					return nil, errorf(name, kv.key, "weight_map", "shard is not a string")
+				if err := json.Unmarshal(kv.Value, &s); err != nil {
+					return nil, errorf(name, kv.Key, "weight_map", "shard is not a string")
 				}
 				if !filepath.IsLocal(s) {
-					return nil, errorf(name, kv.key, "weight_map", "shard %q is not a relative path inside the directory", s)
+					return nil, errorf(name, kv.Key, "weight_map", "shard %q is not a relative path inside the directory", s)
 				}
-				ix.WeightMap[kv.key] = filepath.Clean(s)
+				ix.WeightMap[kv.Key] = filepath.Clean(s)
 			}
 		}
 	}
@@ -160,8 +161,7 @@ func openSharded(dir, ixPath string, ix *Index, mode weights.Mode) (*weights.Set
 		if err != nil {
 			return fail(err)
 		}
-		set.Own(f.blob)
-		f.blob = nil
+		set.Own(f.TakeBlob())
 		for _, name := range need[shard] {
 			if f.Get(name) == nil {
 				return fail(errorf(p, name, "", "the index %s places this tensor in shard %s, which does not hold it", ixPath, shard))

@@ -13,6 +13,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"github.com/torchless-go/torchless/models/internal/jsonobj"
 	"sort"
 	"strings"
 
@@ -60,50 +61,10 @@ type File struct {
 	Path string
 	// Metadata is the header's "__metadata__" (empty when absent).
 	Metadata map[string]string
-	// Tensors are the file's tensors in the order of their offsets.
-	Tensors []*weights.Tensor
 	// HeaderBytes is the declared header length N.
 	HeaderBytes int
 
-	byName map[string]*weights.Tensor
-	blob   *weights.Blob
-}
-
-// Get returns the tensor called name, or nil.
-func (f *File) Get(name string) *weights.Tensor { return f.byName[name] }
-
-// Names returns the tensor names in offset order.
-func (f *File) Names() []string {
-	out := make([]string, len(f.Tensors))
-	for i, t := range f.Tensors {
-		out[i] = t.Name
-	}
-	return out
-}
-
-// Set returns a weights.Set of the file's tensors that takes over the
-// file's blob: closing the set releases it, and f.Close becomes a no-op.
-func (f *File) Set() *weights.Set {
-	s := weights.NewSet()
-	if f.blob != nil {
-		s.Own(f.blob)
-		f.blob = nil
-	}
-	for _, t := range f.Tensors {
-		s.Add(t) // names are unique: Parse rejects duplicate keys
-	}
-	return s
-}
-
-// Close releases the file's blob when it was opened with Open (a no-op
-// for Parse). Tensors must not be used after Close in lazy mode.
-func (f *File) Close() error {
-	if f == nil || f.blob == nil {
-		return nil
-	}
-	err := f.blob.Close()
-	f.blob = nil
-	return err
+	weights.FileTensors // Tensors, Get, Names, Set, Close
 }
 
 // dtypeNames maps the safetensors dtype strings this package supports.
@@ -160,19 +121,19 @@ func Parse(name string, data []byte) (*File, error) {
 	}
 	hdr := data[8 : 8+n]
 	buf := data[8+n:]
-	members, err := decodeObject(hdr)
+	members, err := jsonobj.Decode(hdr)
 	if err != nil {
 		return nil, errorf(name, "", "header", "invalid JSON: %v", err)
 	}
-	f := &File{Path: name, Metadata: map[string]string{}, HeaderBytes: int(n), byName: map[string]*weights.Tensor{}}
+	f := &File{Path: name, Metadata: map[string]string{}, HeaderBytes: int(n)}
 	type span struct {
 		begin, end int64
 		t          *weights.Tensor
 	}
 	spans := make([]span, 0, len(members))
 	for _, m := range members {
-		if m.key == MetadataKey {
-			md, err := parseMetadata(m.value)
+		if m.Key == MetadataKey {
+			md, err := parseMetadata(m.Value)
 			if err != nil {
 				return nil, errorf(name, "", MetadataKey, "%v", err)
 			}
@@ -180,50 +141,50 @@ func Parse(name string, data []byte) (*File, error) {
 			continue
 		}
 		var e tensorEntry
-		if err := json.Unmarshal(m.value, &e); err != nil {
-			return nil, errorf(name, m.key, "", "invalid entry: %v", err)
+		if err := json.Unmarshal(m.Value, &e); err != nil {
+			return nil, errorf(name, m.Key, "", "invalid entry: %v", err)
 		}
 		if e.DType == nil {
-			return nil, errorf(name, m.key, "dtype", "missing")
+			return nil, errorf(name, m.Key, "dtype", "missing")
 		}
 		if e.Shape == nil {
-			return nil, errorf(name, m.key, "shape", "missing")
+			return nil, errorf(name, m.Key, "shape", "missing")
 		}
 		if e.DataOffsets == nil {
-			return nil, errorf(name, m.key, "data_offsets", "missing")
+			return nil, errorf(name, m.Key, "data_offsets", "missing")
 		}
 		dt, ok := dtypeNames[*e.DType]
 		if !ok {
-			return nil, errorf(name, m.key, "dtype", "unsupported dtype %q", *e.DType)
+			return nil, errorf(name, m.Key, "dtype", "unsupported dtype %q", *e.DType)
 		}
 		shape := make([]int, len(*e.Shape))
 		for i, d := range *e.Shape {
 			if d < 0 || d > 1<<50 {
-				return nil, errorf(name, m.key, "shape", "dimension %d out of range in %v", d, *e.Shape)
+				return nil, errorf(name, m.Key, "shape", "dimension %d out of range in %v", d, *e.Shape)
 			}
 			shape[i] = int(d)
 		}
 		want, err := weights.ExpectedBytes(dt, shape)
 		if err != nil {
-			return nil, errorf(name, m.key, "shape", "%v", err)
+			return nil, errorf(name, m.Key, "shape", "%v", err)
 		}
 		offs := *e.DataOffsets
 		if len(offs) != 2 {
-			return nil, errorf(name, m.key, "data_offsets", "want [begin, end], got %d numbers", len(offs))
+			return nil, errorf(name, m.Key, "data_offsets", "want [begin, end], got %d numbers", len(offs))
 		}
 		begin, end := offs[0], offs[1]
 		switch {
 		case begin < 0 || end < 0:
-			return nil, errorf(name, m.key, "data_offsets", "negative offset in [%d, %d]", begin, end)
+			return nil, errorf(name, m.Key, "data_offsets", "negative offset in [%d, %d]", begin, end)
 		case begin > end:
-			return nil, errorf(name, m.key, "data_offsets", "begin %d is after end %d", begin, end)
+			return nil, errorf(name, m.Key, "data_offsets", "begin %d is after end %d", begin, end)
 		case end > int64(len(buf)):
-			return nil, errorf(name, m.key, "data_offsets", "end %d is past the end of the %d-byte data buffer", end, len(buf))
+			return nil, errorf(name, m.Key, "data_offsets", "end %d is past the end of the %d-byte data buffer", end, len(buf))
 		case end-begin != int64(want):
-			return nil, errorf(name, m.key, "data_offsets", "%s %v needs %d bytes, the offsets give %d", dt, shape, want, end-begin)
+			return nil, errorf(name, m.Key, "data_offsets", "%s %v needs %d bytes, the offsets give %d", dt, shape, want, end-begin)
 		}
 		t := &weights.Tensor{
-			Name:   m.key,
+			Name:   m.Key,
 			DType:  dt,
 			Shape:  shape,
 			Data:   buf[begin:end:end],
@@ -242,24 +203,23 @@ func Parse(name string, data []byte) (*File, error) {
 			return nil, errorf(name, s.t.Name, "data_offsets", "bytes [%d, %d) overlap tensor %q at [%d, %d)",
 				s.begin, s.end, spans[i-1].t.Name, spans[i-1].begin, spans[i-1].end)
 		}
-		f.Tensors = append(f.Tensors, s.t)
-		f.byName[s.t.Name] = s.t
+		f.AddTensor(s.t)
 	}
 	return f, nil
 }
 
 func parseMetadata(raw json.RawMessage) (map[string]string, error) {
-	members, err := decodeObject(raw)
+	members, err := jsonobj.Decode(raw)
 	if err != nil {
 		return nil, err
 	}
 	md := make(map[string]string, len(members))
 	for _, m := range members {
 		var s string
-		if err := json.Unmarshal(m.value, &s); err != nil {
-			return nil, fmt.Errorf("value of %q is not a string", m.key)
+		if err := json.Unmarshal(m.Value, &s); err != nil {
+			return nil, fmt.Errorf("value of %q is not a string", m.Key)
 		}
-		md[m.key] = s
+		md[m.Key] = s
 	}
 	return md, nil
 }
@@ -276,6 +236,6 @@ func Open(path string, mode weights.Mode) (*File, error) {
 		blob.Close()
 		return nil, err
 	}
-	f.blob = blob
+	f.Attach(blob)
 	return f, nil
 }

@@ -79,3 +79,70 @@ func (s *Set) Close() error {
 	s.blobs = nil
 	return errors.Join(errs...)
 }
+
+// FileTensors is what a parsed file holds: its tensors in offset order,
+// lookup by name, and the blob they view. File types of the format
+// packages embed it.
+type FileTensors struct {
+	// Tensors are the file's tensors in the order of their offsets.
+	Tensors []*Tensor
+
+	byName map[string]*Tensor
+	blob   *Blob
+}
+
+// AddTensor appends t; the caller has checked that its name is new.
+func (f *FileTensors) AddTensor(t *Tensor) {
+	if f.byName == nil {
+		f.byName = map[string]*Tensor{}
+	}
+	f.Tensors = append(f.Tensors, t)
+	f.byName[t.Name] = t
+}
+
+// Attach makes the file responsible for closing b.
+func (f *FileTensors) Attach(b *Blob) { f.blob = b }
+
+// TakeBlob hands the blob to the caller, who must close it.
+func (f *FileTensors) TakeBlob() *Blob {
+	b := f.blob
+	f.blob = nil
+	return b
+}
+
+// Get returns the tensor called name, or nil.
+func (f *FileTensors) Get(name string) *Tensor { return f.byName[name] }
+
+// Names returns the tensor names in offset order.
+func (f *FileTensors) Names() []string {
+	out := make([]string, len(f.Tensors))
+	for i, t := range f.Tensors {
+		out[i] = t.Name
+	}
+	return out
+}
+
+// Set returns a Set of the file's tensors that takes over the file's
+// blob: closing the set releases it, and Close becomes a no-op.
+func (f *FileTensors) Set() *Set {
+	s := NewSet()
+	if f.blob != nil {
+		s.Own(f.blob)
+		f.blob = nil
+	}
+	for _, t := range f.Tensors {
+		s.Add(t) // names are unique: the parsers reject duplicates
+	}
+	return s
+}
+
+// Close releases the blob when the file was opened from a path (a no-op
+// for parsed bytes). Tensors must not be used after Close in lazy mode.
+func (f *FileTensors) Close() error {
+	if f == nil || f.blob == nil {
+		return nil
+	}
+	err := f.blob.Close()
+	f.blob = nil
+	return err
+}

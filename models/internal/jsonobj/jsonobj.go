@@ -1,4 +1,6 @@
-package safetensors
+// Package jsonobj decodes JSON objects Member by Member, in file order,
+// rejecting duplicate keys: the headers of safetensors and model.bin.
+package jsonobj
 
 import (
 	"bytes"
@@ -8,15 +10,15 @@ import (
 	"io"
 )
 
-// member is one key of a JSON object, with its raw value, in file order.
-type member struct {
-	key   string
-	value json.RawMessage
+// Member is one key of a JSON object, with its raw value, in file order.
+type Member struct {
+	Key   string
+	Value json.RawMessage
 }
 
-// decodeObject decodes a JSON object into its members in file order,
+// Decode decodes a JSON object into its members in file order,
 // rejecting duplicate keys and anything but whitespace after the object.
-func decodeObject(data []byte) ([]member, error) {
+func Decode(data []byte) ([]Member, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	tok, err := dec.Token()
 	if err != nil {
@@ -25,7 +27,7 @@ func decodeObject(data []byte) ([]member, error) {
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return nil, fmt.Errorf("expected a JSON object, found %v", tok)
 	}
-	var out []member
+	var out []Member
 	seen := map[string]bool{}
 	for dec.More() {
 		tok, err := dec.Token()
@@ -44,7 +46,7 @@ func decodeObject(data []byte) ([]member, error) {
 		if err := dec.Decode(&v); err != nil {
 			return nil, fmt.Errorf("value of %q: %v", key, err)
 		}
-		out = append(out, member{key, v})
+		out = append(out, Member{key, v})
 	}
 	if _, err := dec.Token(); err != nil { // the closing '}'
 		return nil, err
