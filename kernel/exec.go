@@ -109,7 +109,11 @@ func (e *Executor) Interrupt() {
 // Reset replaces the interpreter by a fresh one: every variable, function
 // and type declared by cells is forgotten.
 func (e *Executor) Reset() error {
-	opts := interp.Options{Unrestricted: true, Stdout: e.Stdout, Stderr: e.Stderr, Stdin: e.Stdin}
+	var stderr io.Writer = os.Stderr
+	if e.Stderr != nil {
+		stderr = e.Stderr
+	}
+	opts := interp.Options{Unrestricted: true, Stdout: e.Stdout, Stderr: panicFilter{stderr}, Stdin: e.Stdin}
 	if opts.Stdin == nil {
 		opts.Stdin = strings.NewReader("")
 	}
@@ -473,4 +477,16 @@ func (r *inputReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-var _ = os.Stdout
+// panicFilter drops the "1:28: panic: main(...)" lines yaegi writes to
+// its stderr when a cell panics: the kernel reports the panic as the
+// cell's error instead.
+type panicFilter struct{ w io.Writer }
+
+var yaegiPanicLine = regexp.MustCompile(`^(\S*:)?\d+:\d+: panic: \S*\(\.\.\.\)\n$`)
+
+func (f panicFilter) Write(p []byte) (int, error) {
+	if yaegiPanicLine.Match(p) {
+		return len(p), nil
+	}
+	return f.w.Write(p)
+}

@@ -26,9 +26,10 @@ type Options struct {
 	// Log receives the kernel's diagnostics (and zmq4's); nil logs to the
 	// process's original standard error.
 	Log *log.Logger
-	// NoCapture leaves file descriptors 1 and 2 alone: prints of compiled
-	// code then go to the kernel's terminal instead of the notebook. Cells'
-	// os.Stdout and os.Stderr are still sent to the notebook.
+	// NoCapture leaves file descriptors 1 and 2 alone: writes to
+	// os.Stdout and os.Stderr (by compiled code or cells) then go to the
+	// kernel's terminal; only the fmt.Print* and log output of cells reach
+	// the notebook.
 	NoCapture bool
 	// NoSignals leaves SIGINT and SIGTERM to the caller.
 	NoSignals bool
