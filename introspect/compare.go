@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/torchless-go/torchless/models"
 )
@@ -96,7 +97,7 @@ func Compare(ctx context.Context, a, b models.Model, tokens []int, opts CaptureO
 	cmp := &Comparison{A: describe(a), B: describe(b), Tokens: append([]int(nil), tokens...)}
 	for _, name := range ca.Names() {
 		ta, tb := ca.Get(name), cb.Get(name)
-		if tb == nil || !sameShape(ta.Shape, tb.Shape) {
+		if tb == nil || !slices.Equal(ta.Shape, tb.Shape) {
 			cmp.Skipped = append(cmp.Skipped, name)
 			continue
 		}
@@ -113,7 +114,7 @@ func Compare(ctx context.Context, a, b models.Model, tokens []int, opts CaptureO
 			cmp.Skipped = append(cmp.Skipped, name)
 		}
 	}
-	if sameShape(ca.Logits.Shape, cb.Logits.Shape) {
+	if slices.Equal(ca.Logits.Shape, cb.Logits.Shape) {
 		T, V := ca.Logits.Shape[0], ca.Logits.Shape[1]
 		for p := 0; p < T; p++ {
 			cmp.LogitsKL = append(cmp.LogitsKL, kl(ca.Logits.Data[p*V:(p+1)*V], cb.Logits.Data[p*V:(p+1)*V]))
@@ -124,18 +125,6 @@ func Compare(ctx context.Context, a, b models.Model, tokens []int, opts CaptureO
 
 func describe(m models.Model) string {
 	return fmt.Sprintf("%s (%s)", m.Architecture(), m.Source().Path)
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // kl is KL(softmax(a) ‖ softmax(b)).

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/torchless-go/torchless/kernels"
@@ -111,7 +112,7 @@ func (b *builder) tensor(r Role, l int, required bool, why string, shape ...int)
 		}
 		return nil
 	}
-	if !equalShape(t.Shape, shape) {
+	if !slices.Equal(t.Shape, shape) {
 		b.errs = append(b.errs, fmt.Errorf("tensor %q: shape %v, the config expects %v (%s)", name, t.Shape, shape, why))
 		return nil
 	}
@@ -120,18 +121,6 @@ func (b *builder) tensor(r Role, l int, required bool, why string, shape ...int)
 		return nil
 	}
 	return t
-}
-
-func equalShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func (b *builder) vector(r Role, l int, required bool, n int, offset float32, why string) []float32 {

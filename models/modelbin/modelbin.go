@@ -51,31 +51,12 @@ const MaxHeaderBytes = 1 << 30
 // package writes, of every tensor and scale block within the payload.
 const PayloadAlign = 64
 
-// Error is a problem with the contents of a file.
-type Error struct {
-	File   string // the file's path or name, as given
-	Tensor string // the tensor concerned, or ""
-	Field  string // the header field concerned (e.g. "scale_offset"), or ""
-	Msg    string
-}
-
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Tensor != "" {
-		fmt.Fprintf(&b, ": tensor %q", e.Tensor)
-	}
-	if e.Field != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Field)
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Msg)
-	return b.String()
-}
+// Error is a problem with the contents of a file, naming the file and
+// the tensor or field.
+type Error = weights.FormatError
 
 func errorf(file, tensor, field, format string, args ...any) error {
-	return &Error{File: file, Tensor: tensor, Field: field, Msg: fmt.Sprintf(format, args...)}
+	return weights.Errorf(file, tensor, field, format, args...)
 }
 
 // Tokenizer is the BPE tokenizer data a model.bin carries (copied by the

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"github.com/torchless-go/torchless/models/internal/jsonobj"
 	"sort"
-	"strings"
 
 	"github.com/torchless-go/torchless/kernels"
 	"github.com/torchless-go/torchless/models/weights"
@@ -28,31 +27,12 @@ const MaxHeaderBytes = 100 << 20
 // MetadataKey is the header key holding the free-form string metadata.
 const MetadataKey = "__metadata__"
 
-// Error is a problem with the contents of a file.
-type Error struct {
-	File   string // the file's path or name, as given
-	Tensor string // the tensor concerned, or ""
-	Field  string // the header field concerned (e.g. "data_offsets"), or ""
-	Msg    string
-}
-
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Tensor != "" {
-		fmt.Fprintf(&b, ": tensor %q", e.Tensor)
-	}
-	if e.Field != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Field)
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Msg)
-	return b.String()
-}
+// Error is a problem with the contents of a file, naming the file and
+// the tensor or field.
+type Error = weights.FormatError
 
 func errorf(file, tensor, field, format string, args ...any) error {
-	return &Error{File: file, Tensor: tensor, Field: field, Msg: fmt.Sprintf(format, args...)}
+	return weights.Errorf(file, tensor, field, format, args...)
 }
 
 // File is one parsed safetensors file.

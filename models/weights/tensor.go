@@ -5,6 +5,7 @@ package weights
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/torchless-go/torchless/kernels"
 )
@@ -126,4 +127,34 @@ func (t *Tensor) Float32() ([]float32, error) {
 		t.DequantizeRow(i, out[i*c:(i+1)*c])
 	}
 	return out, nil
+}
+
+// FormatError is a problem with the contents of a model file: the
+// safetensors and model.bin readers return it, naming the file and the
+// tensor or header field concerned.
+type FormatError struct {
+	File   string // the file's path or name, as given
+	Tensor string // the tensor concerned, or ""
+	Field  string // the header field concerned (e.g. "data_offsets"), or ""
+	Msg    string
+}
+
+func (e *FormatError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Tensor != "" {
+		fmt.Fprintf(&b, ": tensor %q", e.Tensor)
+	}
+	if e.Field != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Field)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Errorf returns a *FormatError.
+func Errorf(file, tensor, field, format string, args ...any) error {
+	return &FormatError{File: file, Tensor: tensor, Field: field, Msg: fmt.Sprintf(format, args...)}
 }
