@@ -79,6 +79,11 @@ func colsFor(dt DType) []int {
 }
 
 func TestMatVecMatMulAgainstFloat64(t *testing.T) {
+	withKernels("generic", func() { testGenericAgainstFloat64(t) })
+}
+
+// testGenericAgainstFloat64 checks the generic kernels' float64 contract.
+func testGenericAgainstFloat64(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, dt := range weightDTypes {
 		for _, rows := range []int{1, 3, 7, 33} {
@@ -119,6 +124,10 @@ func TestMatVecMatMulAgainstFloat64(t *testing.T) {
 // TestMatVecLargeParallel runs a product big enough to use the pool and
 // checks it against the row-by-row reference.
 func TestMatVecLargeParallel(t *testing.T) {
+	withKernels("generic", func() { testLargeParallel(t) })
+}
+
+func testLargeParallel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, dt := range []DType{F32, Q4_K, Q8_0} {
 		w := randomMat(rng, dt, 301, 512)

@@ -1,0 +1,53 @@
+package kernels
+
+// Kernel sets built from SIMD row dot products (simd_amd64.go): MatVec
+// and MatMul of a dtype call the same row function for every (row,
+// input) pair, so each MatMul row is bit-identical to the MatVec of that
+// input row, as the kernel-set contract requires.
+
+// rowDotFn returns Σ_c W[c]·x[c] for one stored row (RowBytes(len(x))
+// bytes) in float64.
+type rowDotFn func(row []byte, x []float32) float64
+
+// simdMatMulTile is the number of weight rows a MatMul tile holds: the
+// tile (at most 16 rows of a few KiB to tens of KiB) stays in L2 while
+// all n inputs pass over it, so each weight byte comes from memory once
+// per MatMul.
+const simdMatMulTile = 16
+
+// newDotSet makes a kernel set named name from per-dtype row dot
+// products; dtypes without one use the generic kernels.
+func newDotSet(name string, dots map[DType]rowDotFn) *kernelSet {
+	ks := &kernelSet{name: name}
+	for dt, f := range dots {
+		ks.matVec[dt] = dotMatVec(f)
+		ks.matMul[dt] = dotMatMul(f)
+	}
+	return ks
+}
+
+func dotMatVec(f rowDotFn) matVecRows {
+	return func(dst []float32, w Mat, x []float32, lo, hi int) {
+		rb := w.rowBytes()
+		for r := lo; r < hi; r++ {
+			dst[r] = float32(f(w.Data[r*rb:(r+1)*rb], x))
+		}
+	}
+}
+
+func dotMatMul(f rowDotFn) matMulRows {
+	return func(dst []float32, w Mat, x []float32, n, lo, hi int) {
+		rb := w.rowBytes()
+		cols := w.Cols
+		for r0 := lo; r0 < hi; r0 += simdMatMulTile {
+			r1 := min(r0+simdMatMulTile, hi)
+			for i := 0; i < n; i++ {
+				xi := x[i*cols : (i+1)*cols]
+				out := dst[i*w.Rows:]
+				for r := r0; r < r1; r++ {
+					out[r] = float32(f(w.Data[r*rb:(r+1)*rb], xi))
+				}
+			}
+		}
+	}
+}

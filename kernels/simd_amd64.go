@@ -1,0 +1,69 @@
+//go:build amd64
+
+package kernels
+
+import "math"
+
+// Row dot products in Go assembly (simd_avx2_amd64.s,
+// simd_avx512_amd64.s). The float types process whole 32-element groups
+// in assembly and the remainder here; quantized rows are whole blocks.
+
+//go:noescape
+func dotF32AVX2(w *byte, x *float32, n int) float64
+
+//go:noescape
+func dotF16AVX2(w *byte, x *float32, n int) float64
+
+//go:noescape
+func dotBF16AVX2(w *byte, x *float32, n int) float64
+
+//go:noescape
+func dotQ8_0AVX2(w *byte, x *float32, nb int) float64
+
+//go:noescape
+func dotQ4_0AVX2(w *byte, x *float32, nb int) float64
+
+type asmDot func(w *byte, x *float32, n int) float64
+
+// floatDot wraps an assembly kernel for a float type of size bytes per
+// element (decode converts one element for the tail).
+func floatDot(k asmDot, size int, decode func([]byte) float32) rowDotFn {
+	return func(row []byte, x []float32) float64 {
+		n := len(x)
+		m := n &^ 31
+		var s float64
+		if m > 0 {
+			s = k(&row[0], &x[0], m)
+		}
+		for c := m; c < n; c++ {
+			s += float64(decode(row[size*c:])) * float64(x[c])
+		}
+		return s
+	}
+}
+
+// blockDot wraps an assembly kernel for a 32-element block type.
+func blockDot(k asmDot) rowDotFn {
+	return func(row []byte, x []float32) float64 {
+		if len(x) < 32 {
+			return 0
+		}
+		return k(&row[0], &x[0], len(x)/32)
+	}
+}
+
+func f32At(b []byte) float32  { return math.Float32frombits(le32(b)) }
+func f16At(b []byte) float32  { return F16ToF32(le16(b)) }
+func bf16At(b []byte) float32 { return BF16ToF32(le16(b)) }
+
+var avx2Dots = map[DType]rowDotFn{
+	F32:  floatDot(dotF32AVX2, 4, f32At),
+	F16:  floatDot(dotF16AVX2, 2, f16At),
+	BF16: floatDot(dotBF16AVX2, 2, bf16At),
+	Q8_0: blockDot(dotQ8_0AVX2),
+	Q4_0: blockDot(dotQ4_0AVX2),
+}
+
+func init() {
+	kernelSets["avx2"] = newDotSet("avx2", avx2Dots)
+}

@@ -1,0 +1,184 @@
+//go:build amd64
+
+#include "textflag.h"
+
+// AVX2+FMA row dot products: Σ w[i]·x[i] for one weight row (stored
+// format) and a float32 input x. Each 32-element group (one Q8_0/Q4_0
+// block) is multiplied in float32 into two 8-lane partials of depth 2
+// ((w0·x0 + w2·x2) + (w1·x1 + w3·x3), products exact inside the FMAs),
+// and the group's 8 lane sums are widened to float64 (times the block
+// scale for the quantized types) and added into two float64
+// accumulators. So each float32 rounding touches at most four products:
+// the error stays near one float32 rounding of the products, far below
+// float32 accumulation over whole rows (see MatVec).
+
+// REDUCE32 widens the float32 partials Y0 (group sum) into Y8/Y9 (float64).
+#define REDUCE32 \
+	VCVTPS2PD X0, Y1 \
+	VEXTRACTF128 $1, Y0, X0 \
+	VCVTPS2PD X0, Y0 \
+	VADDPD Y1, Y8, Y8 \
+	VADDPD Y0, Y9, Y9
+
+// REDUCE32D is REDUCE32 with the float64 scale broadcast in Y7.
+#define REDUCE32D \
+	VCVTPS2PD X0, Y1 \
+	VEXTRACTF128 $1, Y0, X0 \
+	VCVTPS2PD X0, Y0 \
+	VFMADD231PD Y7, Y1, Y8 \
+	VFMADD231PD Y7, Y0, Y9
+
+// GROUP multiplies the float32 weights in Y0..Y3 by x at DI.
+#define GROUP \
+	VMULPS (DI), Y0, Y0 \
+	VMULPS 32(DI), Y1, Y1 \
+	VFMADD231PS 64(DI), Y2, Y0 \
+	VFMADD231PS 96(DI), Y3, Y1 \
+	VADDPS Y1, Y0, Y0
+
+// FINISH sums Y8 and Y9 into the float64 result.
+#define FINISH \
+	VADDPD Y9, Y8, Y8 \
+	VEXTRACTF128 $1, Y8, X1 \
+	VADDPD X1, X8, X8 \
+	VPERMILPD $1, X8, X1 \
+	VADDSD X1, X8, X8 \
+	VZEROUPPER \
+	MOVSD X8, ret+24(FP) \
+	RET
+
+// func dotF32AVX2(w *byte, x *float32, n int) float64 — n a positive multiple of 32.
+TEXT ·dotF32AVX2(SB), NOSPLIT, $0-32
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ n+16(FP), CX
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+f32loop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	GROUP
+	REDUCE32
+	ADDQ $128, SI
+	ADDQ $128, DI
+	SUBQ $32, CX
+	JNZ  f32loop
+	FINISH
+
+// func dotF16AVX2(w *byte, x *float32, n int) float64 — n a positive multiple of 32.
+TEXT ·dotF16AVX2(SB), NOSPLIT, $0-32
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ n+16(FP), CX
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+f16loop:
+	VCVTPH2PS (SI), Y0
+	VCVTPH2PS 16(SI), Y1
+	VCVTPH2PS 32(SI), Y2
+	VCVTPH2PS 48(SI), Y3
+	GROUP
+	REDUCE32
+	ADDQ $64, SI
+	ADDQ $128, DI
+	SUBQ $32, CX
+	JNZ  f16loop
+	FINISH
+
+// func dotBF16AVX2(w *byte, x *float32, n int) float64 — n a positive multiple of 32.
+TEXT ·dotBF16AVX2(SB), NOSPLIT, $0-32
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ n+16(FP), CX
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+bf16loop:
+	VPMOVZXWD (SI), Y0
+	VPMOVZXWD 16(SI), Y1
+	VPMOVZXWD 32(SI), Y2
+	VPMOVZXWD 48(SI), Y3
+	VPSLLD $16, Y0, Y0
+	VPSLLD $16, Y1, Y1
+	VPSLLD $16, Y2, Y2
+	VPSLLD $16, Y3, Y3
+	GROUP
+	REDUCE32
+	ADDQ $64, SI
+	ADDQ $128, DI
+	SUBQ $32, CX
+	JNZ  bf16loop
+	FINISH
+
+// LOADD broadcasts the block's f16 scale at SI, widened to float64, into Y7.
+#define LOADD \
+	MOVWLZX (SI), AX \
+	VMOVD AX, X7 \
+	VCVTPH2PS X7, X7 \
+	VCVTSS2SD X7, X7, X7 \
+	VBROADCASTSD X7, Y7
+
+// func dotQ8_0AVX2(w *byte, x *float32, nb int) float64 — nb > 0 blocks.
+TEXT ·dotQ8_0AVX2(SB), NOSPLIT, $0-32
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ nb+16(FP), CX
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+q8loop:
+	LOADD
+	VPMOVSXBD 2(SI), Y0
+	VPMOVSXBD 10(SI), Y1
+	VPMOVSXBD 18(SI), Y2
+	VPMOVSXBD 26(SI), Y3
+	VCVTDQ2PS Y0, Y0
+	VCVTDQ2PS Y1, Y1
+	VCVTDQ2PS Y2, Y2
+	VCVTDQ2PS Y3, Y3
+	GROUP
+	REDUCE32D
+	ADDQ $34, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  q8loop
+	FINISH
+
+// func dotQ4_0AVX2(w *byte, x *float32, nb int) float64 — nb > 0 blocks.
+TEXT ·dotQ4_0AVX2(SB), NOSPLIT, $0-32
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ nb+16(FP), CX
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	MOVL $0x0f0f0f0f, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, X15
+	MOVL $0x08080808, AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, X14
+q4loop:
+	LOADD
+	VMOVDQU 2(SI), X4
+	VPSRLW $4, X4, X5
+	VPAND X15, X4, X4
+	VPAND X15, X5, X5
+	VPSUBB X14, X4, X4
+	VPSUBB X14, X5, X5
+	VPMOVSXBD X4, Y0
+	VPSHUFD $0x4e, X4, X4
+	VPMOVSXBD X4, Y1
+	VPMOVSXBD X5, Y2
+	VPSHUFD $0x4e, X5, X5
+	VPMOVSXBD X5, Y3
+	VCVTDQ2PS Y0, Y0
+	VCVTDQ2PS Y1, Y1
+	VCVTDQ2PS Y2, Y2
+	VCVTDQ2PS Y3, Y3
+	GROUP
+	REDUCE32D
+	ADDQ $18, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  q4loop
+	FINISH

@@ -1,0 +1,119 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"sort"
+	"testing"
+)
+
+// withKernels runs f with the kernel set name active (tests cover every
+// set the CPU can run in one go test, without TORCHLESS_ISA).
+func withKernels(name string, f func()) {
+	ks := activeKernels()
+	active = kernelSets[name]
+	defer func() { active = ks }()
+	f()
+}
+
+// runnableSets lists the implemented kernel sets this CPU can run.
+func runnableSets() []string {
+	var names []string
+	for _, name := range isaOrder {
+		if kernelSets[name] != nil && cpuHas(name) {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// TestSIMDKernels compares every kernel set with the float64 reference on
+// sizes that hit every tail (odd row counts, columns that are not
+// multiples of the SIMD group for the float types), and checks that
+// MatMul rows are bit-identical to MatVec within each set.
+func TestSIMDKernels(t *testing.T) {
+	t.Logf("sets runnable here: %v", runnableSets())
+	for _, name := range runnableSets() {
+		withKernels(name, func() {
+			rng := rand.New(rand.NewPCG(11, 12))
+			for _, dt := range weightDTypes {
+				cols := colsFor(dt)
+				if dt.BlockSize() == 1 && dt != TLInt8 {
+					cols = append(cols, 31, 32, 33, 63, 64, 65, 127, 129, 1000)
+				} else if dt.BlockSize() == 32 {
+					cols = append(cols, 64, 160, 4096)
+				}
+				for _, rows := range []int{1, 5, 17, 40} {
+					for _, c := range cols {
+						checkSet(t, name, rng, dt, rows, c)
+					}
+				}
+			}
+		})
+	}
+}
+
+func checkSet(t *testing.T, set string, rng *rand.Rand, dt DType, rows, cols int) {
+	t.Helper()
+	w := randomMat(rng, dt, rows, cols)
+	const n = 5
+	x := randVec(rng, n*cols, 1)
+	mv := make([]float32, rows)
+	mm := make([]float32, n*rows)
+	for i := 0; i < n; i++ {
+		MatVec(mv, w, x[i*cols:(i+1)*cols])
+		if i == 0 {
+			MatMul(mm, w, x, n)
+		}
+		for r := 0; r < rows; r++ {
+			ref, mag := refDot(refRow(w, r), x[i*cols:(i+1)*cols])
+			// The result's float32 rounding plus at most four float32
+			// roundings of partial sums of products (see the .s files).
+			bound := math.Abs(ref)*0x1p-24 + mag*0x1p-22
+			if e := math.Abs(float64(mv[r]) - ref); e > bound {
+				t.Fatalf("%s %s %d×%d: MatVec[%d] input %d = %v, reference %v (error %g > %g)", set, dt, rows, cols, r, i, mv[r], ref, e, bound)
+			}
+			if v := mm[i*rows+r]; math.Float32bits(v) != math.Float32bits(mv[r]) {
+				t.Fatalf("%s %s %d×%d: MatMul[%d,%d] = %v differs from MatVec %v", set, dt, rows, cols, i, r, v, mv[r])
+			}
+		}
+	}
+}
+
+// TestSIMDPrecision measures each set's error on random 4096-long dot
+// products against the exact (float64) result, two ways: relative to
+// each result (median; a mean or max is dominated by the rows whose
+// result nearly cancels) and relative to the rms of the results (what
+// the decoder's max|ours−ref|/max|ref| comparison sees). Both must stay
+// below 1e-6; float32 accumulation over whole rows gives ~3e-6.
+func TestSIMDPrecision(t *testing.T) {
+	for _, name := range runnableSets() {
+		withKernels(name, func() {
+			rng := rand.New(rand.NewPCG(13, 14))
+			for _, dt := range []DType{F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K} {
+				const rows, cols = 300, 4096
+				w := randomMat(rng, dt, rows, cols)
+				x := randVec(rng, cols, 1)
+				got := make([]float32, rows)
+				MatVec(got, w, x)
+				rel := make([]float64, rows)
+				abs := make([]float64, rows)
+				var ms float64
+				for r := range got {
+					ref, _ := refDot(refRow(w, r), x)
+					abs[r] = math.Abs(float64(got[r]) - ref)
+					rel[r] = abs[r] / math.Abs(ref)
+					ms += ref * ref / rows
+				}
+				sort.Float64s(rel)
+				sort.Float64s(abs)
+				rms := math.Sqrt(ms)
+				t.Logf("%s %s: error relative to each result: median %.2g, max %.2g; max error relative to the rms result %.2g",
+					name, dt, rel[rows/2], rel[rows-1], abs[rows-1]/rms)
+				if rel[rows/2] > 1e-6 || abs[rows-1]/rms > 1e-6 {
+					t.Errorf("%s %s: error above 1e-6", name, dt)
+				}
+			}
+		})
+	}
+}
