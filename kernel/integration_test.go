@@ -95,7 +95,7 @@ func TestMain(m *testing.M) {
 }
 
 // runPython runs a script of testdata with the kernelspec on JUPYTER_PATH.
-func runPython(t *testing.T, py string, timeout time.Duration, args ...string) {
+func runPython(t *testing.T, py string, timeout time.Duration, env []string, args ...string) {
 	t.Helper()
 	jpath := kernelPrefix(t)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
@@ -104,6 +104,7 @@ func runPython(t *testing.T, py string, timeout time.Duration, args ...string) {
 	cmd.Dir = "testdata"
 	cmd.Env = append(os.Environ(), "JUPYTER_PATH="+jpath, "JUPYTER_RUNTIME_DIR="+t.TempDir(), "PYTHONDONTWRITEBYTECODE=1",
 		"JUPYTER_PLATFORM_DIRS=1")
+	cmd.Env = append(cmd.Env, env...)
 	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
@@ -121,12 +122,24 @@ func TestJupyterClient(t *testing.T) {
 	for _, s := range []string{"basics", "interrupt", "restart", "shutdown", "two_clients", "stalled_subscriber", "silent_tcp"} {
 		t.Run(s, func(t *testing.T) {
 			t.Parallel()
-			runPython(t, py, 100*time.Second, "scenarios.py", s)
+			runPython(t, py, 100*time.Second, nil, "scenarios.py", s)
+		})
+	}
+}
+
+func TestWithModel(t *testing.T) {
+	py := jupyterPython(t, "jupyter_kernel_test", "nbclient", "nbformat")
+	model := testenv.Shared(t, "fixtures", "llama2", "model.gguf")
+	kernelPrefix(t)
+	for _, s := range []string{"forward_interrupt", "notebook"} {
+		t.Run(s, func(t *testing.T) {
+			t.Parallel()
+			runPython(t, py, 100*time.Second, []string{"TORCHLESS_TEST_MODEL=" + model}, "scenarios.py", s)
 		})
 	}
 }
 
 func TestConformance(t *testing.T) {
 	py := jupyterPython(t, "jupyter_kernel_test")
-	runPython(t, py, 100*time.Second, "-m", "unittest", "-v", "conformance")
+	runPython(t, py, 100*time.Second, nil, "-m", "unittest", "-v", "conformance")
 }

@@ -9,10 +9,29 @@ import (
 	"path/filepath"
 
 	"github.com/torchless-go/torchless/kernel"
+	"github.com/torchless-go/torchless/models"
 )
 
 func init() {
 	register("kernel", "run the Jupyter kernel, or install its kernelspec (kernel install)", runKernel)
+	// %load and %hooks use the models package.
+	kernel.SetLoader(func(ctx context.Context, path string) (any, error) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return models.LoadAuto(path, models.LoadOptions{})
+	})
+	kernel.SetHookLister(func(v any) ([]string, error) {
+		m, ok := v.(models.Model)
+		if !ok {
+			return nil, fmt.Errorf("%T is not a models.Model", v)
+		}
+		var out []string
+		for _, n := range m.HookNames() {
+			out = append(out, fmt.Sprintf("%-40s %v", n, m.HookShape(n, 1, 1)))
+		}
+		return out, nil
+	})
 }
 
 func runKernel(ctx context.Context, args []string) error {

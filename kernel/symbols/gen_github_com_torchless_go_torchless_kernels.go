@@ -20,6 +20,7 @@ func init() {
 		"DequantizeRow":    reflect.ValueOf(kernels.DequantizeRow),
 		"DequantizeTLInt8": reflect.ValueOf(kernels.DequantizeTLInt8),
 		"Dot":              reflect.ValueOf(kernels.Dot),
+		"ErrGoexit":        reflect.ValueOf(&kernels.ErrGoexit).Elem(),
 		"F16":              reflect.ValueOf(kernels.F16),
 		"F16ToF32":         reflect.ValueOf(kernels.F16ToF32),
 		"F32":              reflect.ValueOf(kernels.F32),

@@ -12,15 +12,18 @@ func init() {
 		// function, constant and variable definitions
 		"BlobFromBytes": reflect.ValueOf(weights.BlobFromBytes),
 		"Eager":         reflect.ValueOf(weights.Eager),
+		"Errorf":        reflect.ValueOf(weights.Errorf),
 		"ExpectedBytes": reflect.ValueOf(weights.ExpectedBytes),
 		"Lazy":          reflect.ValueOf(weights.Lazy),
 		"NewSet":        reflect.ValueOf(weights.NewSet),
 		"OpenBlob":      reflect.ValueOf(weights.OpenBlob),
 
 		// type definitions
-		"Blob":   reflect.ValueOf((*weights.Blob)(nil)),
-		"Mode":   reflect.ValueOf((*weights.Mode)(nil)),
-		"Set":    reflect.ValueOf((*weights.Set)(nil)),
-		"Tensor": reflect.ValueOf((*weights.Tensor)(nil)),
+		"Blob":        reflect.ValueOf((*weights.Blob)(nil)),
+		"FileTensors": reflect.ValueOf((*weights.FileTensors)(nil)),
+		"FormatError": reflect.ValueOf((*weights.FormatError)(nil)),
+		"Mode":        reflect.ValueOf((*weights.Mode)(nil)),
+		"Set":         reflect.ValueOf((*weights.Set)(nil)),
+		"Tensor":      reflect.ValueOf((*weights.Tensor)(nil)),
 	}
 }

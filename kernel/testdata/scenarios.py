@@ -343,6 +343,63 @@ def scenario_silent_tcp():
         stop(km, kc)
 
 
+def scenario_forward_interrupt():
+    """Interrupt a running forward pass of a real (fixture) model; the model
+    stays usable. TORCHLESS_TEST_MODEL is the model file."""
+    model = os.environ["TORCHLESS_TEST_MODEL"]
+    km, kc = start()
+    try:
+        r, outs = execute(kc, "%%load %s as m" % model)
+        assert r["content"]["status"] == "ok", r["content"]
+        assert stream(outs).startswith("m = "), outs
+        r, outs = execute(kc, "%hooks m")
+        assert "blocks.0.attn.hook_pattern" in stream(outs), outs
+        # 4000 tokens in one batch: seconds of work, cancelled between layers
+        mid = kc.execute("ids := make([]int, 4000)\nfor i := range ids {\n\tids[i] = 5\n}\n"
+                         "st := m.NewState()\n_, ferr := m.ForwardBatch(ctx, st, ids)")
+        wait_running(kc, mid)
+        km.interrupt_kernel()
+        r = shell_reply(kc, mid)
+        assert r["content"]["status"] == "error" and r["content"]["ename"] == "Interrupt", r["content"]
+        r, outs = execute(kc, "logits, err := m.Forward(ctx, m.NewState(), 1)\nlen(logits)")
+        assert r["content"]["status"] == "ok", r["content"]
+        assert result(outs)["text/plain"] == "384", outs
+    finally:
+        stop(km, kc)
+
+
+def scenario_notebook():
+    """A notebook of several cells runs with nbclient."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    model = os.environ["TORCHLESS_TEST_MODEL"]
+    cells = [
+        "%%load %s as m" % model,
+        'import "fmt"\nfmt.Println("layers:", m.Config().Layers)',
+        'import "github.com/torchless-go/torchless/introspect"\n'
+        "cache, err := introspect.RunWithCache(ctx, m, []int{1, 5, 9, 12, 7, 3}, introspect.CaptureOptions{})\nerr",
+        'import "github.com/torchless-go/torchless/plots"\nfig, err := plots.Attention(cache, nil, 0, 1)\nfig',
+        "%time\nlogits, err := m.Forward(ctx, m.NewState(), 1)\nlen(logits)",
+    ]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
+    nb.metadata["kernelspec"] = {"name": "torchless", "display_name": "Go (torchless)", "language": "go"}
+    client = NotebookClient(nb, timeout=T, kernel_name="torchless", startup_timeout=T)
+    client.execute()
+    nbformat.validate(nb)
+    outs = [c.outputs for c in nb.cells]
+    assert outs[0] and outs[0][0]["text"].startswith("m = "), outs[0]
+    assert outs[1][0]["text"].startswith("layers: "), outs[1]
+    assert outs[2][0]["data"]["text/plain"] == "<nil>", outs[2]
+    figs = [o for o in outs[3] if o["output_type"] == "execute_result"]
+    assert len(figs) == 1 and "image/png" in figs[0]["data"], outs[3]
+    png = base64.b64decode(figs[0]["data"]["image/png"])
+    assert png.startswith(b"\x89PNG"), png[:8]
+    texts = "".join(o.get("text", "") for o in outs[4])
+    assert "Wall time" in texts, outs[4]
+
+
 def main():
     name = sys.argv[1]
     fn = globals().get("scenario_" + name)
