@@ -71,12 +71,15 @@ func (d *Decoder) attention(s *InferenceState, hk *Hooks, l int, h, out []float3
 	}
 
 	// Append k and v to the cache.
-	copy(s.k[l][s.pos*kvDim:], k)
-	copy(s.v[l][s.pos*kvDim:], v)
+	s.k[l].store(s.pos*kvDim, k)
+	s.v[l].store(s.pos*kvDim, v)
 
 	K := s.pos + T // positions attended (cache + this pass)
 	z := grow(&b.z, T*qDim)
 	a := attender{d: d, s: s, l: l, q: q, z: z, K: K}
+	if s.kvHalf {
+		a.rows = grow(&b.kvRows, nh*hd)
+	}
 	wantScores := hk.Has(HookName{Layer: l, Point: HookAttnScores})
 	wantPattern := hk.Has(HookName{Layer: l, Point: HookPattern})
 	if !wantScores && !wantPattern {
@@ -133,6 +136,7 @@ type attender struct {
 	l    int
 	q, z []float32
 	K    int
+	rows []float32 // [nh, d]: each head's buffer for float16 cache rows
 }
 
 // scores writes the scaled, soft-capped, masked scores of query i of
@@ -148,14 +152,15 @@ func (a *attender) scores(hh, i int, row []float32) {
 		lo = max(p-c.SlidingWindow+1, 0) // visible: p−W < j ≤ p
 	}
 	q := a.q[i*c.Heads*hd+hh*hd : i*c.Heads*hd+(hh+1)*hd]
-	kc := a.s.k[a.l]
+	kc := &a.s.k[a.l]
+	buf := a.headBuf(hh)
 	scale := float32(c.AttnScale)
 	ninf := float32(math.Inf(-1))
 	for j := 0; j < lo; j++ {
 		row[j] = ninf
 	}
 	for j := lo; j <= p; j++ {
-		row[j] = kernels.Dot(q, kc[j*kvDim+kvh*hd:j*kvDim+(kvh+1)*hd]) * scale
+		row[j] = kernels.Dot(q, kc.slice(j*kvDim+kvh*hd, hd, buf)) * scale
 	}
 	if c.AttnSoftcap > 0 {
 		kernels.SoftCap(row[lo:p+1], float32(c.AttnSoftcap))
@@ -174,12 +179,23 @@ func (a *attender) mix(hh, i int, row []float32) {
 	kvh := hh / (c.Heads / c.KVHeads)
 	z := a.z[i*c.Heads*hd+hh*hd : i*c.Heads*hd+(hh+1)*hd]
 	clear(z)
-	vc := a.s.v[a.l]
+	vc := &a.s.v[a.l]
+	buf := a.headBuf(hh)
 	for j, p := range row[:a.s.pos+i+1] {
 		if p != 0 {
-			kernels.Axpy(z, p, vc[j*kvDim+kvh*hd:j*kvDim+(kvh+1)*hd])
+			kernels.Axpy(z, p, vc.slice(j*kvDim+kvh*hd, hd, buf))
 		}
 	}
+}
+
+// headBuf is head hh's buffer for widening float16 cache rows (nil for
+// a float32 cache). Heads run in parallel, so each has its own.
+func (a *attender) headBuf(hh int) []float32 {
+	if a.rows == nil {
+		return nil
+	}
+	hd := a.d.cfg.HeadDim
+	return a.rows[hh*hd : (hh+1)*hd]
 }
 
 // unpermuteHeads reorders each head of x (rows of hd values) from GGUF's

@@ -73,3 +73,41 @@ func BenchmarkPromptStories260K(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*len(prompt))/b.Elapsed().Seconds(), "tok/s")
 }
+
+// BenchmarkPromptHooks compares, in one run, a 64-token prompt pass with
+// no hook table, with an empty table (the "no hooks registered"),
+// and with every hook point captured (copying each activation).
+func BenchmarkPromptHooks(b *testing.B) {
+	m, err := models.LoadAuto(filepath.Join(testenv.Shared(b, "models", "stories260K"), "model.gguf"), models.LoadOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	prompt := make([]int, 64)
+	for i := range prompt {
+		prompt[i] = i + 1
+	}
+	capture := models.NewHooks(m.Config().Layers)
+	var kept int
+	for _, n := range m.HookNames() {
+		capture.Add(n, func(a *models.Activation) error {
+			kept += len(append([]float32(nil), a.Data...))
+			return nil
+		})
+	}
+	ctx := context.Background()
+	for _, c := range []struct {
+		name  string
+		hooks *models.Hooks
+	}{{"nil", nil}, {"empty", models.NewHooks(m.Config().Layers)}, {"capture-all", capture}} {
+		b.Run(c.name, func(b *testing.B) {
+			s := m.NewState()
+			s.SetHooks(c.hooks)
+			for i := 0; i < b.N; i++ {
+				s.Reset()
+				if _, err := m.ForwardBatch(ctx, s, prompt); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -16,6 +16,9 @@ import (
 type LoadOptions struct {
 	// Lazy memory-maps the weights instead of reading them into memory.
 	Lazy bool
+	// KVCacheF16 keeps the KV cache of new states in float16, halving its
+	// memory at the cost of rounding keys and values to 11 bits.
+	KVCacheF16 bool
 	// SlidingWindow, when > 0, sets the sliding window (on the layers the
 	// family's rule says). GGUF files of Mistral models do not record
 	// their window; pass it here to reproduce the HF model.
@@ -66,7 +69,7 @@ func Build(src *Source, arch Architecture, opts LoadOptions) (*Decoder, error) {
 	}
 	b := &builder{src: src, names: names}
 	d := &Decoder{cfg: cfg, desc: desc, permutedQK: src.Format == FormatGGUF && desc.GGUFPermutedQK,
-		source: src, unusedConfig: unused}
+		source: src, unusedConfig: unused, kvHalf: opts.KVCacheF16}
 	if err := b.fill(d); err != nil {
 		return nil, fmt.Errorf("%s: %w", src.Path, err)
 	}

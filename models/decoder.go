@@ -66,6 +66,8 @@ type Decoder struct {
 	// not depend on the pass length.
 	invFreq    []float64
 	attnFactor float64
+	// kvHalf: new states keep their KV cache in float16.
+	kvHalf bool
 
 	tok    *tokenizer.Tokenizer // nil when the files have none (tokErr says why)
 	tokErr error
@@ -82,15 +84,16 @@ func (d *Decoder) Description() ArchitectureConfig { return d.desc }
 // concurrent use.
 type InferenceState struct {
 	pos      int
-	capacity int         // positions the cache holds
-	k, v     [][]float32 // per layer [capacity, nkv·d]
+	capacity int       // positions the cache holds
+	k, v     []kvCache // per layer [capacity, nkv·d]
+	kvHalf   bool      // the cache holds float16
 	hooks    *Hooks
 	buf      scratch
 }
 
 // NewState returns an empty state. Its KV cache grows as needed.
 func (d *Decoder) NewState() *InferenceState {
-	return &InferenceState{k: make([][]float32, d.cfg.Layers), v: make([][]float32, d.cfg.Layers)}
+	return &InferenceState{k: make([]kvCache, d.cfg.Layers), v: make([]kvCache, d.cfg.Layers), kvHalf: d.kvHalf}
 }
 
 // Pos returns the number of positions processed so far.
@@ -118,6 +121,7 @@ type scratch struct {
 	q, k, v, qkv, z       []float32
 	gate, up, gateUp      []float32
 	scores                []float32
+	kvRows                []float32 // per-head rows widened from a float16 cache
 	logits                []float32
 	rowScale              []float32
 	rope                  ropeTable
@@ -137,11 +141,8 @@ func (s *InferenceState) ensureCache(layers, kvDim, need int) {
 	}
 	c := max(need, 2*s.capacity, 16)
 	for l := 0; l < layers; l++ {
-		k := make([]float32, c*kvDim)
-		v := make([]float32, c*kvDim)
-		copy(k, s.k[l][:s.pos*kvDim])
-		copy(v, s.v[l][:s.pos*kvDim])
-		s.k[l], s.v[l] = k, v
+		s.k[l].resize(c*kvDim, s.pos*kvDim, s.kvHalf)
+		s.v[l].resize(c*kvDim, s.pos*kvDim, s.kvHalf)
 	}
 	s.capacity = c
 }

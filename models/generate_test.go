@@ -120,3 +120,37 @@ func TestGenerateCancel(t *testing.T) {
 		t.Errorf("stop string %q: %v %v", stop, gen2, err)
 	}
 }
+
+// A float16 KV cache stays close to the float32 one: the fixtures'
+// logits within f16 rounding, and stories260K's greedy continuation
+// unchanged for its first 32 tokens.
+func TestKVCacheF16(t *testing.T) {
+	for _, variant := range []string{"llama3", "gemma2", "phi3"} {
+		dir := testenv.Shared(t, "fixtures", variant)
+		m, err := models.LoadAuto(filepath.Join(dir, "hf"), models.LoadOptions{KVCacheF16: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref := expected(t, filepath.Join(dir, "expected.safetensors"))
+		if e := relErr(logitsOf(t, m, fixtureIDs(t, dir)), ref["logits"]); !(e > 0 && e <= 5e-3) {
+			t.Errorf("%s: f16 cache logits relative error %.3g (want (0, 5e-3])", variant, e)
+		}
+	}
+	dir := testenv.Shared(t, "models", "stories260K")
+	var want []int
+	for _, half := range []bool{false, true} {
+		m, err := models.LoadAuto(filepath.Join(dir, "model.gguf"), models.LoadOptions{KVCacheF16: half})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gen, err := models.Generate(context.Background(), m, nil, []int{1, 403, 407, 261, 378}, models.GenerateOptions{MaxTokens: 32, IgnoreEOS: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !half {
+			want = gen.GeneratedIDs
+		} else if !equalInts(gen.GeneratedIDs, want) {
+			t.Errorf("f16 cache: %v\nf32 cache: %v", gen.GeneratedIDs, want)
+		}
+	}
+}
