@@ -36,6 +36,7 @@ type modelFlags struct {
 	lazy   bool
 	window int
 	arch   string
+	kvF16  bool
 }
 
 func (m *modelFlags) register(fs *flag.FlagSet) {
@@ -43,13 +44,14 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&m.lazy, "lazy", false, "memory-map the weights instead of reading them")
 	fs.IntVar(&m.window, "sliding-window", 0, "set the sliding window `W` (GGUF files of Mistral models lack it)")
 	fs.StringVar(&m.arch, "arch", "", "load as this architecture instead of detecting it")
+	fs.BoolVar(&m.kvF16, "kv-f16", false, "keep the KV cache in float16 (half the memory)")
 }
 
 func (m *modelFlags) load() (models.Model, error) {
 	if m.path == "" {
 		return nil, fmt.Errorf("--model is required")
 	}
-	opts := models.LoadOptions{Lazy: m.lazy, SlidingWindow: m.window}
+	opts := models.LoadOptions{Lazy: m.lazy, SlidingWindow: m.window, KVCacheF16: m.kvF16}
 	if m.arch != "" {
 		return models.LoadAs(m.path, models.Architecture(m.arch), opts)
 	}
