@@ -23,14 +23,29 @@ func dotQ8_0AVX2(w *byte, x *float32, nb int) float64
 //go:noescape
 func dotQ4_0AVX2(w *byte, x *float32, nb int) float64
 
+//go:noescape
+func dotF32AVX512(w *byte, x *float32, n int) float64
+
+//go:noescape
+func dotF16AVX512(w *byte, x *float32, n int) float64
+
+//go:noescape
+func dotBF16AVX512(w *byte, x *float32, n int) float64
+
+//go:noescape
+func dotQ8_0AVX512(w *byte, x *float32, nb int) float64
+
+//go:noescape
+func dotQ4_0AVX512(w *byte, x *float32, nb int) float64
+
 type asmDot func(w *byte, x *float32, n int) float64
 
 // floatDot wraps an assembly kernel for a float type of size bytes per
 // element (decode converts one element for the tail).
-func floatDot(k asmDot, size int, decode func([]byte) float32) rowDotFn {
+func floatDot(k asmDot, group, size int, decode func([]byte) float32) rowDotFn {
 	return func(row []byte, x []float32) float64 {
 		n := len(x)
-		m := n &^ 31
+		m := n / group * group
 		var s float64
 		if m > 0 {
 			s = k(&row[0], &x[0], m)
@@ -57,13 +72,22 @@ func f16At(b []byte) float32  { return F16ToF32(le16(b)) }
 func bf16At(b []byte) float32 { return BF16ToF32(le16(b)) }
 
 var avx2Dots = map[DType]rowDotFn{
-	F32:  floatDot(dotF32AVX2, 4, f32At),
-	F16:  floatDot(dotF16AVX2, 2, f16At),
-	BF16: floatDot(dotBF16AVX2, 2, bf16At),
+	F32:  floatDot(dotF32AVX2, 32, 4, f32At),
+	F16:  floatDot(dotF16AVX2, 32, 2, f16At),
+	BF16: floatDot(dotBF16AVX2, 32, 2, bf16At),
 	Q8_0: blockDot(dotQ8_0AVX2),
 	Q4_0: blockDot(dotQ4_0AVX2),
 }
 
+var avx512Dots = map[DType]rowDotFn{
+	F32:  floatDot(dotF32AVX512, 64, 4, f32At),
+	F16:  floatDot(dotF16AVX512, 64, 2, f16At),
+	BF16: floatDot(dotBF16AVX512, 64, 2, bf16At),
+	Q8_0: blockDot(dotQ8_0AVX512),
+	Q4_0: blockDot(dotQ4_0AVX512),
+}
+
 func init() {
 	kernelSets["avx2"] = newDotSet("avx2", avx2Dots)
+	kernelSets["avx512"] = newDotSet("avx512", avx512Dots)
 }
