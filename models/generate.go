@@ -217,10 +217,16 @@ func Generate(ctx context.Context, m Model, s *InferenceState, prompt []int, opt
 	if err != nil {
 		return g, err
 	}
+	// Never sample ids the tokenizer cannot decode (embedding matrices
+	// are often padded past the vocabulary).
+	nv := len(logits)
+	if tok != nil && tok.VocabSize() < nv {
+		nv = tok.VocabSize()
+	}
 	g.StopReason = "length"
 	var stepStart time.Time
 	for n := 0; n < opts.MaxTokens; n++ {
-		id := sampler.Sample(logits, history)
+		id := sampler.Sample(logits[:nv], history)
 		history = append(history, id)
 		g.GeneratedIDs = append(g.GeneratedIDs, id)
 		if eos[id] {
