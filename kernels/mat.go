@@ -88,8 +88,32 @@ func MatVec(dst []float32, w Mat, x []float32) {
 	if f == nil {
 		f = genericKernels.matVec[w.DType]
 	}
-	runRows(w.Rows, w.Cols, func(lo, hi int) { f(dst, w, x, lo, hi) })
+	t := matTaskPool.Get().(*matTask)
+	*t = matTask{vec: f, dst: dst, w: w, x: x}
+	runRows(w.Rows, w.Cols, t)
+	*t = matTask{}
+	matTaskPool.Put(t)
 }
+
+// matTask is the Ranger of one MatVec or MatMul call, recycled so that
+// a product does not allocate.
+type matTask struct {
+	vec    matVecRows
+	mul    matMulRows
+	dst, x []float32
+	w      Mat
+	n      int
+}
+
+func (t *matTask) Range(lo, hi int) {
+	if t.vec != nil {
+		t.vec(t.dst, t.w, t.x, lo, hi)
+	} else {
+		t.mul(t.dst, t.w, t.x, t.n, lo, hi)
+	}
+}
+
+var matTaskPool = sync.Pool{New: func() any { return new(matTask) }}
 
 // widen returns x converted to float64 in a pooled buffer p, to be given
 // back with widePool.Put(p). The generic kernels multiply weights by
@@ -130,7 +154,11 @@ func MatMul(dst []float32, w Mat, x []float32, n int) {
 	if f == nil {
 		f = genericKernels.matMul[w.DType]
 	}
-	runRows(w.Rows, n*w.Cols, func(lo, hi int) { f(dst, w, x, n, lo, hi) })
+	t := matTaskPool.Get().(*matTask)
+	*t = matTask{mul: f, dst: dst, w: w, x: x, n: n}
+	runRows(w.Rows, n*w.Cols, t)
+	*t = matTask{}
+	matTaskPool.Put(t)
 }
 
 func checkMat(w Mat) {
@@ -140,16 +168,16 @@ func checkMat(w Mat) {
 }
 
 // runRows runs fn over [0, rows), on the pool when rows·perRow is large.
-func runRows(rows, perRow int, fn RangeFunc) {
+func runRows(rows, perRow int, fn Ranger) {
 	if rows < 2 || rows*perRow < parallelMinWork {
-		fn(0, rows)
+		fn.Range(0, rows)
 		return
 	}
 	grain := (rows + 4*Workers() - 1) / (4 * Workers())
 	if perRow > 0 {
 		grain = max(grain, (parallelMinWork/4+perRow-1)/perRow)
 	}
-	ParallelGrain(rows, grain, fn)
+	parallel(rows, grain, fn)
 }
 
 // decodeChunk is the number of elements the generic kernels decode at a

@@ -10,6 +10,18 @@ import (
 // RangeFunc processes the half-open index range [lo, hi).
 type RangeFunc func(lo, hi int)
 
+// Range calls f(lo, hi), so a RangeFunc is a Ranger.
+func (f RangeFunc) Range(lo, hi int) { f(lo, hi) }
+
+// Ranger is the work of ParallelRanger: Range processes the half-open
+// index range [lo, hi). Callers that keep a pointer to a struct with a
+// Range method (holding the operands in its fields) run parallel work
+// without a heap allocation per call, unlike a closure that captures
+// them.
+type Ranger interface {
+	Range(lo, hi int)
+}
+
 // The pool: Workers()−1 long-lived goroutines reading a queue of jobs;
 // the calling goroutine always works on its own job too. A queued job
 // that a worker picks up after the caller has finished (all chunks taken)
@@ -57,14 +69,20 @@ func Workers() int {
 	return poolSize
 }
 
+// Jobs are recycled through jobPool. A worker may still hold a queue
+// entry for a job that has finished and been reused; state carries the
+// job's generation in its high bits, so such a stale entry either sees
+// the closed bit of its generation or finds a running job it may
+// legitimately help (a compare-and-swap against a stale state fails).
 type job struct {
-	fn      RangeFunc
+	fn      Ranger
 	n       int
 	grain   int
 	nchunks int
 	next    atomic.Int64
-	// state counts the helpers working on the job; closedBit is set
-	// when the caller has finished and joins no more helpers.
+	// state: the number of helpers working on the job (low 32 bits),
+	// closedBit once the caller has finished and joins no more helpers,
+	// and the generation above.
 	state atomic.Int64
 	done  chan struct{} // the last helper out after closing signals here
 
@@ -72,7 +90,13 @@ type job struct {
 	panicVal any
 }
 
-const closedBit = 1 << 40
+const (
+	closedBit = 1 << 32
+	genUnit   = 1 << 33
+	countMask = closedBit - 1
+)
+
+var jobPool = sync.Pool{New: func() any { return &job{done: make(chan struct{}, 1)} }}
 
 // help runs chunks on a pool worker, unless the caller already finished.
 func (j *job) help() {
@@ -86,7 +110,7 @@ func (j *job) help() {
 		}
 	}
 	defer func() { // deferred so that a Goexit in fn still checks out
-		if j.state.Add(-1) == closedBit {
+		if s := j.state.Add(-1); s&closedBit != 0 && s&countMask == 0 {
 			j.done <- struct{}{}
 		}
 	}()
@@ -119,7 +143,7 @@ func (j *job) call(lo, hi int) {
 			j.panicVal = r
 		}
 	}()
-	j.fn(lo, hi)
+	j.fn.Range(lo, hi)
 	returned = true
 }
 
@@ -138,6 +162,26 @@ func Parallel(n int, fn RangeFunc) {
 // ParallelGrain is Parallel with chunks of grain indices (the last one
 // shorter). Work smaller than one grain runs inline on the caller.
 func ParallelGrain(n, grain int, fn RangeFunc) {
+	parallel(n, grain, fn)
+}
+
+// ParallelRanger is ParallelGrain for a Ranger: r.Range is called on
+// disjoint chunks of grain indices covering [0, n) (grain ≤ 0 picks
+// Parallel's default). It does not allocate: pass a pointer to a struct
+// the caller keeps (or a RangeFunc that is not a capturing closure).
+// Panics propagate as in Parallel.
+func ParallelRanger(n, grain int, r Ranger) {
+	if n <= 0 {
+		return
+	}
+	if grain <= 0 {
+		w := Workers()
+		grain = (n + 4*w - 1) / (4 * w)
+	}
+	parallel(n, grain, r)
+}
+
+func parallel(n, grain int, fn Ranger) {
 	if n <= 0 {
 		return
 	}
@@ -146,10 +190,16 @@ func ParallelGrain(n, grain int, fn RangeFunc) {
 	}
 	w := Workers()
 	if n <= grain || w == 1 {
-		fn(0, n)
+		fn.Range(0, n)
 		return
 	}
-	j := &job{fn: fn, n: n, grain: grain, nchunks: (n + grain - 1) / grain, done: make(chan struct{}, 1)}
+	j := jobPool.Get().(*job)
+	j.fn, j.n, j.grain, j.nchunks = fn, n, grain, (n+grain-1)/grain
+	j.next.Store(0)
+	j.panicked.Store(false)
+	j.panicVal = nil
+	gen := (j.state.Load() &^ (genUnit - 1)) + genUnit
+	j.state.Store(gen) // publishes the fields above to helpers that join
 	helpers := min(j.nchunks-1, w-1)
 offer:
 	for i := 0; i < helpers; i++ {
@@ -160,10 +210,15 @@ offer:
 		}
 	}
 	j.run()
-	if j.state.Add(closedBit) != closedBit {
+	if j.state.Add(closedBit)&countMask != 0 {
 		<-j.done // wait for the helpers still running chunks
 	}
+	j.fn = nil
 	if j.panicked.Load() {
-		panic(j.panicVal)
+		v := j.panicVal
+		j.panicVal = nil
+		jobPool.Put(j)
+		panic(v)
 	}
+	jobPool.Put(j)
 }

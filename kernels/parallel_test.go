@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"errors"
+	"math/rand/v2"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -150,4 +151,61 @@ func TestParallelGoexitOnWorker(t *testing.T) {
 	if total.Load() != 1000 {
 		t.Fatalf("pool covered %d of 1000 after Goexits", total.Load())
 	}
+}
+
+// sumRanger adds its chunks' lengths: a Ranger kept by the caller.
+type sumRanger struct{ total atomic.Int64 }
+
+func (s *sumRanger) Range(lo, hi int) { s.total.Add(int64(hi - lo)) }
+
+func TestParallelRangerNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are meaningless under the race detector (sync.Pool drops items)")
+	}
+	r := new(sumRanger)
+	allocs := testing.AllocsPerRun(200, func() { ParallelRanger(1000, 10, r) })
+	if r.total.Load() != 201*1000 {
+		t.Fatalf("covered %d indices, want %d", r.total.Load(), 201*1000)
+	}
+	if allocs != 0 {
+		t.Errorf("ParallelRanger allocates %v times per call", allocs)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, name := range runnableSets() {
+		withKernels(name, func() {
+			for _, dt := range []DType{F32, Q8_0} {
+				w := randomMat(rng, dt, 512, 512)
+				x := randVec(rng, 4*512, 1)
+				dst := make([]float32, 4*512)
+				if a := testing.AllocsPerRun(50, func() { MatVec(dst[:512], w, x[:512]) }); a != 0 {
+					t.Errorf("%s %s: MatVec allocates %v times per call", name, dt, a)
+				}
+				if a := testing.AllocsPerRun(50, func() { MatMul(dst, w, x, 4) }); a != 0 {
+					t.Errorf("%s %s: MatMul allocates %v times per call", name, dt, a)
+				}
+			}
+		})
+	}
+}
+
+// TestParallelConcurrentReuse runs many Parallel calls from several
+// goroutines at once, so recycled jobs meet stale queue entries.
+func TestParallelConcurrentReuse(t *testing.T) {
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 500; i++ {
+				n := 1 + (i*37)%300
+				var total atomic.Int64
+				ParallelGrain(n, 3, func(lo, hi int) { total.Add(int64(hi - lo)) })
+				if total.Load() != int64(n) {
+					t.Errorf("n=%d: covered %d", n, total.Load())
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
