@@ -36,6 +36,33 @@ var prelude = []string{
 	`var ctx = nb.Context()`,
 }
 
+// displayMapTypes tells yaegi how to pass values of cell-declared types to
+// display.Show, ShowID, Update and Display: wrapped so that their display
+// methods are visible to compiled code. yaegi uses the first wrapper whose
+// methods the type has all of.
+func displayMapTypes() interp.Exports {
+	syms := symbols.Symbols["github.com/torchless-go/torchless/kernel/display/display"]
+	wrappers := []reflect.Type{
+		reflect.TypeOf((*display.MIMEBundler)(nil)).Elem(),
+		reflect.TypeOf((*display.Renderer)(nil)).Elem(),
+		reflect.TypeOf((*display.HTMLer)(nil)).Elem(),
+		reflect.TypeOf((*display.SVGer)(nil)).Elem(),
+		reflect.TypeOf((*display.PNGer)(nil)).Elem(),
+		reflect.TypeOf((*display.Markdowner)(nil)).Elem(),
+		reflect.TypeOf((*display.JPEGer)(nil)).Elem(),
+		reflect.TypeOf((*display.Latexer)(nil)).Elem(),
+		reflect.TypeOf((*display.JSONer)(nil)).Elem(),
+		reflect.TypeOf((*fmt.Stringer)(nil)).Elem(),
+	}
+	mt := map[reflect.Value][]reflect.Type{}
+	for _, f := range []string{"Show", "ShowID", "Update", "Display", "Render"} {
+		if v, ok := syms[f]; ok {
+			mt[v] = wrappers
+		}
+	}
+	return interp.Exports{".": {"MapTypes": reflect.ValueOf(mt)}}
+}
+
 // CellError is a failed cell, reported as a Jupyter error message.
 type CellError struct {
 	Name      string   // ename: CompileError, Panic, Interrupt, Error
@@ -122,6 +149,9 @@ func (e *Executor) Reset() error {
 		return err
 	}
 	if err := in.Use(symbols.Symbols); err != nil {
+		return err
+	}
+	if err := in.Use(displayMapTypes()); err != nil {
 		return err
 	}
 	for _, p := range prelude {

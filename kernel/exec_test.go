@@ -81,6 +81,17 @@ H{}`)
 	if b, ok := r.Value.Data[display.MIMEPNG].([]byte); !ok || !bytes.HasPrefix(b, []byte("\x89PNG")) {
 		t.Errorf("image: %v", r.Value.Data[display.MIMEPlain])
 	}
+	var shown []display.Data
+	display.SetPublisher(func(d display.Data, id string, update bool) error { shown = append(shown, d); return nil }, nil)
+	defer display.SetPublisher(nil, nil)
+	run(t, e, `type S2 struct{ N int }
+func (S2) SVG() string { return "<svg/>" }
+display.Show(S2{3})
+display.Show(H{})`)
+	if len(shown) != 2 || shown[0].Data[display.MIMESVG] != "<svg/>" ||
+		shown[1].Data[display.MIMEHTML] != "<b>h</b>" {
+		t.Errorf("display.Show of cell types: %v", shown)
+	}
 	r = run(t, e, `display.Markdown("# t")`)
 	if r.Value.Data[display.MIMEMarkdown] != "# t" {
 		t.Errorf("display.Markdown: %v", r.Value.Data)

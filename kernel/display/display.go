@@ -186,12 +186,30 @@ func Plain(v any) string {
 	case fmt.Stringer:
 		s = safeString(x)
 	default:
+		if inner, ok := unwrap(v); ok {
+			return Plain(inner)
+		}
 		s = fmt.Sprintf("%v", v)
 	}
 	if len(s) > MaxPlain {
 		s = s[:MaxPlain] + fmt.Sprintf("… (%d bytes more)", len(s)-MaxPlain)
 	}
 	return s
+}
+
+// unwrap returns the value inside a yaegi interface wrapper (a struct
+// whose first field is IValue), which is how the kernel passes values of
+// cell-declared types.
+func unwrap(v any) (any, bool) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Struct || rv.NumField() == 0 || rv.Type().Field(0).Name != "IValue" {
+		return nil, false
+	}
+	f := rv.Field(0)
+	if !f.CanInterface() {
+		return nil, false
+	}
+	return f.Interface(), true
 }
 
 func safeString(x fmt.Stringer) (s string) {
