@@ -51,9 +51,8 @@
 //   - no generic functions of compiled packages (the project's API has
 //     none);
 //   - redefining a type needs %reset or a kernel restart;
-//   - methods of types declared in cells are seen by display only when the
-//     value is the cell's last expression (display.Show sees the methods of
-//     compiled types);
+//   - display.Show sees one display method of a type declared in a cell
+//     (all of them when the value is the cell's last expression);
 //   - a panic in a goroutine started by a cell (go statement) ends the
 //     kernel, as in any Go program: recover inside such goroutines;
 //   - an interrupt stops interpreted code at once; compiled code stops when

@@ -71,6 +71,30 @@ func TestKernelInProcess(t *testing.T) {
 			t.Errorf("after panic: %v", outs)
 		}
 	})
+	t.Run("user_expressions", func(t *testing.T) {
+		id := c.request(c.shell, "execute_request", map[string]any{"code": "y := 1", "silent": false, "store_history": true,
+			"user_expressions": map[string]any{"a": "x + 1", "b": "nosuch"}, "allow_stdin": false, "stop_on_error": true})
+		ue := content(t, c.reply(id))["user_expressions"].(map[string]any)
+		a := ue["a"].(map[string]any)
+		if a["status"] != "ok" || a["data"].(map[string]any)["text/plain"] != "21" || ue["b"].(map[string]any)["status"] != "error" {
+			t.Errorf("user_expressions %v", ue)
+		}
+	})
+	t.Run("stop_on_error aborts queued cells", func(t *testing.T) {
+		req := func(code string) string {
+			return c.request(c.shell, "execute_request", map[string]any{"code": code, "silent": false, "store_history": true,
+				"user_expressions": map[string]any{}, "allow_stdin": false, "stop_on_error": true})
+		}
+		first := req("import \"time\"\ntime.Sleep(300 * time.Millisecond)\npanic(\"stop\")")
+		second := req("1")
+		if s := content(t, c.reply(first))["status"]; s != "error" {
+			t.Errorf("first: %v", s)
+		}
+		if s := content(t, c.reply(second))["status"]; s != "aborted" {
+			t.Errorf("second: %v, want aborted", s)
+		}
+		c.drain()
+	})
 	t.Run("bad signature dropped", func(t *testing.T) {
 		good := c.signer
 		c.signer = &Signer{key: []byte("wrong")}

@@ -26,10 +26,12 @@
 // 64 KiB.
 //
 // For types declared inside notebook cells (interpreted types), the kernel
-// checks these methods when the value is a cell's last expression. Show
-// called from a cell sees the methods of compiled types (the project's and
-// the standard library's); for a cell-declared type, call Show on what its
-// method returns, e.g. display.Show(display.HTML(v.HTML())).
+// checks all these methods when the value is a cell's last expression.
+// Show, ShowID, Update and Display called from a cell see every method of
+// compiled types, but only one method of a cell-declared type: the first
+// it has of MIMEBundle, Render, HTML, SVG, PNG, Markdown, JPEG, Latex,
+// JSON, String (the interpreter passes such values wrapped in one
+// interface).
 package display
 
 import (
