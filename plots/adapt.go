@@ -509,14 +509,19 @@ func CompareArchitectures(runs []Run, layer, head int) (*Figure, error) {
 		figs = append(figs, f)
 		norms = norms && r.Cache.At(0, models.HookResidPost) != nil
 	}
-	if norms {
-		f, err := ResidualNorms(runs)
-		if err != nil {
-			return nil, err
-		}
-		figs = append(figs, f)
+	title := fmt.Sprintf("same prompt through %d models", len(runs))
+	if !norms {
+		return PlotPanel(title, figs, len(runs))
 	}
-	return PlotPanel(fmt.Sprintf("same prompt through %d models", len(runs)), figs, len(runs))
+	row, err := PlotPanel("", figs, len(runs))
+	if err != nil {
+		return nil, err
+	}
+	f, err := ResidualNorms(runs)
+	if err != nil {
+		return nil, err
+	}
+	return PlotPanel(title, []*Figure{row, f}, 1)
 }
 
 // Divergence draws, per layer, how far run B's activations are from run

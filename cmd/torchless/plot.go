@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"path/filepath"
@@ -81,6 +82,7 @@ type plotOptions struct {
 	acrossLayers  bool
 	maxBytes      int64
 	theta         float64
+	ropeView      string
 	rotaryDims    int
 	kind          string
 	layerExplicit bool
@@ -100,6 +102,7 @@ func runPlot(ctx context.Context, args []string) error {
 	fs.StringVar(&o.score, "score", "induction", "head score for scores: induction, previous or duplicate")
 	fs.IntVar(&o.positions, "positions", 128, "positions `T` of the RoPE tables")
 	fs.Float64Var(&o.theta, "theta", 0, "rope: use this base θ instead of the model's")
+	fs.StringVar(&o.ropeView, "rope-view", "all", "rope: all, tables (the model's cos and sin), variants (cos per scaling method) or spectrum")
 	fs.IntVar(&o.rotaryDims, "rotary-dims", 0, "rope: use this many rotary dims `D` instead of the model's (e.g. 128)")
 	fs.IntVar(&o.repeat, "repeat", 24, "length `N` of the random sequence repeated for induction scores")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the random sequence for induction scores")
@@ -109,6 +112,9 @@ func runPlot(ctx context.Context, args []string) error {
 	// Flags may follow KIND: parse KIND first, then the rest.
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil
+			}
 			return err
 		}
 		fs.Usage()
@@ -226,7 +232,7 @@ func makePlot(ctx context.Context, o *plotOptions) (*plots.Figure, error) {
 			}
 			cfg.RotaryDim, cfg.HeadDim = o.rotaryDims, max(cfg.HeadDim, o.rotaryDims)
 		}
-		return ropePanel(cfg, o.positions)
+		return ropePanel(cfg, o.positions, o.ropeView)
 	case "scores":
 		return plotScores(ctx, o)
 	case "divergence":
@@ -319,8 +325,19 @@ func makePlot(ctx context.Context, o *plotOptions) (*plots.Figure, error) {
 }
 
 // ropePanel stacks a config's own tables, the scaling variants and the
-// frequency spectrum.
-func ropePanel(cfg models.Config, T int) (*plots.Figure, error) {
+// frequency spectrum, or draws one of them (view).
+func ropePanel(cfg models.Config, T int, view string) (*plots.Figure, error) {
+	switch view {
+	case "tables":
+		return plots.RopeTables(cfg, T)
+	case "variants":
+		return plots.RopeVariants(cfg, T)
+	case "spectrum":
+		return plots.RopeSpectrum(cfg, T)
+	case "all":
+	default:
+		return nil, fmt.Errorf("--rope-view %q: want all, tables, variants or spectrum", view)
+	}
 	own, err := plots.RopeTables(cfg, T)
 	if err != nil {
 		return nil, err

@@ -108,7 +108,8 @@ func TestPlotKinds(t *testing.T) {
 		{"norms", "--model", llama, "--model2", qwen},
 		{"lens", "--model", llama, "--entropy"},
 		{"rope", "--model", llama, "--positions", "64"},
-		{"rope", "--model", llama, "--rotary-dims", "32", "--theta", "500000"},
+		{"rope", "--model", llama, "--rotary-dims", "32", "--theta", "500000", "--rope-view", "variants"},
+		{"rope", "--model", llama, "--rope-view", "spectrum"},
 		{"hist", "--model", llama},
 		{"hist", "--model", llama, "--hook", "blocks.0.mlp.hook_post"},
 		{"compare", "--model", llama, "--model2", qwen, "--layer", "1"},
@@ -146,6 +147,8 @@ func TestPlotErrors(t *testing.T) {
 		{[]string{"scores", "--score", "magic", "--out", filepath.Join(dir, "a.png")}, `--score "magic"`},
 		{[]string{"attention", "--model", filepath.Join(dir, "missing"), "--out", filepath.Join(dir, "a.png")}, "missing"},
 		{[]string{"attention", "extra", "--out", filepath.Join(dir, "a.png")}, "unexpected arguments"},
+		{[]string{"rope", "--rope-view", "side", "--out", filepath.Join(dir, "a.png")}, `--rope-view "side"`},
+		{[]string{"rope", "--rotary-dims", "7", "--out", filepath.Join(dir, "a.png")}, "--rotary-dims 7"},
 	} {
 		var err error
 		capture(t, func() error {
