@@ -258,7 +258,7 @@ func TestCards(t *testing.T) {
 		bytes += int64(len(w.Data))
 	}
 	if s.Family != "llama" || s.Layers != cfg.Layers || s.Heads != cfg.Heads || s.KVHeads != cfg.KVHeads ||
-		s.HeadDim != cfg.HeadDim || s.Parameters != params || s.MemoryBytes != bytes || s.Name != "hf" {
+		s.HeadDim != cfg.HeadDim || s.Parameters != params || s.MemoryBytes != bytes || s.Name != "llama2/hf" {
 		t.Errorf("model card %+v", s)
 	}
 	if len(s.DTypes) == 0 || s.DTypes[0].DType != "F32" || s.DTypes[0].Bytes != bytes {

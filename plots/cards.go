@@ -42,15 +42,18 @@ func ModelCard(m models.Model) ModelSummary {
 			}
 		}
 	}
-	s.Norm = fmt.Sprintf("%s, ε = %g", desc.Norm, cfg.NormEps)
+	s.Norm = fmt.Sprintf("%s, ε = %s", desc.Norm, strconv.FormatFloat(cfg.NormEps, 'g', 4, 64))
 	s.Activation = desc.Activation.String()
 	if desc.GatedMLP {
 		s.Activation += ", gated MLP"
 	}
 	if src := m.Source(); src != nil {
 		s.Name = filepath.Base(src.Path)
-		if src.Path == models.EmbeddedName {
+		switch {
+		case src.Path == models.EmbeddedName:
 			s.Name = src.Path
+		case s.Name == "hf": // a model's HF directory: name it by its parent
+			s.Name = filepath.Base(filepath.Dir(filepath.Clean(src.Path))) + "/hf"
 		}
 		if src.Set != nil {
 			byType := map[string]*DTypeCount{}
