@@ -527,12 +527,18 @@ func CompareArchitectures(runs []Run, layer, head int) (*Figure, error) {
 // Divergence draws, per layer, how far run B's activations are from run
 // A's (introspect.Compare): the relative error max|a−b|/max|b| of the
 // residual stream, attention output and MLP output, on a logarithmic axis.
+// layers ≤ 0 takes the layer count from the compared hooks.
 func Divergence(cmp *introspect.Comparison, layers int) (*Figure, error) {
 	if cmp == nil {
 		return nil, fmt.Errorf("plots: divergence: nil comparison")
 	}
+	if layers <= 0 {
+		for _, d := range cmp.Hooks {
+			layers = max(layers, d.Layer+1)
+		}
+	}
 	if layers <= 0 || layers > maxLayers {
-		return nil, fmt.Errorf("plots: divergence: %d layers", layers)
+		return nil, fmt.Errorf("plots: divergence %s vs %s: %d layers (no per-layer hook compared?)", cmp.A, cmp.B, layers)
 	}
 	p := LinePlot{
 		Title:  "divergence: " + cmp.A + " vs " + cmp.B,

@@ -3,6 +3,7 @@ package plots
 import (
 	"bytes"
 	"context"
+	"image/color"
 	"math"
 	"path/filepath"
 	"strings"
@@ -49,6 +50,20 @@ func checkFigure(t *testing.T, name string, f *Figure, err error, texts ...strin
 	if w, h := img.Rect.Dx(), img.Rect.Dy(); w != 2*f.Width || h != 2*f.Height {
 		t.Errorf("%s: PNG %d×%d, want %d×%d", name, w, h, 2*f.Width, 2*f.Height)
 	}
+	// Not blank: a good part of the picture is drawn, in several colours.
+	inked, colours := 0, map[color.RGBA]bool{}
+	for y := 0; y < img.Rect.Dy(); y += 2 {
+		for x := 0; x < img.Rect.Dx(); x += 2 {
+			c := img.RGBAAt(x, y)
+			if c != (color.RGBA{255, 255, 255, 255}) {
+				inked++
+				colours[c] = true
+			}
+		}
+	}
+	if total := img.Rect.Dx() * img.Rect.Dy() / 4; inked < total/50 || len(colours) < 8 {
+		t.Errorf("%s: looks blank (%d of %d sampled pixels drawn, %d colours)", name, inked, total, len(colours))
+	}
 	svg, err := f.SVGNoFonts()
 	if err != nil {
 		t.Fatal(err)
@@ -85,6 +100,15 @@ func TestAdaptersFromLiveRun(t *testing.T) {
 	if p := cellCentre(f.regions["data"], T, T, 0, 1); !isMaskGrey(img.RGBAAt(p.X, p.Y)) {
 		t.Errorf("cell (0, 1) is %v, want the mask", img.RGBAAt(p.X, p.Y))
 	}
+	// The last row is the last query's pattern, cell by cell.
+	a, _ := AttentionOf(c, r.Tok, 1, 2)
+	for j := 0; j < T; j++ {
+		p := cellCentre(f.regions["data"], T, T, T-1, j)
+		if want := Viridis().At(float64(a.Pattern.At(T-1, j))); !near(img.RGBAAt(p.X, p.Y), want, 8) {
+			t.Errorf("cell (%d, %d) is %v, want %v", T-1, j, img.RGBAAt(p.X, p.Y), want)
+		}
+	}
+	checkColorBar(t, img, f.regions["colorbar"], Viridis())
 
 	f, err = Heads(c, r.Tok, 0)
 	checkFigure(t, "heads", f, err, "head 0", "head 3")
@@ -246,6 +270,8 @@ func TestDivergenceFromCompare(t *testing.T) {
 	}
 	f, err := Divergence(cmp, a.Config().Layers)
 	checkFigure(t, "divergence", f, err, "hook_resid_post", "hook_mlp_out")
+	f, err = Divergence(cmp, 0) // layers from the hooks
+	checkFigure(t, "divergence-auto", f, err, "hook_resid_post")
 }
 
 func TestCards(t *testing.T) {
