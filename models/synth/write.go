@@ -249,7 +249,7 @@ func (o Options) hfConfig() map[string]any {
 		"num_hidden_layers": o.Layers, "num_attention_heads": o.Heads, "num_key_value_heads": o.KVHeads,
 		"hidden_act": act, "max_position_embeddings": o.Context, "rms_norm_eps": eps,
 		"rope_theta": o.ropeTheta(), "rope_scaling": nil, "tie_word_embeddings": o.tied(),
-		"torch_dtype": map[kernels.DType]string{kernels.F32: "float32", kernels.F16: "float16", kernels.BF16: "bfloat16"}[o.DType],
+		"torch_dtype":  map[kernels.DType]string{kernels.F32: "float32", kernels.F16: "float16", kernels.BF16: "bfloat16"}[o.DType],
 		"bos_token_id": 1, "eos_token_id": 2, "initializer_range": 0.02,
 	}
 	switch o.Arch {
