@@ -19,17 +19,28 @@ type TokenTexter interface {
 	TokenText(id int) string
 }
 
-// TokenTexts returns the display text of every id (see TokenTexter).
+// TokenTexts returns the display text of every id (see TokenTexter). A
+// TokenTexter that panics (a typed nil *tokenizer.Tokenizer, say) numbers
+// the tokens like a nil one.
 func TokenTexts(ids []int, tok TokenTexter) []string {
 	out := make([]string, len(ids))
 	for i, id := range ids {
-		if tok == nil {
-			out[i] = "#" + strconv.Itoa(id)
-		} else {
-			out[i] = tok.TokenText(id)
-		}
+		out[i] = tokenText(tok, id)
 	}
 	return out
+}
+
+func tokenText(tok TokenTexter, id int) (s string) {
+	number := "#" + strconv.Itoa(id)
+	if tok == nil {
+		return number
+	}
+	defer func() {
+		if recover() != nil {
+			s = number
+		}
+	}()
+	return tok.TokenText(id)
 }
 
 // Run is one named run of a model: its cache and the tokenizer that gives

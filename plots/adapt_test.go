@@ -12,6 +12,7 @@ import (
 	"github.com/torchless-go/torchless/internal/testenv"
 	"github.com/torchless-go/torchless/introspect"
 	"github.com/torchless-go/torchless/models"
+	"github.com/torchless-go/torchless/models/tokenizer"
 )
 
 // liveRun loads a fixture model and captures attention patterns and
@@ -305,6 +306,10 @@ func TestCards(t *testing.T) {
 	checkEscaped(t, "tokens", tt.HTML(), TokenLabel(tt.Texts[1], 0))
 	if got := Tokens([]int{5}, nil).Texts[0]; got != "#5" {
 		t.Errorf("token text without a tokenizer %q", got)
+	}
+	var none *tokenizer.Tokenizer // a model without a tokenizer gives a typed nil
+	if got := TokenTexts([]int{7}, none)[0]; got != "#7" {
+		t.Errorf("token text from a nil *Tokenizer %q", got)
 	}
 
 	ts := Tensor(r.Cache.At(0, models.HookResidPost))
