@@ -33,6 +33,7 @@ const resultVar = "__tl_result"
 var prelude = []string{
 	`import display "github.com/torchless-go/torchless/kernel/display"`,
 	`import nb "github.com/torchless-go/torchless/kernel/nb"`,
+	`import __tl_nb "github.com/torchless-go/torchless/kernel/nb"`,
 	`var ctx = nb.Context()`,
 }
 
@@ -200,31 +201,31 @@ func (e *Executor) Run(code string) (*Result, error) {
 // the value of a final expression statement is rendered.
 func (e *Executor) runGo(ctx context.Context, src string) (*Result, error) {
 	chunks := splitCell(src)
-	var imports, decls, stmts []string
-	var last *chunk
+	var imports []string
+	var decls, stmts []chunk
 	for i, c := range chunks {
+		chunks[i].src = guardGoroutines(c)
 		switch c.kind {
 		case chunkImport:
 			imports = append(imports, c.src)
 		case chunkDecl:
-			decls = append(decls, c.src)
+			decls = append(decls, chunks[i])
 		default:
-			stmts = append(stmts, c.src)
-			last = &chunks[i]
+			stmts = append(stmts, chunks[i])
 		}
 	}
 	imports, keys := e.newImports(imports)
-	for i, block := range [][]string{imports, decls} {
-		if len(block) == 0 {
-			continue
-		}
-		if _, err := e.eval(ctx, strings.Join(block, "\n")); err != nil {
+	if len(imports) > 0 {
+		if _, err := e.eval(ctx, strings.Join(imports, "\n")); err != nil {
 			return nil, err
 		}
-		if i == 0 {
-			for _, k := range keys {
-				e.imported[k] = true
-			}
+		for _, k := range keys {
+			e.imported[k] = true
+		}
+	}
+	if len(decls) > 0 {
+		if _, err := e.eval(ctx, joinAt(decls)); err != nil {
+			return nil, err
 		}
 	}
 	defer func() {
@@ -237,21 +238,23 @@ func (e *Executor) runGo(ctx context.Context, src string) (*Result, error) {
 	if len(stmts) == 0 {
 		return &Result{}, nil
 	}
-	expr, isExpr := finalExpr(*last)
+	last := stmts[len(stmts)-1]
+	expr, isExpr := finalExpr(last)
 	if !isExpr {
-		_, err := e.eval(ctx, strings.Join(stmts, "\n"))
+		_, err := e.eval(ctx, joinAt(stmts))
 		return &Result{}, err
 	}
 	if len(stmts) > 1 {
-		if _, err := e.eval(ctx, strings.Join(stmts[:len(stmts)-1], "\n")); err != nil {
+		if _, err := e.eval(ctx, joinAt(stmts[:len(stmts)-1])); err != nil {
 			return nil, err
 		}
 	}
+	pad := strings.Repeat("\n", max(last.line-1, 0))
 	if isCall(expr) && e.results(last.src) != 1 {
-		_, err := e.eval(ctx, last.src)
+		_, err := e.eval(ctx, pad+last.src)
 		return &Result{}, err
 	}
-	v, err := e.eval(ctx, resultVar+" := "+last.src)
+	v, err := e.eval(ctx, pad+resultVar+" := "+last.src)
 	if err != nil {
 		if id, ok := expr.(*ast.Ident); ok && strings.Contains(err.Error(), "constant definition loop") {
 			// yaegi's wording for an undefined name on the right of :=
@@ -308,6 +311,66 @@ func (e *Executor) newImports(chunks []string) (out, keys []string) {
 		}
 	}
 	return out, keys
+}
+
+// joinAt joins chunks keeping each on its line of the cell, so that the
+// interpreter's error positions are the cell's.
+func joinAt(cs []chunk) string {
+	var b strings.Builder
+	line := 1
+	for i, c := range cs {
+		switch {
+		case c.line > line:
+			b.WriteString(strings.Repeat("\n", c.line-line))
+			line = c.line
+		case i > 0:
+			b.WriteString("; ")
+		}
+		b.WriteString(c.src)
+		line += strings.Count(c.src, "\n")
+	}
+	return b.String()
+}
+
+// goGuard is inserted at the start of the body of a function literal run
+// by a go statement: a panic there would otherwise end the kernel.
+const goGuard = "defer func() { if r := recover(); r != nil { __tl_nb.GoPanic(r) } }(); "
+
+// guardGoroutines inserts goGuard into the func literals of the go
+// statements of a chunk (on the same line, so positions stay right). A go
+// statement calling a named function is left alone.
+func guardGoroutines(c chunk) string {
+	if !strings.Contains(c.src, "go") {
+		return c.src
+	}
+	prefix := "package p\n"
+	suffix := ""
+	if c.kind == chunkStmt {
+		prefix, suffix = "package p\nfunc _() {\n", "\n}"
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", prefix+c.src+suffix, parser.SkipObjectResolution)
+	if err != nil {
+		return c.src
+	}
+	var offs []int
+	ast.Inspect(f, func(n ast.Node) bool {
+		if g, ok := n.(*ast.GoStmt); ok {
+			if lit, ok := g.Call.Fun.(*ast.FuncLit); ok {
+				offs = append(offs, fset.Position(lit.Body.Lbrace).Offset+1-len(prefix))
+			}
+		}
+		return true
+	})
+	src := c.src
+	for i := len(offs) - 1; i >= 0; i-- {
+		o := offs[i]
+		if o < 0 || o > len(src) {
+			return c.src
+		}
+		src = src[:o] + goGuard + src[o:]
+	}
+	return src
 }
 
 var mismatch = regexp.MustCompile(`returns (\d+) value`)

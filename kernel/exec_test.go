@@ -123,6 +123,15 @@ func TestExecutorErrors(t *testing.T) {
 	if got := plain(run(t, e, "kept")); got != "7" {
 		t.Errorf("after errors kept = %s", got)
 	}
+	// Error positions are the cell's lines.
+	_, err := e.Run("a := 1\n_ = a\n\nb := undefinedVar")
+	if err == nil || !strings.Contains(err.Error(), "4:") {
+		t.Errorf("error position: %v", err)
+	}
+	// A panic in a goroutine started by a cell does not end the process.
+	if got := plain(run(t, e, "done := make(chan bool)\ngo func() {\n\tdefer close(done)\n\tpanic(\"in goroutine\")\n}()\n<-done\n\"survived\"")); got != `"survived"` {
+		t.Errorf("goroutine panic: %s", got)
+	}
 }
 
 func TestExecutorInterrupt(t *testing.T) {

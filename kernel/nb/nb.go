@@ -12,6 +12,8 @@ package nb
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"sync"
 )
 
@@ -64,4 +66,12 @@ func input(prompt string, password bool) (string, error) {
 		return "", ErrNoKernel
 	}
 	return f(prompt, password)
+}
+
+// GoPanic reports a panic recovered in a goroutine started by a cell. The
+// kernel guards the func literals of a cell's go statements with it, so
+// that such a panic is shown (on standard error) instead of ending the
+// kernel.
+func GoPanic(v any) {
+	fmt.Fprintf(os.Stderr, "panic in a goroutine started by a cell: %v\n", v)
 }

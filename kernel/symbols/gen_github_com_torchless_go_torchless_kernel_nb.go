@@ -12,6 +12,7 @@ func init() {
 		// function, constant and variable definitions
 		"Context":     reflect.ValueOf(nb.Context),
 		"ErrNoKernel": reflect.ValueOf(&nb.ErrNoKernel).Elem(),
+		"GoPanic":     reflect.ValueOf(nb.GoPanic),
 		"Input":       reflect.ValueOf(nb.Input),
 		"Password":    reflect.ValueOf(nb.Password),
 		"SetRuntime":  reflect.ValueOf(nb.SetRuntime),

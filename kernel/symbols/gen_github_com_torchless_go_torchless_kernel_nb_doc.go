@@ -8,6 +8,7 @@ func init() {
 		"Context":     "func Context() context.Context\n\nContext returns the running cell's context, cancelled on interrupt.\nOutside a kernel it returns context.Background().",
 		"ContextFunc": "type ContextFunc func() context.Context\n\nContextFunc returns the running cell's context.",
 		"ErrNoKernel": "var ErrNoKernel = errors.New(\"nb: not running in the torchless kernel\")\n\nErrNoKernel is returned by Input outside a kernel.",
+		"GoPanic":     "func GoPanic(v any)\n\nGoPanic reports a panic recovered in a goroutine started by a cell. The\nkernel guards the func literals of a cell's go statements with it, so\nthat such a panic is shown (on standard error) instead of ending the\nkernel.",
 		"Input":       "func Input(prompt string) (string, error)\n\nInput asks the user for a line of text (without its newline).",
 		"InputFunc":   "type InputFunc func(prompt string, password bool) (string, error)\n\nInputFunc asks the front end for a line of input.",
 		"Password":    "func Password(prompt string) (string, error)\n\nPassword asks the user for a secret; the front end hides what is typed.",

@@ -40,6 +40,7 @@ func init() {
 		"Mul":              reflect.ValueOf(kernels.Mul),
 		"Parallel":         reflect.ValueOf(kernels.Parallel),
 		"ParallelGrain":    reflect.ValueOf(kernels.ParallelGrain),
+		"ParallelRanger":   reflect.ValueOf(kernels.ParallelRanger),
 		"ParseDType":       reflect.ValueOf(kernels.ParseDType),
 		"Q2_K":             reflect.ValueOf(kernels.Q2_K),
 		"Q3_K":             reflect.ValueOf(kernels.Q3_K),
@@ -68,5 +69,19 @@ func init() {
 		"DType":     reflect.ValueOf((*kernels.DType)(nil)),
 		"Mat":       reflect.ValueOf((*kernels.Mat)(nil)),
 		"RangeFunc": reflect.ValueOf((*kernels.RangeFunc)(nil)),
+		"Ranger":    reflect.ValueOf((*kernels.Ranger)(nil)),
+
+		// interface wrapper definitions
+		"_Ranger": reflect.ValueOf((*_github_com_torchless_go_torchless_kernels_Ranger)(nil)),
 	}
+}
+
+// _github_com_torchless_go_torchless_kernels_Ranger is an interface wrapper for Ranger type
+type _github_com_torchless_go_torchless_kernels_Ranger struct {
+	IValue interface{}
+	WRange func(lo int, hi int)
+}
+
+func (W _github_com_torchless_go_torchless_kernels_Ranger) Range(lo int, hi int) {
+	W.WRange(lo, hi)
 }

@@ -48,6 +48,7 @@ func init() {
 		"RopeTables":           reflect.ValueOf(plots.RopeTables),
 		"RopeVariantTables":    reflect.ValueOf(plots.RopeVariantTables),
 		"RopeVariants":         reflect.ValueOf(plots.RopeVariants),
+		"ScoreMapOf":           reflect.ValueOf(plots.ScoreMapOf),
 		"Scores":               reflect.ValueOf(plots.Scores),
 		"SeriesColor":          reflect.ValueOf(plots.SeriesColor),
 		"Tensor":               reflect.ValueOf(plots.Tensor),
