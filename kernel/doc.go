@@ -53,8 +53,9 @@
 //   - redefining a type needs %reset or a kernel restart;
 //   - display.Show sees one display method of a type declared in a cell
 //     (all of them when the value is the cell's last expression);
-//   - a panic in a goroutine started by a cell (go statement) ends the
-//     kernel, as in any Go program: recover inside such goroutines;
+//   - a panic in a goroutine a cell starts with go func() {...}() is
+//     recovered and reported on stderr; in go namedFunc(...) it ends the
+//     kernel, as in any Go program (recover inside such functions);
 //   - an interrupt stops interpreted code at once; compiled code stops when
 //     it next checks ctx.
 //
