@@ -119,7 +119,7 @@ func runPython(t *testing.T, py string, timeout time.Duration, env []string, arg
 func TestJupyterClient(t *testing.T) {
 	py := jupyterPython(t, "jupyter_kernel_test", "zmq")
 	kernelPrefix(t)
-	for _, s := range []string{"basics", "interrupt", "restart", "shutdown", "two_clients", "stalled_subscriber", "silent_tcp"} {
+	for _, s := range []string{"basics", "interrupt", "restart", "shutdown", "sigterm", "two_clients", "stalled_subscriber", "silent_tcp"} {
 		t.Run(s, func(t *testing.T) {
 			t.Parallel()
 			runPython(t, py, 100*time.Second, nil, "scenarios.py", s)
@@ -136,6 +136,41 @@ func TestWithModel(t *testing.T) {
 			t.Parallel()
 			runPython(t, py, 100*time.Second, []string{"TORCHLESS_TEST_MODEL=" + model}, "scenarios.py", s)
 		})
+	}
+}
+
+// TestConsole drives the kernel with jupyter-console, reading cells from
+// its standard input.
+func TestConsole(t *testing.T) {
+	jupyterPython(t, "jupyter_console")
+	console, err := exec.LookPath("jupyter-console")
+	if err != nil {
+		if _, err2 := os.Stat("/usr/bin/jupyter-console"); err2 != nil {
+			if testenv.Required() {
+				t.Fatal("jupyter-console not installed (run .ci/kernel-deps)")
+			}
+			t.Skip("jupyter-console not installed")
+		}
+		console = "/usr/bin/jupyter-console"
+	}
+	jpath := kernelPrefix(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, console, "--kernel=torchless", "--simple-prompt")
+	cmd.Env = append(os.Environ(), "JUPYTER_PATH="+jpath, "JUPYTER_RUNTIME_DIR="+t.TempDir(), "JUPYTER_PLATFORM_DIRS=1")
+	cmd.Stdin = strings.NewReader("import \"fmt\"\nfmt.Println(6 * 7)\nx := 5\nx * 2\n")
+	cmd.WaitDelay = 5 * time.Second
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("jupyter-console timed out:\n%s", out)
+	}
+	if err != nil {
+		t.Fatalf("jupyter-console: %v\n%s", err, out)
+	}
+	for _, want := range []string{"Go cells", "42\n", "Out[4]: 10"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("console output lacks %q:\n%s", want, out)
+		}
 	}
 }
 

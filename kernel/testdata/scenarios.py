@@ -288,6 +288,16 @@ def scenario_shutdown():
     km.cleanup_resources()
 
 
+def scenario_sigterm():
+    km, kc = start()
+    proc = km.provisioner.process
+    proc.send_signal(signal.SIGTERM)
+    rc = proc.wait(timeout=T)
+    assert rc == 0, rc
+    kc.stop_channels()
+    km.cleanup_resources()
+
+
 def scenario_two_clients():
     km, kc = start()
     kc2 = km.client()
