@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/torchless-go/torchless/kernels"
+	"github.com/torchless-go/torchless/models"
+)
+
+func init() {
+	register("bench", "measure prompt and generation speed (tokens/s), peak memory and the bandwidth roofline", runBench)
+}
+
+// benchResult is what bench --json prints.
+type benchResult struct {
+	Model                string  `json:"model"`
+	ISA                  string  `json:"isa"`
+	Threads              int     `json:"threads"`
+	PromptTokens         int     `json:"prompt_tokens"`
+	GenTokens            int     `json:"gen_tokens"`
+	PPTokensPerS         float64 `json:"pp_tokens_per_s"`
+	TGTokensPerS         float64 `json:"tg_tokens_per_s"`
+	PeakRSSBytes         int64   `json:"peak_rss_bytes"`
+	WeightBytesPerToken  int64   `json:"weight_bytes_per_token"`
+	StreamBytesPerS      float64 `json:"stream_read_bytes_per_s"`
+	RooflineTGTokensPerS float64 `json:"roofline_tg_tokens_per_s"`
+	TGFractionOfRoofline float64 `json:"tg_fraction_of_roofline"`
+	LoadSeconds          float64 `json:"load_s"`
+}
+
+func runBench(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	var mf modelFlags
+	mf.register(fs)
+	p := fs.Int("p", 64, "prompt tokens (one batched pass)")
+	n := fs.Int("n", 32, "generated tokens (single-token steps)")
+	threads := fs.Int("t", 0, "threads (GOMAXPROCS and the worker pool; 0: all cores)")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	streamMB := fs.Int("stream-mb", 512, "size of the buffer of the streaming-read bandwidth measurement, `MB`")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *p < 1 || *n < 1 {
+		return fmt.Errorf("-p and -n must be positive")
+	}
+	if *threads > 0 {
+		runtime.GOMAXPROCS(*threads)
+	}
+	start := time.Now()
+	m, err := mf.load()
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	r := benchResult{Model: mf.path, ISA: kernels.ISA(), Threads: kernels.Workers(), PromptTokens: *p, GenTokens: *n,
+		LoadSeconds: time.Since(start).Seconds()}
+	vocab := m.Config().VocabSize
+	prompt := make([]int, *p)
+	for i := range prompt {
+		prompt[i] = 3 + (i*7919)%max(1, vocab-3)
+	}
+	// pp: one batched pass on a fresh state, after a warm-up pass.
+	for rep := 0; rep < 2; rep++ {
+		s := m.NewState()
+		t0 := time.Now()
+		if _, err := m.FastForward(ctx, s, prompt); err != nil {
+			return err
+		}
+		r.PPTokensPerS = float64(*p) / time.Since(t0).Seconds()
+	}
+	// tg: n single-token steps from an empty state, after one warm-up step.
+	s := m.NewState()
+	if _, err := m.Forward(ctx, s, prompt[0]); err != nil {
+		return err
+	}
+	s.Reset()
+	t0 := time.Now()
+	tok := prompt[0]
+	for i := 0; i < *n; i++ {
+		if _, err := m.Forward(ctx, s, tok); err != nil {
+			return err
+		}
+		tok = prompt[(i+1)%len(prompt)]
+	}
+	r.TGTokensPerS = float64(*n) / time.Since(t0).Seconds()
+	r.PeakRSSBytes = peakRSS()
+	r.WeightBytesPerToken = weightBytesPerToken(m)
+	r.StreamBytesPerS = streamBandwidth(*streamMB << 20)
+	if r.WeightBytesPerToken > 0 {
+		r.RooflineTGTokensPerS = r.StreamBytesPerS / float64(r.WeightBytesPerToken)
+		r.TGFractionOfRoofline = r.TGTokensPerS / r.RooflineTGTokensPerS
+	}
+	if *asJSON {
+		b, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		fmt.Println(string(b))
+		return nil
+	}
+	fmt.Printf("model      %s (%s, isa %s, %d threads, loaded in %.1f s)\n", r.Model, m.Architecture(), r.ISA, r.Threads, r.LoadSeconds)
+	fmt.Printf("pp%-7d  %.2f tokens/s\n", *p, r.PPTokensPerS)
+	fmt.Printf("tg%-7d  %.2f tokens/s\n", *n, r.TGTokensPerS)
+	fmt.Printf("peak RSS   %.1f MB\n", float64(r.PeakRSSBytes)/1e6)
+	fmt.Printf("roofline   %.2f tokens/s (%.2f GB/s streaming read / %.1f MB of weights per token); tg is %.0f%% of it\n",
+		r.RooflineTGTokensPerS, r.StreamBytesPerS/1e9, float64(r.WeightBytesPerToken)/1e6, 100*r.TGFractionOfRoofline)
+	return nil
+}
+
+// peakRSS returns the process's peak resident set (VmHWM), or 0.
+func peakRSS() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			if err == nil {
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}
+
+// weightBytesPerToken sums the stored bytes of the model's tensors, less
+// the token embedding (one row of it is read per token) unless it is
+// also the output matrix (tied embeddings).
+func weightBytesPerToken(m models.Model) int64 {
+	src := m.Source()
+	if src == nil || src.Set == nil {
+		return 0
+	}
+	embd, out := "token_embd.weight", "output.weight"
+	if src.Format != models.FormatGGUF {
+		desc := m.Description()
+		embd, out = desc.HFNames[models.RoleTokenEmbd], desc.HFNames[models.RoleOutput]
+	}
+	var total int64
+	for _, t := range src.Set.Tensors() {
+		total += int64(len(t.Data))
+	}
+	if e := src.Set.Get(embd); e != nil && src.Set.Get(out) != nil {
+		total -= int64(len(e.Data))
+		if v := m.Config().VocabSize; v > 0 {
+			total += int64(len(e.Data) / v)
+		}
+	}
+	return total
+}
+
+// streamReader sums a buffer's uint64s over the worker pool.
+type streamReader struct {
+	buf []uint64
+	sum atomic.Uint64
+}
+
+const streamChunk = 1 << 17 // uint64s per chunk (1 MiB)
+
+func (s *streamReader) Range(lo, hi int) {
+	b := s.buf[lo*streamChunk : min(hi*streamChunk, len(s.buf))]
+	var s0, s1, s2, s3 uint64
+	for i := 0; i+4 <= len(b); i += 4 {
+		s0 += b[i]
+		s1 += b[i+1]
+		s2 += b[i+2]
+		s3 += b[i+3]
+	}
+	s.sum.Add(s0 + s1 + s2 + s3)
+}
+
+// streamBandwidth measures the read bandwidth of all pool workers
+// streaming a buffer of size bytes (far larger than the caches): the
+// best of three passes, in bytes per second.
+func streamBandwidth(size int) float64 {
+	words := make([]uint64, size/8)
+	for i := range words {
+		words[i] = uint64(i)
+	}
+	s := &streamReader{buf: words}
+	chunks := (len(words) + streamChunk - 1) / streamChunk
+	best := 0.0
+	for rep := 0; rep < 3; rep++ {
+		t0 := time.Now()
+		kernels.ParallelRanger(chunks, 4, s)
+		if bw := float64(len(words)*int(unsafe.Sizeof(words[0]))) / time.Since(t0).Seconds(); bw > best {
+			best = bw
+		}
+	}
+	return best
+}
