@@ -209,6 +209,9 @@ func (e *Executor) Inspect(code string, off int) (string, bool) {
 		return "", false
 	}
 	if base == "" {
+		if d, ok := e.decls[name]; ok {
+			return d, true
+		}
 		if v, ok := e.globals()[name]; ok && v.IsValid() {
 			return describeValue(name, v), true
 		}
@@ -221,7 +224,9 @@ func (e *Executor) Inspect(code string, off int) (string, bool) {
 	}
 	if !strings.Contains(base, ".") {
 		if v, ok := e.globals()[base]; ok && v.IsValid() {
-			return methodDoc(v.Type(), name)
+			if d, ok := methodDoc(v.Type(), name); ok {
+				return d, true
+			}
 		}
 	}
 	for _, p := range packageIndex()[base] {
@@ -233,7 +238,20 @@ func (e *Executor) Inspect(code string, off int) (string, bool) {
 		}
 	}
 	if v, err := e.evalQuiet(base); err == nil && v.IsValid() {
-		return methodDoc(v.Type(), name)
+		if d, ok := methodDoc(v.Type(), name); ok {
+			return d, true
+		}
+	}
+	// A method of a cell-declared type (reflection does not see those).
+	var found []string
+	for k, d := range e.decls {
+		if strings.HasSuffix(k, "."+name) {
+			found = append(found, d)
+		}
+	}
+	if len(found) > 0 {
+		sort.Strings(found)
+		return strings.Join(found, "\n\n"), true
 	}
 	return "", false
 }

@@ -88,7 +88,8 @@ type Executor struct {
 	// imported records the imports done so far ("name path"): yaegi
 	// rejects importing a package twice, which rerunning a cell does.
 	imported map[string]bool
-	loaded   map[string]any // values of %load, by name
+	decls    map[string]string // source of cell-declared funcs, methods, types
+	loaded   map[string]any    // values of %load, by name
 
 	ctxMu  sync.Mutex
 	ctx    context.Context
@@ -163,6 +164,7 @@ func (e *Executor) Reset() error {
 	e.in = in
 	e.names = map[string]bool{}
 	e.imported = map[string]bool{}
+	e.decls = map[string]string{}
 	for _, p := range prelude {
 		if strings.HasPrefix(p, "import ") {
 			e.imported[strings.TrimPrefix(p, "import ")] = true // "name \"path\""
@@ -232,6 +234,9 @@ func (e *Executor) runGo(ctx context.Context, src string) (*Result, error) {
 		for _, c := range chunks {
 			for _, n := range declaredNames(c) {
 				e.names[n] = true
+			}
+			for n, d := range declSources(c) {
+				e.decls[n] = d
 			}
 		}
 	}()

@@ -239,6 +239,17 @@ func TestCompleteAndInspect(t *testing.T) {
 			t.Errorf("Inspect(%q) = %v %q", c.code, found, text)
 		}
 	}
+	run(t, e, "// Twice doubles.\nfunc Twice(v int) int { return 2 * v }\ntype Box struct{ N int }\n// Get returns N.\nfunc (b *Box) Get() int { return b.N }\nbox := &Box{3}")
+	for _, c := range []struct{ code, want string }{
+		{"Twice", "// Twice doubles.\nfunc Twice(v int) int"},
+		{"Box", "Box struct{ N int }"},
+		{"box.Get", "// Get returns N.\nfunc (b *Box) Get() int"},
+	} {
+		text, found := e.Inspect(c.code, len(c.code))
+		if !found || !strings.Contains(text, c.want) {
+			t.Errorf("Inspect(%q) = %v %q", c.code, found, text)
+		}
+	}
 	if _, found := e.Inspect("nosuchthing", 3); found {
 		t.Error("found nosuchthing")
 	}

@@ -32,12 +32,13 @@ func splitCell(src string) []chunk {
 	fset := token.NewFileSet()
 	file := fset.AddFile("cell.go", -1, len(src))
 	var s scanner.Scanner
-	s.Init(file, []byte(src), nil, 0)
+	s.Init(file, []byte(src), nil, scanner.ScanComments)
 	var (
-		chunks []chunk
-		toks   []token.Token
-		start  = -1
-		depth  = 0
+		chunks  []chunk
+		toks    []token.Token
+		start   = -1
+		depth   = 0
+		comment = -1 // start of the comments before the next chunk
 	)
 	flush := func(end int) {
 		if start >= 0 && len(toks) > 0 {
@@ -56,9 +57,15 @@ func splitCell(src string) []chunk {
 			break
 		}
 		if tok == token.COMMENT {
+			// (a comment at the end of a line comes before the line's
+			// automatic semicolon, so it stays with its chunk)
+			if start < 0 && comment < 0 {
+				comment = off // doc comments go with the chunk they precede
+			}
 			continue
 		}
 		if tok == token.SEMICOLON && depth == 0 {
+			comment = -1
 			end := off
 			if lit == ";" {
 				end = off // explicit semicolon: not part of the chunk
@@ -68,6 +75,10 @@ func splitCell(src string) []chunk {
 		}
 		if start < 0 {
 			start = off
+			if comment >= 0 {
+				start = comment
+			}
+			comment = -1
 		}
 		toks = append(toks, tok)
 		switch tok {
@@ -278,4 +289,65 @@ func stripMagics(src string) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// declSources returns the source of the functions, methods ("Type.Method")
+// and types a declaration chunk declares, with their doc comments, for
+// inspect requests.
+func declSources(c chunk) map[string]string {
+	if c.kind != chunkDecl {
+		return nil
+	}
+	const prefix = "package p\n"
+	src := prefix + c.src
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", src, parser.ParseComments|parser.SkipObjectResolution)
+	if err != nil {
+		return nil
+	}
+	text := func(from, to token.Pos) string {
+		s := src[fset.Position(from).Offset:fset.Position(to).Offset]
+		if len(s) > 2000 {
+			s = s[:2000] + "\n..."
+		}
+		return strings.TrimSpace(s)
+	}
+	out := map[string]string{}
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			start := d.Pos()
+			if d.Doc != nil {
+				start = d.Doc.Pos()
+			}
+			end := d.End()
+			if d.Body != nil {
+				end = d.Body.Lbrace
+			}
+			name := d.Name.Name
+			if d.Recv != nil && len(d.Recv.List) == 1 {
+				t := d.Recv.List[0].Type
+				if st, ok := t.(*ast.StarExpr); ok {
+					t = st.X
+				}
+				if id, ok := t.(*ast.Ident); ok {
+					name = id.Name + "." + name
+				}
+			}
+			out[name] = text(start, end)
+		case *ast.GenDecl:
+			if d.Tok != token.TYPE {
+				continue
+			}
+			for _, sp := range d.Specs {
+				ts := sp.(*ast.TypeSpec)
+				start := ts.Pos()
+				if d.Doc != nil && len(d.Specs) == 1 {
+					start = d.Doc.Pos()
+				}
+				out[ts.Name.Name] = text(start, ts.End())
+			}
+		}
+	}
+	return out
 }

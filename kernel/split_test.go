@@ -20,7 +20,7 @@ func (t T) Double() int { return 2 * t.A }
 func f(x int) int {
 	return x + 1
 }
-x := f(1); y := T{x}
+x := f(1); y := T{x} // trailing
 var z = 3
 const c = 4
 func() { fmt.Println(strings.ToUpper("hi")) }()
@@ -32,11 +32,11 @@ y.Double()`
 	}{
 		{chunkImport, `import "fmt"`},
 		{chunkImport, "import (\n\t\"strings\"\n)"},
-		{chunkDecl, `type T struct{ A int }`},
+		{chunkDecl, "// a comment\ntype T struct{ A int }"},
 		{chunkDecl, `func (t T) Double() int { return 2 * t.A }`},
 		{chunkDecl, "func f(x int) int {\n\treturn x + 1\n}"},
 		{chunkStmt, `x := f(1)`},
-		{chunkStmt, `y := T{x}`},
+		{chunkStmt, `y := T{x} // trailing`},
 		{chunkDecl, `var z = 3`},
 		{chunkDecl, `const c = 4`},
 		{chunkStmt, `func() { fmt.Println(strings.ToUpper("hi")) }()`},
