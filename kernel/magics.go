@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/traefik/yaegi/interp"
+
+	"github.com/torchless-go/torchless/kernel/display"
 )
 
 // LoadFunc opens the model (or anything else) at path for %load; the
@@ -153,10 +155,16 @@ func (e *Executor) load(ctx context.Context, args []string) error {
 	if f == nil {
 		return ErrNoLoader
 	}
+	// Progress, updated in place (ignored outside a kernel).
+	id := display.NewID()
+	display.ShowID(id, display.Text("loading "+path+" …"))
+	start := time.Now()
 	v, err := f(ctx, path)
 	if err != nil {
+		display.Update(id, display.Text("failed to load "+path))
 		return fmt.Errorf("%%load %s: %w", path, err)
 	}
+	display.Update(id, display.Text(fmt.Sprintf("loaded %s in %v", path, time.Since(start).Round(time.Millisecond))))
 	return e.bind(name, v, path)
 }
 

@@ -379,6 +379,8 @@ def scenario_forward_interrupt():
         r, outs = execute(kc, "%%load %s as m" % model)
         assert r["content"]["status"] == "ok", r["content"]
         assert stream(outs).startswith("m = "), outs
+        types = [m["msg_type"] for m in outs]
+        assert types[:2] == ["display_data", "update_display_data"], types
         r, outs = execute(kc, "%hooks m")
         assert "blocks.0.attn.hook_pattern" in stream(outs), outs
         # 4000 tokens in one batch: seconds of work, cancelled between layers
@@ -416,7 +418,9 @@ def scenario_notebook():
     client.execute()
     nbformat.validate(nb)
     outs = [c.outputs for c in nb.cells]
-    assert outs[0] and outs[0][0]["text"].startswith("m = "), outs[0]
+    # %load: a progress display updated in place, then the binding
+    assert outs[0][0]["output_type"] == "display_data" and outs[0][0]["data"]["text/plain"].startswith("loaded "), outs[0]
+    assert outs[0][1]["text"].startswith("m = "), outs[0]
     assert outs[1][0]["text"].startswith("layers: "), outs[1]
     assert outs[2][0]["data"]["text/plain"] == "<nil>", outs[2]
     figs = [o for o in outs[3] if o["output_type"] == "execute_result"]
