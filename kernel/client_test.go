@@ -52,7 +52,11 @@ func testConnection(t testing.TB) *ConnectionInfo {
 // handling) and a client connected to it.
 func startTestKernel(t testing.TB) (*Kernel, *testClient) {
 	t.Helper()
-	ci := testConnection(t)
+	return startTestKernelOn(t, testConnection(t))
+}
+
+func startTestKernelOn(t testing.TB, ci *ConnectionInfo) (*Kernel, *testClient) {
+	t.Helper()
 	k, err := Start(ci, Options{NoCapture: true, NoSignals: true})
 	if err != nil {
 		t.Fatal(err)
@@ -95,6 +99,9 @@ func newTestClient(t testing.TB, ci *ConnectionInfo) *testClient {
 		hb:    zmq4.NewReq(ctx),
 		subCh: make(chan *Message, 1024), shCh: make(chan *Message, 64), ctlCh: make(chan *Message, 64)}
 	addr := func(p int) string { return fmt.Sprintf("tcp://%s:%d", ci.IP, p) }
+	if ci.Transport == "ipc" {
+		addr = func(p int) string { return fmt.Sprintf("ipc://%s-%d", ci.IP, p) }
+	}
 	for _, d := range []struct {
 		s zmq4.Socket
 		p int

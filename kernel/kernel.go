@@ -188,6 +188,11 @@ func (k *Kernel) closeSockets() {
 			s.Close()
 		}
 	}
+	if k.ci.Transport == "ipc" { // zmq4 removes only ipc:// socket files
+		for _, p := range []int{k.ci.ShellPort, k.ci.ControlPort, k.ci.StdinPort, k.ci.IOPubPort, k.ci.HBPort} {
+			os.Remove(fmt.Sprintf("%s-%d", k.ci.IP, p))
+		}
+	}
 }
 
 func (k *Kernel) stopCapture() {

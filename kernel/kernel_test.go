@@ -2,6 +2,9 @@ package kernel
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -157,6 +160,47 @@ func TestKernelInProcess(t *testing.T) {
 			t.Errorf("after interrupt: %v", outs)
 		}
 	})
+}
+
+func TestSilentTCPPeers(t *testing.T) {
+	old := handshakeTimeout
+	handshakeTimeout = 300 * time.Millisecond
+	defer func() { handshakeTimeout = old }()
+	ci := testConnection(t)
+	_, c := startTestKernelOn(t, ci)
+	var silent []net.Conn
+	for _, p := range []int{ci.ShellPort, ci.ControlPort, ci.StdinPort, ci.IOPubPort, ci.HBPort} {
+		conn, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		silent = append(silent, conn)
+	}
+	// A new client connects and is served while the silent peers wait.
+	c2 := newTestClient(t, ci)
+	defer c2.close()
+	id := c2.request(c2.shell, "kernel_info_request", map[string]any{})
+	c2.reply(id)
+	if _, outs := c.execute("1"); len(outs) != 1 {
+		t.Errorf("first client: %v", outs)
+	}
+	// The silent peers are dropped after the handshake timeout.
+	for _, conn := range silent {
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := conn.Read(make([]byte, 1)); err != io.EOF {
+			t.Errorf("silent peer: %v, want EOF", err)
+		}
+	}
+}
+
+func TestKernelIPC(t *testing.T) {
+	ci := &ConnectionInfo{Transport: "ipc", IP: t.TempDir() + "/k", ShellPort: 1, ControlPort: 2, StdinPort: 3, IOPubPort: 4, HBPort: 5, Key: "k", SignatureScheme: "hmac-sha256"}
+	_, c := startTestKernelOn(t, ci)
+	r, outs := c.execute("6 * 7")
+	if content(t, r)["status"] != "ok" || len(outs) != 1 {
+		t.Fatalf("ipc execute: %s %v", r.Content, outs)
+	}
 }
 
 func BenchmarkExecuteRoundTrip(b *testing.B) {
