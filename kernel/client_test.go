@@ -14,7 +14,8 @@ import (
 // testClient is a minimal Jupyter client over zmq4 for in-process tests.
 type testClient struct {
 	t      testing.TB
-	signer *Signer
+	signer *Signer // verifies what the client receives
+	sendAs *Signer // signs what it sends (tests replace it)
 	shell  zmq4.Socket
 	ctl    zmq4.Socket
 	sub    zmq4.Socket
@@ -92,7 +93,7 @@ func startTestKernelOn(t testing.TB, ci *ConnectionInfo) (*Kernel, *testClient) 
 func newTestClient(t testing.TB, ci *ConnectionInfo) *testClient {
 	ctx := context.Background()
 	signer, _ := NewSigner(ci.SignatureScheme, []byte(ci.Key))
-	c := &testClient{t: t, signer: signer, sess: newID(),
+	c := &testClient{t: t, signer: signer, sendAs: signer, sess: newID(),
 		shell: zmq4.NewDealer(ctx, zmq4.WithID(zmq4.SocketIdentity("client-"+newID()[:8]))),
 		ctl:   zmq4.NewDealer(ctx),
 		sub:   zmq4.NewSub(ctx),
@@ -140,7 +141,7 @@ func (c *testClient) pump(s zmq4.Socket, ch chan *Message) {
 func (c *testClient) request(s zmq4.Socket, typ string, content any) string {
 	b, _ := json.Marshal(content)
 	m := &Message{Header: Header{MsgID: newID(), Session: c.sess, Username: "test", Date: now(), MsgType: typ, Version: ProtocolVersion}, Content: b}
-	frames, err := Encode(m, c.signer)
+	frames, err := Encode(m, c.sendAs)
 	if err != nil {
 		c.t.Fatal(err)
 	}

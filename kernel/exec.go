@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,10 +13,12 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
@@ -404,9 +407,43 @@ func (e *Executor) eval(ctx context.Context, src string) (v reflect.Value, err e
 	}()
 	v, err = e.in.EvalWithContext(ctx, src)
 	if err != nil && ctx.Err() != nil {
+		waitInterrupted()
 		return v, &CellError{Name: "Interrupt", Value: "the cell was interrupted", Traceback: []string{"Interrupt: the cell was interrupted"}}
 	}
 	return v, err
+}
+
+// evalGoroutine is the function of the goroutine yaegi's EvalWithContext
+// runs the code in; it goes on after EvalWithContext has returned on
+// cancellation, until the interpreted frames notice the stop and compiled
+// calls return (they see the cell's cancelled context).
+const evalGoroutine = "interp.(*Interpreter).EvalWithContext.func1"
+
+// interruptGrace bounds the wait for an interrupted cell to stop.
+var interruptGrace = 10 * time.Second
+
+// waitInterrupted waits until the interrupted cell's goroutine has ended,
+// so that the next cell never runs beside it in the same interpreter. If
+// compiled code ignores its context past interruptGrace, the kernel goes on
+// and says so on stderr.
+func waitInterrupted() {
+	deadline := time.Now().Add(interruptGrace)
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n == len(buf) {
+			buf = make([]byte, 2*len(buf))
+			continue
+		}
+		if !bytes.Contains(buf[:n], []byte(evalGoroutine)) {
+			return
+		}
+		if time.Now().After(deadline) {
+			fmt.Fprintf(os.Stderr, "the interrupted cell is still running compiled code that ignores ctx; going on beside it\n")
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // probes are the display methods checked on values of interpreted types,

@@ -135,6 +135,9 @@ func TestExecutorErrors(t *testing.T) {
 }
 
 func TestExecutorInterrupt(t *testing.T) {
+	if raceEnabled {
+		t.Skip("see raceEnabled")
+	}
 	e, _ := newTestExecutor(t)
 	run(t, e, "kept := 1")
 	for _, code := range []string{

@@ -99,10 +99,9 @@ func TestKernelInProcess(t *testing.T) {
 		c.drain()
 	})
 	t.Run("bad signature dropped", func(t *testing.T) {
-		good := c.signer
-		c.signer = &Signer{key: []byte("wrong")}
+		c.sendAs = &Signer{key: []byte("wrong")}
 		id := c.request(c.shell, "kernel_info_request", map[string]any{})
-		c.signer = good
+		c.sendAs = c.signer
 		select {
 		case m := <-c.shCh:
 			if parentID(m) == id {
@@ -130,6 +129,9 @@ func TestKernelInProcess(t *testing.T) {
 		}
 	})
 	t.Run("interrupt on control while a cell runs", func(t *testing.T) {
+		if raceEnabled {
+			t.Skip("see raceEnabled")
+		}
 		id := c.request(c.shell, "execute_request", map[string]any{"code": "n := 0\nfor ctx.Err() == nil {\n\tn++\n}", "silent": false, "store_history": true, "user_expressions": map[string]any{}, "allow_stdin": false, "stop_on_error": true})
 		// wait until it runs
 		for {
