@@ -425,25 +425,59 @@ var interruptGrace = 10 * time.Second
 // waitInterrupted waits until the interrupted cell's goroutine has ended,
 // so that the next cell never runs beside it in the same interpreter. If
 // compiled code ignores its context past interruptGrace, the kernel goes on
-// and says so on stderr.
+// (and says so on stderr); such a goroutine is not waited for again.
 func waitInterrupted() {
 	deadline := time.Now().Add(interruptGrace)
-	buf := make([]byte, 1<<20)
 	for {
-		n := runtime.Stack(buf, true)
-		if n == len(buf) {
-			buf = make([]byte, 2*len(buf))
-			continue
+		running := evalGoroutines()
+		zombieMu.Lock()
+		for id := range zombies {
+			delete(running, id)
 		}
-		if !bytes.Contains(buf[:n], []byte(evalGoroutine)) {
+		zombieMu.Unlock()
+		if len(running) == 0 {
 			return
 		}
 		if time.Now().After(deadline) {
+			zombieMu.Lock()
+			for id := range running {
+				zombies[id] = true
+			}
+			zombieMu.Unlock()
 			fmt.Fprintf(os.Stderr, "the interrupted cell is still running compiled code that ignores ctx; going on beside it\n")
 			return
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+var (
+	zombieMu sync.Mutex
+	zombies  = map[string]bool{} // ids of eval goroutines given up on
+)
+
+// evalGoroutines returns the ids of the goroutines running yaegi evals.
+func evalGoroutines() map[string]bool {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	ids := map[string]bool{}
+	for _, g := range bytes.Split(buf, []byte("\n\n")) {
+		if !bytes.Contains(g, []byte(evalGoroutine)) {
+			continue
+		}
+		f := strings.Fields(string(g))
+		if len(f) > 1 && f[0] == "goroutine" {
+			ids[f[1]] = true
+		}
+	}
+	return ids
 }
 
 // probes are the display methods checked on values of interpreted types,

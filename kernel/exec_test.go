@@ -162,6 +162,24 @@ func TestExecutorInterrupt(t *testing.T) {
 	if got := plain(run(t, e, "kept")); got != "1" {
 		t.Errorf("after interrupt kept = %s", got)
 	}
+	// Compiled code that ignores ctx: the kernel gives up waiting after
+	// interruptGrace and goes on.
+	old := interruptGrace
+	interruptGrace = 100 * time.Millisecond
+	defer func() { interruptGrace = old }()
+	done := make(chan error, 1)
+	go func() { _, err := e.Run("import \"time\"\ntime.Sleep(time.Second)"); done <- err }()
+	time.Sleep(50 * time.Millisecond)
+	e.Interrupt()
+	select {
+	case err := <-done:
+		var ce *CellError
+		if !errors.As(err, &ce) || ce.Name != "Interrupt" {
+			t.Errorf("sleep: %v, want Interrupt", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("sleep: not interrupted")
+	}
 	if err := run(t, e, "err := ctx.Err()\nerr"); plain(err) != "<nil>" {
 		t.Errorf("a new cell gets a fresh context: %s", plain(err))
 	}
