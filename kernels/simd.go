@@ -9,6 +9,11 @@ package kernels
 // bytes) in float64.
 type rowDotFn func(row []byte, x []float32) float64
 
+// rowDot4Fn computes the dots of one stored row with four input rows
+// (x holds them one after another, cols each), each exactly as the set's
+// rowDotFn computes it, and stores input i's as dst[i·stride].
+type rowDot4Fn func(row []byte, x []float32, cols int, dst []float32, stride int)
+
 // simdMatMulTile is the number of weight rows a MatMul tile holds: the
 // tile (at most 16 rows of a few KiB to tens of KiB) stays in L2 while
 // all n inputs pass over it, so each weight byte comes from memory once
@@ -17,11 +22,11 @@ const simdMatMulTile = 16
 
 // newDotSet makes a kernel set named name from per-dtype row dot
 // products; dtypes without one use the generic kernels.
-func newDotSet(name string, dots map[DType]rowDotFn) *kernelSet {
+func newDotSet(name string, dots map[DType]rowDotFn, dots4 map[DType]rowDot4Fn) *kernelSet {
 	ks := &kernelSet{name: name}
 	for dt, f := range dots {
 		ks.matVec[dt] = dotMatVec(f)
-		ks.matMul[dt] = dotMatMul(f)
+		ks.matMul[dt] = dotMatMul(f, dots4[dt])
 	}
 	return ks
 }
@@ -35,13 +40,25 @@ func dotMatVec(f rowDotFn) matVecRows {
 	}
 }
 
-func dotMatMul(f rowDotFn) matMulRows {
+// dotMatMul runs tiles of rows × all inputs: four inputs at a time
+// through f4 when the set has it (each weight group decoded once for
+// four inputs), the rest through f.
+func dotMatMul(f rowDotFn, f4 rowDot4Fn) matMulRows {
 	return func(dst []float32, w Mat, x []float32, n, lo, hi int) {
 		rb := w.rowBytes()
 		cols := w.Cols
 		for r0 := lo; r0 < hi; r0 += simdMatMulTile {
 			r1 := min(r0+simdMatMulTile, hi)
-			for i := 0; i < n; i++ {
+			i := 0
+			if f4 != nil {
+				for ; i+4 <= n; i += 4 {
+					xi := x[i*cols : (i+4)*cols]
+					for r := r0; r < r1; r++ {
+						f4(w.Data[r*rb:(r+1)*rb], xi, cols, dst[i*w.Rows+r:], w.Rows)
+					}
+				}
+			}
+			for ; i < n; i++ {
 				xi := x[i*cols : (i+1)*cols]
 				out := dst[i*w.Rows:]
 				for r := r0; r < r1; r++ {

@@ -2,30 +2,50 @@
 
 #include "textflag.h"
 
-// AVX-512 row dot products, with the scheme of simd_avx2_amd64.s on
-// 16 lanes: the float types multiply 64-element groups into two 16-lane
-// float32 partials of depth 2, added and widened to float64; the block
-// types multiply a 32-element block (depth 2 per lane), scale it by the
-// block's d in float32, add two blocks and widen to float64. At most
-// four float32 roundings touch any product before float64 takes over.
+// AVX-512 row dots. Each input has two 16-lane float32 partials (Z4, Z5)
+// that the products are fused-multiply-added into; every 256 elements
+// (four 64-element groups of the float types, eight blocks of Q8_0 and
+// Q4_0) and at the end of the row the partials are added, widened to
+// float64 and added into two float64 accumulators (Z8, Z9), and zeroed.
+// So each float32 partial sums at most eight products (plus the block
+// scaling of Q8_0) before float64 takes over: the error stays near a
+// few float32 roundings of the products (TestSIMDPrecision measures it),
+// far below float32 accumulation over whole rows.
+//
+// simd_avx512_x4_amd64.s does the same for four inputs at once with
+// exactly these operations per input, so MatMul equals MatVec bit for bit.
 
-// WIDEN adds the 16 float32 lanes of Z0 into the float64 Z8/Z9.
+// WIDEN adds Z4+Z5 into the float64 Z8/Z9 and zeroes Z4, Z5.
 #define WIDEN \
+	VADDPS Z5, Z4, Z0 \
 	VEXTRACTF32X8 $1, Z0, Y1 \
 	VCVTPS2PD Y0, Z2 \
 	VCVTPS2PD Y1, Z3 \
 	VADDPD Z2, Z8, Z8 \
-	VADDPD Z3, Z9, Z9
+	VADDPD Z3, Z9, Z9 \
+	VXORPS Z4, Z4, Z4 \
+	VXORPS Z5, Z5, Z5
 
-// GROUP64 multiplies the float32 weights in Z0..Z3 by x at DI into Z0.
-#define GROUP64 \
-	VMULPS (DI), Z0, Z0 \
-	VMULPS 64(DI), Z1, Z1 \
-	VFMADD231PS 128(DI), Z2, Z0 \
-	VFMADD231PS 192(DI), Z3, Z1 \
-	VADDPS Z1, Z0, Z0
+// STEP counts a unit of work down in R11 and widens after every 4 (floats) or 8 (blocks).
+#define STEP(label, units) \
+	DECQ R11 \
+	JNZ  label \
+	WIDEN \
+	MOVQ $units, R11 \
+label:
+
+#define START(units) \
+	MOVQ w+0(FP), SI \
+	MOVQ x+8(FP), DI \
+	MOVQ n+16(FP), CX \
+	VXORPD Z8, Z8, Z8 \
+	VXORPD Z9, Z9, Z9 \
+	VXORPS Z4, Z4, Z4 \
+	VXORPS Z5, Z5, Z5 \
+	MOVQ $units, R11
 
 #define FINISH512 \
+	WIDEN \
 	VADDPD Z9, Z8, Z8 \
 	VEXTRACTF64X4 $1, Z8, Y1 \
 	VADDPD Y1, Y8, Y8 \
@@ -37,20 +57,23 @@
 	MOVSD X8, ret+24(FP) \
 	RET
 
+// GROUP64 fuses the weights Z0..Z3 times x at DI into Z4, Z5.
+#define GROUP64 \
+	VFMADD231PS (DI), Z0, Z4 \
+	VFMADD231PS 64(DI), Z1, Z5 \
+	VFMADD231PS 128(DI), Z2, Z4 \
+	VFMADD231PS 192(DI), Z3, Z5
+
 // func dotF32AVX512(w *byte, x *float32, n int) float64 — n a positive multiple of 64.
 TEXT ·dotF32AVX512(SB), NOSPLIT, $0-32
-	MOVQ w+0(FP), SI
-	MOVQ x+8(FP), DI
-	MOVQ n+16(FP), CX
-	VXORPD Z8, Z8, Z8
-	VXORPD Z9, Z9, Z9
+	START(4)
 f32loop:
 	VMOVUPS (SI), Z0
 	VMOVUPS 64(SI), Z1
 	VMOVUPS 128(SI), Z2
 	VMOVUPS 192(SI), Z3
 	GROUP64
-	WIDEN
+	STEP(f32next, 4)
 	ADDQ $256, SI
 	ADDQ $256, DI
 	SUBQ $64, CX
@@ -59,18 +82,14 @@ f32loop:
 
 // func dotF16AVX512(w *byte, x *float32, n int) float64 — n a positive multiple of 64.
 TEXT ·dotF16AVX512(SB), NOSPLIT, $0-32
-	MOVQ w+0(FP), SI
-	MOVQ x+8(FP), DI
-	MOVQ n+16(FP), CX
-	VXORPD Z8, Z8, Z8
-	VXORPD Z9, Z9, Z9
+	START(4)
 f16loop:
 	VCVTPH2PS (SI), Z0
 	VCVTPH2PS 32(SI), Z1
 	VCVTPH2PS 64(SI), Z2
 	VCVTPH2PS 96(SI), Z3
 	GROUP64
-	WIDEN
+	STEP(f16next, 4)
 	ADDQ $128, SI
 	ADDQ $256, DI
 	SUBQ $64, CX
@@ -79,11 +98,7 @@ f16loop:
 
 // func dotBF16AVX512(w *byte, x *float32, n int) float64 — n a positive multiple of 64.
 TEXT ·dotBF16AVX512(SB), NOSPLIT, $0-32
-	MOVQ w+0(FP), SI
-	MOVQ x+8(FP), DI
-	MOVQ n+16(FP), CX
-	VXORPD Z8, Z8, Z8
-	VXORPD Z9, Z9, Z9
+	START(4)
 bf16loop:
 	VPMOVZXWD (SI), Z0
 	VPMOVZXWD 32(SI), Z1
@@ -94,76 +109,78 @@ bf16loop:
 	VPSLLD $16, Z2, Z2
 	VPSLLD $16, Z3, Z3
 	GROUP64
-	WIDEN
+	STEP(bf16next, 4)
 	ADDQ $128, SI
 	ADDQ $256, DI
 	SUBQ $64, CX
 	JNZ  bf16loop
 	FINISH512
 
-// SCALE multiplies Z0 by the block's f16 scale at off(SI), in float32.
-#define SCALE(off) \
-	MOVWLZX off(SI), AX \
-	VMOVD AX, X7 \
-	VCVTPH2PS X7, X7 \
-	VBROADCASTSS X7, Z7 \
-	VMULPS Z7, Z0, Z0
+// D7 broadcasts the f16 scale at off(SI) into Z7 (VCVTPH2PS reads four
+// halves from d: the block goes on past them).
+#define D7(off) \
+	VCVTPH2PS off(SI), X7 \
+	VBROADCASTSS X7, Z7
 
-// Q8BLOCK leaves d·(block · x) of the Q8_0 block at off(SI), x at xo(DI), in zd (uses Z0,Z1,Z7).
-#define Q8BLOCK(off, xo, zd) \
+// Q8W loads the Q8_0 block at off(SI): the quants as floats in Z0 (0..15)
+// and Z1 (16..31), d in Z7.
+#define Q8W(off) \
 	VPMOVSXBD off+2(SI), Z0 \
 	VPMOVSXBD off+18(SI), Z1 \
 	VCVTDQ2PS Z0, Z0 \
 	VCVTDQ2PS Z1, Z1 \
-	VMULPS xo(DI), Z0, Z0 \
-	VFMADD231PS xo+64(DI), Z1, Z0 \
-	SCALE(off) \
-	VMOVAPS Z0, zd
+	D7(off)
 
-// Q4BLOCK multiplies the Q4_0 block at off(SI) by x at xo(DI) into Z4
-// (low nibbles) and Z5 (high nibbles) with op (VMULPS to start,
-// VFMADD231PS to add). The weights d·(q−8) are looked up from the table
-// Z15 (−8…7) scaled by d: VPERMPS uses the low four bits of each index,
-// so the low nibble needs no mask. d·(q−8) is exact in float32 (the
-// dequantized value of ggml).
-#define Q4BLOCK(off, xo, op) \
-	MOVWLZX off(SI), AX \
-	VMOVD AX, X7 \
-	VCVTPH2PS X7, X7 \
-	VBROADCASTSS X7, Z7 \
+// Q8K: Z4 += d·(q·x) for one input at xk (block products in zt).
+#define Q8K(xk, zt, za) \
+	VMULPS xk(0), Z0, zt \
+	VFMADD231PS xk(64), Z1, zt \
+	VFMADD231PS Z7, zt, za
+
+#define XS(off) off(DI)
+
+// func dotQ8_0AVX512(w *byte, x *float32, n int) float64 — n > 0 blocks.
+TEXT ·dotQ8_0AVX512(SB), NOSPLIT, $0-32
+	START(8)
+q8loop:
+	Q8W(0)
+	Q8K(XS, Z6, Z4)
+	STEP(q8next, 8)
+	ADDQ $34, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  q8loop
+	FINISH512
+
+// Q4W decodes the Q4_0 block at off(SI) into Z0 (elements 0..15, low
+// nibbles) and Z1 (16..31, high nibbles) as d·(q−8): exact in float32,
+// ggml's dequantized values, looked up by VPERMPS (which uses the low
+// four bits of each index, so the low nibble needs no mask) in the table
+// Z15 (−8…7) scaled by d.
+#define Q4W(off) \
+	D7(off) \
 	VMULPS Z15, Z7, Z6 \
 	VPMOVZXBD off+2(SI), Z0 \
 	VPSRLD $4, Z0, Z1 \
 	VPERMPS Z6, Z0, Z0 \
-	VPERMPS Z6, Z1, Z1 \
-	op xo(DI), Z0, Z4 \
-	op xo+64(DI), Z1, Z5
+	VPERMPS Z6, Z1, Z1
 
-// func dotQ8_0AVX512(w *byte, x *float32, nb int) float64 — nb > 0 blocks.
-TEXT ·dotQ8_0AVX512(SB), NOSPLIT, $0-32
-	MOVQ w+0(FP), SI
-	MOVQ x+8(FP), DI
-	MOVQ nb+16(FP), CX
-	VXORPD Z8, Z8, Z8
-	VXORPD Z9, Z9, Z9
-	SHRQ $1, CX
-	JZ   q8tail
-q8loop:
-	Q8BLOCK(0, 0, Z4)
-	Q8BLOCK(34, 128, Z5)
-	VADDPS Z5, Z4, Z0
-	WIDEN
-	ADDQ $68, SI
-	ADDQ $256, DI
+#define Q4K(xk, za, zb) \
+	VFMADD231PS xk(0), Z0, za \
+	VFMADD231PS xk(64), Z1, zb
+
+// func dotQ4_0AVX512(w *byte, x *float32, n int) float64 — n > 0 blocks.
+TEXT ·dotQ4_0AVX512(SB), NOSPLIT, $0-32
+	START(8)
+	VMOVUPS q4tab<>(SB), Z15
+q4loop:
+	Q4W(0)
+	Q4K(XS, Z4, Z5)
+	STEP(q4next, 8)
+	ADDQ $18, SI
+	ADDQ $128, DI
 	DECQ CX
-	JNZ  q8loop
-q8tail:
-	MOVQ nb+16(FP), CX
-	ANDQ $1, CX
-	JZ   q8done
-	Q8BLOCK(0, 0, Z0)
-	WIDEN
-q8done:
+	JNZ  q4loop
 	FINISH512
 
 DATA q4tab<>+0(SB)/4, $0xc1000000
@@ -183,32 +200,3 @@ DATA q4tab<>+52(SB)/4, $0x40a00000
 DATA q4tab<>+56(SB)/4, $0x40c00000
 DATA q4tab<>+60(SB)/4, $0x40e00000
 GLOBL q4tab<>(SB), RODATA|NOPTR, $64
-
-// func dotQ4_0AVX512(w *byte, x *float32, nb int) float64 — nb > 0 blocks.
-TEXT ·dotQ4_0AVX512(SB), NOSPLIT, $0-32
-	MOVQ w+0(FP), SI
-	MOVQ x+8(FP), DI
-	MOVQ nb+16(FP), CX
-	VXORPD Z8, Z8, Z8
-	VXORPD Z9, Z9, Z9
-	VMOVUPS q4tab<>(SB), Z15
-	SHRQ $1, CX
-	JZ   q4tail
-q4loop:
-	Q4BLOCK(0, 0, VMULPS)
-	Q4BLOCK(18, 128, VFMADD231PS)
-	VADDPS Z5, Z4, Z0
-	WIDEN
-	ADDQ $36, SI
-	ADDQ $256, DI
-	DECQ CX
-	JNZ  q4loop
-q4tail:
-	MOVQ nb+16(FP), CX
-	ANDQ $1, CX
-	JZ   q4done
-	Q4BLOCK(0, 0, VMULPS)
-	VADDPS Z5, Z4, Z0
-	WIDEN
-q4done:
-	FINISH512
