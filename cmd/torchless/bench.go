@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -48,6 +49,7 @@ func runBench(ctx context.Context, args []string) error {
 	threads := fs.Int("t", 0, "threads (GOMAXPROCS and the worker pool; 0: all cores)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	streamMB := fs.Int("stream-mb", 512, "size of the buffer of the streaming-read bandwidth measurement, `MB`")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed passes to `FILE`")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -69,6 +71,17 @@ func runBench(ctx context.Context, args []string) error {
 	prompt := make([]int, *p)
 	for i := range prompt {
 		prompt[i] = 3 + (i*7919)%max(1, vocab-3)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	// pp: one batched pass on a fresh state, after a warm-up pass.
 	for rep := 0; rep < 2; rep++ {
