@@ -398,37 +398,41 @@ def scenario_forward_interrupt():
 
 
 def scenario_notebook():
-    """A notebook of several cells runs with nbclient."""
+    """notebooks/kernel-tour.ipynb runs with nbclient (its %load path
+    replaced by TORCHLESS_TEST_MODEL); cells are found by their tags."""
     import nbformat
     from nbclient import NotebookClient
 
     model = os.environ["TORCHLESS_TEST_MODEL"]
-    cells = [
-        "%%load %s as m" % model,
-        'import "fmt"\nfmt.Println("layers:", m.Config().Layers)',
-        'import "github.com/torchless-go/torchless/introspect"\n'
-        "cache, err := introspect.RunWithCache(ctx, m, []int{1, 5, 9, 12, 7, 3}, introspect.CaptureOptions{})\nerr",
-        'import "github.com/torchless-go/torchless/plots"\nfig, err := plots.Attention(cache, nil, 0, 1)\nfig',
-        "%time\nlogits, err := m.Forward(ctx, m.NewState(), 1)\nlen(logits)",
-    ]
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
-    nb.metadata["kernelspec"] = {"name": "torchless", "display_name": "Go (torchless)", "language": "go"}
-    client = NotebookClient(nb, timeout=T, kernel_name="torchless", startup_timeout=T)
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.join(here, "..", "..", "notebooks", "kernel-tour.ipynb")
+    nb = nbformat.read(path, as_version=4)
+    cells = {c.metadata.get("tags", [""])[0]: c for c in nb.cells if c.cell_type == "code"}
+    load = cells["load"]
+    assert load.source.startswith("%load "), load.source
+    load.source = "%%load %s as m" % model
+    client = NotebookClient(nb, timeout=T, kernel_name="torchless", startup_timeout=T,
+                            resources={"metadata": {"path": os.path.dirname(path)}})
     client.execute()
     nbformat.validate(nb)
-    outs = [c.outputs for c in nb.cells]
+    for c in nb.cells:
+        if c.cell_type == "code":
+            errs = [o for o in c.outputs if o["output_type"] == "error"]
+            assert not errs, (c.source, errs)
+    outs = {k: c.outputs for k, c in cells.items()}
     # %load: a progress display updated in place, then the binding
-    assert outs[0][0]["output_type"] == "display_data" and outs[0][0]["data"]["text/plain"].startswith("loaded "), outs[0]
-    assert outs[0][1]["text"].startswith("m = "), outs[0]
-    assert outs[1][0]["text"].startswith("layers: "), outs[1]
-    assert outs[2][0]["data"]["text/plain"] == "<nil>", outs[2]
-    figs = [o for o in outs[3] if o["output_type"] == "execute_result"]
-    assert len(figs) == 1 and "image/png" in figs[0]["data"], outs[3]
+    assert outs["load"][0]["output_type"] == "display_data", outs["load"]
+    assert outs["load"][0]["data"]["text/plain"].startswith("loaded "), outs["load"]
+    assert outs["load"][1]["text"].startswith("m = "), outs["load"]
+    assert outs["config"][0]["text"].startswith("layers: "), outs["config"]
+    assert outs["capture"][0]["data"]["text/plain"] == "<nil>", outs["capture"]
+    figs = [o for o in outs["figure"] if o["output_type"] == "execute_result"]
+    assert len(figs) == 1 and "image/png" in figs[0]["data"], outs["figure"]
     png = base64.b64decode(figs[0]["data"]["image/png"])
     assert png.startswith(b"\x89PNG"), png[:8]
-    texts = "".join(o.get("text", "") for o in outs[4])
-    assert "Wall time" in texts, outs[4]
+    assert outs["markdown"][0]["data"]["text/markdown"].startswith("**note:**"), outs["markdown"]
+    texts = "".join(o.get("text", "") for o in outs["time"])
+    assert "Wall time" in texts, outs["time"]
 
 
 def main():
