@@ -132,7 +132,7 @@ func (e *Executor) members(base string) []string {
 	var out []string
 	if !strings.Contains(base, ".") {
 		if v, ok := e.globals()[base]; ok && v.IsValid() {
-			return typeMembers(v.Type())
+			return append(typeMembers(v.Type()), e.cellMethods(base)...)
 		}
 		for _, p := range packageIndex()[base] {
 			for n := range packageSymbols(p) {
@@ -149,6 +149,28 @@ func (e *Executor) members(base string) []string {
 		return typeMembers(v.Type())
 	}
 	return nil
+}
+
+// cellMethods returns the methods of the cell-declared type of variable
+// name (reflection does not see them): the types are tried by compiling an
+// assignment of the variable to each.
+func (e *Executor) cellMethods(name string) []string {
+	methods := map[string][]string{}
+	for k := range e.decls {
+		if t, m, ok := strings.Cut(k, "."); ok {
+			methods[t] = append(methods[t], m)
+		}
+	}
+	var out []string
+	for t, ms := range methods {
+		for _, typ := range []string{t, "*" + t} {
+			if _, err := e.in.Compile("var _ " + typ + " = " + name); err == nil {
+				out = append(out, ms...)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // evalQuiet evaluates a side-effect-free selector chain.

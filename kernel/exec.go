@@ -192,14 +192,22 @@ func (e *Executor) Run(code string) (*Result, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	e.ctx, e.cancel = ctx, cancel
 	e.ctxMu.Unlock()
-	if _, err := e.in.Eval(`ctx = nb.Context()`); err != nil {
-		return nil, &CellError{Name: "InternalError", Value: err.Error()}
-	}
+	e.setCtx()
 	res, err := e.runMagics(ctx, code)
 	if err != nil {
 		return nil, toCellError(err)
 	}
 	return res, nil
+}
+
+// setCtx points the predeclared ctx at the new cell's context. If a cell
+// redeclared ctx with another type, ctx is declared afresh.
+func (e *Executor) setCtx() {
+	for _, src := range []string{`ctx = nb.Context()`, `ctx := __tl_nb.Context()`} {
+		if _, err := e.eval(context.Background(), src); err == nil {
+			return
+		}
+	}
 }
 
 // runGo executes Go source: imports, then declarations, then statements;

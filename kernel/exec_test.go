@@ -180,6 +180,7 @@ func TestExecutorInterrupt(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("sleep: not interrupted")
 	}
+	run(t, e, "ctx := 5\n_ = ctx") // a cell may redeclare ctx; the next gets it back
 	if err := run(t, e, "err := ctx.Err()\nerr"); plain(err) != "<nil>" {
 		t.Errorf("a new cell gets a fresh context: %s", plain(err))
 	}
@@ -270,6 +271,12 @@ func TestCompleteAndInspect(t *testing.T) {
 		if !found || !strings.Contains(text, c.want) {
 			t.Errorf("Inspect(%q) = %v %q", c.code, found, text)
 		}
+	}
+	if m, _ := e.Complete("box.G", 5); strings.Join(m, ",") != "Get" {
+		t.Errorf("box.G: %v", m)
+	}
+	if m, _ := e.Complete("count.G", 7); len(m) != 0 {
+		t.Errorf("count.G: %v", m)
 	}
 	if _, found := e.Inspect("nosuchthing", 3); found {
 		t.Error("found nosuchthing")
