@@ -52,10 +52,37 @@ func worker() {
 			go worker()
 		}
 	}()
-	for j := range poolJobs {
+	for {
+		j, ok := nextJob()
+		if !ok {
+			break
+		}
 		j.help()
 	}
 	exited = false
+}
+
+// spinPolls is how many times an idle worker polls the queue (about
+// 20–50 µs, yielding now and then) before it blocks: a decoder step runs
+// hundreds of products a few tens of microseconds apart, and waking a
+// parked goroutine costs about as much as a small product.
+const spinPolls = 1000
+
+// nextJob returns the next queued job, polling for a while before
+// blocking; ok is false when the queue is closed.
+func nextJob() (j *job, ok bool) {
+	for i := 0; i < spinPolls; i++ {
+		select {
+		case j, ok = <-poolJobs:
+			return j, ok
+		default:
+		}
+		if i%32 == 31 {
+			runtime.Gosched()
+		}
+	}
+	j, ok = <-poolJobs
+	return j, ok
 }
 
 // ErrGoexit is what Parallel panics with when fn called runtime.Goexit
