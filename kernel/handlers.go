@@ -49,7 +49,7 @@ type executeRequest struct {
 func (k *Kernel) execute(m *Message) {
 	var c executeRequest
 	if err := json.Unmarshal(m.Content, &c); err != nil {
-		k.send(k.shell, m, "execute_reply", map[string]any{"status": "error", "ename": "BadRequest", "evalue": err.Error(), "traceback": []string{err.Error()}, "execution_count": k.count})
+		k.send(k.shell, m, "execute_reply", map[string]any{"status": "error", "ename": "BadRequest", "evalue": err.Error(), "traceback": []string{err.Error()}, "execution_count": 0})
 		return
 	}
 	store := !c.Silent && (c.StoreHistory == nil || *c.StoreHistory)
@@ -75,6 +75,9 @@ func (k *Kernel) execute(m *Message) {
 			tb = []string{ce.Name + ": " + ce.Value}
 		}
 		k.publish(m, "error", map[string]any{"ename": ce.Name, "evalue": ce.Value, "traceback": tb})
+		// The requests queued before this reply are aborted (stop_on_error);
+		// those sent after it, in answer to it, run.
+		queued := len(k.shellWork)
 		k.send(k.shell, m, "execute_reply", map[string]any{
 			"status": "error", "execution_count": count, "ename": ce.Name, "evalue": ce.Value, "traceback": tb,
 			"user_expressions": map[string]any{}, "payload": []any{},
@@ -84,7 +87,7 @@ func (k *Kernel) execute(m *Message) {
 			k.addHistory(count, c.Code, out)
 		}
 		if c.StopOnError == nil || *c.StopOnError {
-			k.abortQueued()
+			k.abortQueued(queued)
 		}
 		return
 	}
@@ -118,26 +121,30 @@ func (k *Kernel) userExpression(expr string) map[string]any {
 	return map[string]any{"status": "ok", "data": d.Data, "metadata": d.Metadata}
 }
 
-// abortQueued answers the execute requests already waiting with status
-// aborted, after a cell failed with stop_on_error.
-func (k *Kernel) abortQueued() {
+// abortQueued answers the execute requests among the first n waiting with
+// status aborted, after a cell failed with stop_on_error; the other
+// requests among them are handled.
+func (k *Kernel) abortQueued(n int) {
 	var keep []*Message
-	for {
+	for ; n > 0; n-- {
 		select {
 		case m := <-k.shellWork:
 			if m.Header.MsgType == "execute_request" {
+				k.mu.Lock()
+				count := k.count
+				k.mu.Unlock()
 				k.status(m, "busy")
-				k.send(k.shell, m, "execute_reply", map[string]any{"status": "aborted", "execution_count": k.count})
+				k.send(k.shell, m, "execute_reply", map[string]any{"status": "aborted", "execution_count": count})
 				k.status(m, "idle")
 			} else {
 				keep = append(keep, m)
 			}
 		default:
-			for _, m := range keep {
-				k.handleShell(m)
-			}
-			return
+			n = 0
 		}
+	}
+	for _, m := range keep {
+		k.handleShell(m)
 	}
 }
 
