@@ -39,52 +39,77 @@ func dotQ8_0AVX512(w *byte, x *float32, nb int) float64
 func dotQ4_0AVX512(w *byte, x *float32, nb int) float64
 
 //go:noescape
-func dot4F32AVX512(w *byte, x *float32, stride, n int, out *[4]float64)
+func dot4F32AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
 
 //go:noescape
-func dot4F16AVX512(w *byte, x *float32, stride, n int, out *[4]float64)
+func dot4F16AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
 
 //go:noescape
-func dot4BF16AVX512(w *byte, x *float32, stride, n int, out *[4]float64)
+func dot4BF16AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
 
 //go:noescape
-func dot4Q8_0AVX512(w *byte, x *float32, stride, n int, out *[4]float64)
+func dot4Q8_0AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
 
 //go:noescape
-func dot4Q4_0AVX512(w *byte, x *float32, stride, n int, out *[4]float64)
+func dot4Q4_0AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
 
-type asmDot4 func(w *byte, x *float32, stride, n int, out *[4]float64)
+type asmDot4 func(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
 
 // floatDot4 wraps a four-input kernel for a float type (as floatDot).
 func floatDot4(k asmDot4, group, size int, decode func([]byte) float32) rowDot4Fn {
-	return func(row []byte, x []float32, cols int, dst []float32, stride int) {
-		var out [4]float64
-		m := cols / group * group
-		if m > 0 {
-			k(&row[0], &x[0], 4*cols, m, &out)
+	return func(row []byte, x []float32, cols, c0, c1 int, acc *[64]float64) {
+		last := c1 == cols
+		m := c0 + (c1-c0)/group*group
+		if m > c0 {
+			k(&row[size*c0], &x[c0], 4*cols, m-c0, acc, b2i(last))
+		}
+		if !last {
+			return
 		}
 		for i := 0; i < 4; i++ {
 			xi := x[i*cols : (i+1)*cols]
-			s := out[i]
+			s := finish4(acc[16*i : 16*i+16])
 			for c := m; c < cols; c++ {
 				s += float64(decode(row[size*c:])) * float64(xi[c])
 			}
-			dst[i*stride] = float32(s)
+			acc[16*i] = s
 		}
 	}
 }
 
 // blockDot4 wraps a four-input kernel for a 32-element block type.
-func blockDot4(k asmDot4) rowDot4Fn {
-	return func(row []byte, x []float32, cols int, dst []float32, stride int) {
-		var out [4]float64
-		if cols >= 32 {
-			k(&row[0], &x[0], 4*cols, cols/32, &out)
+func blockDot4(k asmDot4, bytes int) rowDot4Fn {
+	return func(row []byte, x []float32, cols, c0, c1 int, acc *[64]float64) {
+		last := c1 == cols
+		if c1 > c0 {
+			k(&row[c0/32*bytes], &x[c0], 4*cols, (c1-c0)/32, acc, b2i(last))
 		}
-		for i, v := range out {
-			dst[i*stride] = float32(v)
+		if last {
+			for i := 0; i < 4; i++ {
+				acc[16*i] = finish4(acc[16*i : 16*i+16])
+			}
 		}
 	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// finish4 reduces one input's two float64 accumulators (8 lanes each) as
+// the one-input kernels' FINISH512 does: lanes of the two added, then
+// halves, quarters and the last pair.
+func finish4(a []float64) float64 {
+	var t [8]float64
+	for i := range t {
+		t[i] = a[i] + a[8+i]
+	}
+	u0, u1, u2, u3 := t[0]+t[4], t[1]+t[5], t[2]+t[6], t[3]+t[7]
+	v0, v1 := u0+u2, u1+u3
+	return v0 + v1
 }
 
 type asmDot func(w *byte, x *float32, n int) float64
@@ -140,8 +165,8 @@ var avx512Dots4 = map[DType]rowDot4Fn{
 	F32:  floatDot4(dot4F32AVX512, 64, 4, f32At),
 	F16:  floatDot4(dot4F16AVX512, 64, 2, f16At),
 	BF16: floatDot4(dot4BF16AVX512, 64, 2, bf16At),
-	Q8_0: blockDot4(dot4Q8_0AVX512),
-	Q4_0: blockDot4(dot4Q4_0AVX512),
+	Q8_0: blockDot4(dot4Q8_0AVX512, 34),
+	Q4_0: blockDot4(dot4Q4_0AVX512, 18),
 }
 
 func init() {

@@ -4,7 +4,10 @@
 
 // Four-input AVX-512 row dots for MatMul: one weight row against four
 // input rows (x, x+stride, x+2·stride, x+3·stride bytes), decoding each
-// weight group once. For each input the operations are exactly those of
+// weight group once. They work on a chunk of the row (a multiple of 256
+// elements unless it is the last), carrying the float64 accumulators in
+// acc (input k's at acc[16k:16k+16]) from chunk to chunk, so MatMul can
+// block the columns and keep its inputs in L1. For each input the operations are exactly those of
 // the one-input kernels of simd_avx512_amd64.s, in the same order, so
 // MatMul rows stay bit-identical to MatVec.
 //
@@ -40,25 +43,25 @@
 	MOVQ $units, R11 \
 label:
 
-// FINISHK reduces fa, fb as FINISH512 does and stores at off(BX).
-#define FINISHK(fa, fb, off) \
-	VADDPD fb, fa, fa \
-	VEXTRACTF64X4 $1, fa, Y5 \
-	VMOVAPD fa, Z4 \
-	VADDPD Y5, Y4, Y4 \
-	VEXTRACTF128 $1, Y4, X5 \
-	VADDPD X5, X4, X4 \
-	VPERMILPD $1, X4, X5 \
-	VADDSD X5, X4, X4 \
-	MOVSD X4, off(BX)
-
+// FINISH4 widens what is left when this is the row's last chunk (last ≠
+// 0; earlier chunks end on a widening boundary, with zero partials) and
+// stores the float64 accumulators back to acc, which finish4 reduces as
+// FINISH512 does.
 #define FINISH4 \
+	MOVQ last+40(FP), AX \
+	TESTQ AX, AX \
+	JZ   store \
 	WIDEN4 \
-	MOVQ out+32(FP), BX \
-	FINISHK(Z24, Z25, 0) \
-	FINISHK(Z26, Z27, 8) \
-	FINISHK(Z28, Z29, 16) \
-	FINISHK(Z30, Z31, 24) \
+store: \
+	MOVQ acc+32(FP), BX \
+	VMOVUPD Z24, 0(BX) \
+	VMOVUPD Z25, 64(BX) \
+	VMOVUPD Z26, 128(BX) \
+	VMOVUPD Z27, 192(BX) \
+	VMOVUPD Z28, 256(BX) \
+	VMOVUPD Z29, 320(BX) \
+	VMOVUPD Z30, 384(BX) \
+	VMOVUPD Z31, 448(BX) \
 	VZEROUPPER \
 	RET
 
@@ -68,14 +71,15 @@ label:
 	MOVQ stride+16(FP), R8 \
 	LEAQ (R8)(R8*2), R9 \
 	MOVQ n+24(FP), CX \
-	VXORPD Z24, Z24, Z24 \
-	VXORPD Z25, Z25, Z25 \
-	VXORPD Z26, Z26, Z26 \
-	VXORPD Z27, Z27, Z27 \
-	VXORPD Z28, Z28, Z28 \
-	VXORPD Z29, Z29, Z29 \
-	VXORPD Z30, Z30, Z30 \
-	VXORPD Z31, Z31, Z31 \
+	MOVQ acc+32(FP), BX \
+	VMOVUPD 0(BX), Z24 \
+	VMOVUPD 64(BX), Z25 \
+	VMOVUPD 128(BX), Z26 \
+	VMOVUPD 192(BX), Z27 \
+	VMOVUPD 256(BX), Z28 \
+	VMOVUPD 320(BX), Z29 \
+	VMOVUPD 384(BX), Z30 \
+	VMOVUPD 448(BX), Z31 \
 	VXORPS Z16, Z16, Z16 \
 	VXORPS Z17, Z17, Z17 \
 	VXORPS Z18, Z18, Z18 \
@@ -98,8 +102,8 @@ label:
 	GROUPK(X2, Z20, Z21) \
 	GROUPK(X3, Z22, Z23)
 
-// func dot4F32AVX512(w *byte, x *float32, stride, n int, out *[4]float64)
-TEXT ·dot4F32AVX512(SB), NOSPLIT, $0-40
+// func dot4F32AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
+TEXT ·dot4F32AVX512(SB), NOSPLIT, $0-48
 	START4(4)
 f32loop:
 	VMOVUPS (SI), Z0
@@ -114,8 +118,8 @@ f32loop:
 	JNZ  f32loop
 	FINISH4
 
-// func dot4F16AVX512(w *byte, x *float32, stride, n int, out *[4]float64)
-TEXT ·dot4F16AVX512(SB), NOSPLIT, $0-40
+// func dot4F16AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
+TEXT ·dot4F16AVX512(SB), NOSPLIT, $0-48
 	START4(4)
 f16loop:
 	VCVTPH2PS (SI), Z0
@@ -130,8 +134,8 @@ f16loop:
 	JNZ  f16loop
 	FINISH4
 
-// func dot4BF16AVX512(w *byte, x *float32, stride, n int, out *[4]float64)
-TEXT ·dot4BF16AVX512(SB), NOSPLIT, $0-40
+// func dot4BF16AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
+TEXT ·dot4BF16AVX512(SB), NOSPLIT, $0-48
 	START4(4)
 bf16loop:
 	VPMOVZXWD (SI), Z0
@@ -166,8 +170,8 @@ bf16loop:
 	VFMADD231PS xk(64), Z1, zt \
 	VFMADD231PS Z7, zt, za
 
-// func dot4Q8_0AVX512(w *byte, x *float32, stride, n int, out *[4]float64)
-TEXT ·dot4Q8_0AVX512(SB), NOSPLIT, $0-40
+// func dot4Q8_0AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
+TEXT ·dot4Q8_0AVX512(SB), NOSPLIT, $0-48
 	START4(8)
 q8loop:
 	Q8W(0)
@@ -194,8 +198,8 @@ q8loop:
 	VFMADD231PS xk(0), Z0, za \
 	VFMADD231PS xk(64), Z1, zb
 
-// func dot4Q4_0AVX512(w *byte, x *float32, stride, n int, out *[4]float64)
-TEXT ·dot4Q4_0AVX512(SB), NOSPLIT, $0-40
+// func dot4Q4_0AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
+TEXT ·dot4Q4_0AVX512(SB), NOSPLIT, $0-48
 	START4(8)
 	VMOVUPS q4tab4<>(SB), Z15
 q4loop:
