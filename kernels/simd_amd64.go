@@ -53,6 +53,22 @@ func dot4Q8_0AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last i
 //go:noescape
 func dot4Q4_0AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
 
+//go:noescape
+func dotQ4_KAVX512(w *byte, x *float32, n int) float64
+
+//go:noescape
+func dotQ6_KAVX512(w *byte, x *float32, n int) float64
+
+// superDot wraps an assembly kernel for a 256-element super-block type.
+func superDot(k asmDot) rowDotFn {
+	return func(row []byte, x []float32) float64 {
+		if len(x) < 256 {
+			return 0
+		}
+		return k(&row[0], &x[0], len(x)/256)
+	}
+}
+
 type asmDot4 func(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
 
 // floatDot4 wraps a four-input kernel for a float type (as floatDot).
@@ -159,6 +175,8 @@ var avx512Dots = map[DType]rowDotFn{
 	BF16: floatDot(dotBF16AVX512, 64, 2, bf16At),
 	Q8_0: blockDot(dotQ8_0AVX512),
 	Q4_0: blockDot(dotQ4_0AVX512),
+	Q4_K: superDot(dotQ4_KAVX512),
+	Q6_K: superDot(dotQ6_KAVX512),
 }
 
 var avx512Dots4 = map[DType]rowDot4Fn{

@@ -1,0 +1,184 @@
+//go:build amd64
+
+#include "textflag.h"
+
+// AVX-512 row dots for the K-quants Q4_K and Q6_K, in the scheme of
+// simd_avx512_amd64.s: each weight is decoded to float32 exactly as
+// ggml's dequantize_row_* computes it (same operations, same roundings),
+// multiplied into two 16-lane float32 partials (Z4, Z5), and the partials
+// are widened into float64 (Z8, Z9) once per 256-element super-block.
+
+#define KWIDEN \
+	VADDPS Z5, Z4, Z0 \
+	VEXTRACTF32X8 $1, Z0, Y1 \
+	VCVTPS2PD Y0, Z2 \
+	VCVTPS2PD Y1, Z3 \
+	VADDPD Z2, Z8, Z8 \
+	VADDPD Z3, Z9, Z9 \
+	VXORPS Z4, Z4, Z4 \
+	VXORPS Z5, Z5, Z5
+
+#define KFINISH \
+	VADDPD Z9, Z8, Z8 \
+	VEXTRACTF64X4 $1, Z8, Y1 \
+	VADDPD Y1, Y8, Y8 \
+	VEXTRACTF128 $1, Y8, X1 \
+	VADDPD X1, X8, X8 \
+	VPERMILPD $1, X8, X1 \
+	VADDSD X1, X8, X8 \
+	VZEROUPPER \
+	MOVSD X8, ret+24(FP) \
+	RET
+
+// Q4KSUB multiplies sub-block j (quants as floats in za: elements
+// 0..15, zb: 16..31) by d·sc_j and subtracts dmin·m_j (from the frame),
+// as decodeQ4_K does, then multiplies by x.
+#define Q4KSUB(j, za, zb) \
+	VBROADCASTSS d1-64+(4*j)(SP), Z0 \
+	VBROADCASTSS m1-32+(4*j)(SP), Z1 \
+	VMULPS Z0, za, za \
+	VMULPS Z0, zb, zb \
+	VSUBPS Z1, za, za \
+	VSUBPS Z1, zb, zb \
+	VFMADD231PS (128*j)(DI), za, Z4 \
+	VFMADD231PS (128*j+64)(DI), zb, Z5
+
+// Q4KPAIR does sub-blocks 2p (low nibbles) and 2p+1 (high nibbles) of
+// the 32 quant bytes at 16+32p(SI).
+#define Q4KPAIR(p, j0, j1) \
+	VPMOVZXBD (16+32*p)(SI), Z2 \
+	VPMOVZXBD (32+32*p)(SI), Z3 \
+	VPANDD Z15, Z2, Z10 \
+	VPANDD Z15, Z3, Z11 \
+	VPSRLD $4, Z2, Z12 \
+	VPSRLD $4, Z3, Z13 \
+	VCVTDQ2PS Z10, Z10 \
+	VCVTDQ2PS Z11, Z11 \
+	VCVTDQ2PS Z12, Z12 \
+	VCVTDQ2PS Z13, Z13 \
+	Q4KSUB(j0, Z10, Z11) \
+	Q4KSUB(j1, Z12, Z13)
+
+// func dotQ4_KAVX512(w *byte, x *float32, n int) float64 — n > 0 super-blocks.
+TEXT ·dotQ4_KAVX512(SB), NOSPLIT, $80-32
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ n+16(FP), CX
+	VXORPD Z8, Z8, Z8
+	VXORPD Z9, Z9, Z9
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	MOVL $15, AX
+	VPBROADCASTD AX, Z15
+q4kloop:
+	// The 6-bit scales and mins (ggml's kmask unpacking): scales to
+	// sc-80(SP), mins to sc-72(SP).
+	MOVL 4(SI), AX
+	MOVL 8(SI), BX
+	MOVL 12(SI), DX
+	MOVL DX, R8
+	SHRL $4, R8
+	ANDL $0x0f0f0f0f, R8
+	MOVL BX, R9
+	SHRL $6, R9
+	ANDL $0x03030303, R9
+	SHLL $4, R9
+	ORL  R9, R8            // utmp3: mins 4..7
+	MOVL BX, R10
+	ANDL $0x3f3f3f3f, R10  // uaux: mins 0..3
+	ANDL $0x0f0f0f0f, DX
+	MOVL AX, R9
+	SHRL $6, R9
+	ANDL $0x03030303, R9
+	SHLL $4, R9
+	ORL  R9, DX            // utmp1: scales 4..7
+	ANDL $0x3f3f3f3f, AX   // utmp0: scales 0..3
+	MOVL AX, sc-80(SP)
+	MOVL DX, sc-76(SP)
+	MOVL R10, sc-72(SP)
+	MOVL R8, sc-68(SP)
+	// d·sc_j and dmin·m_j as float32 (exact: 11 × 6 bits).
+	VCVTPH2PS (SI), X7
+	VBROADCASTSS X7, Y6
+	VPERMILPS $0x55, X7, X7
+	VBROADCASTSS X7, Y7
+	VPMOVZXBD sc-80(SP), Y0
+	VPMOVZXBD sc-72(SP), Y1
+	VCVTDQ2PS Y0, Y0
+	VCVTDQ2PS Y1, Y1
+	VMULPS Y6, Y0, Y0
+	VMULPS Y7, Y1, Y1
+	VMOVUPS Y0, d1-64(SP)
+	VMOVUPS Y1, m1-32(SP)
+	Q4KPAIR(0, 0, 1)
+	Q4KPAIR(1, 2, 3)
+	Q4KPAIR(2, 4, 5)
+	Q4KPAIR(3, 6, 7)
+	KWIDEN
+	ADDQ $144, SI
+	ADDQ $1024, DI
+	DECQ CX
+	JNZ  q4kloop
+	KFINISH
+
+// Q6KQ builds 16 quants q−32 as floats into zq from ql dwords zl (shifted
+// right by lsh), and the qh dwords Z13 (bits hsh..hsh+1 to bits 4..5),
+// then multiplies by d·sc (the frame's scale k) and by x at xo.
+#define Q6KQ(zl, lsh, hop, hsh, k, xo, zacc) \
+	VPSRLD $lsh, zl, Z10 \
+	VPANDD Z15, Z10, Z10 \
+	hop $hsh, Z13, Z11 \
+	VPANDD Z14, Z11, Z11 \
+	VPORD Z11, Z10, Z10 \
+	VPSUBD Z12, Z10, Z10 \
+	VCVTDQ2PS Z10, Z10 \
+	VBROADCASTSS ds-64+(4*(k))(SP), Z11 \
+	VMULPS Z11, Z10, Z10 \
+	VFMADD231PS xo(DI), Z10, zacc
+
+// Q6KHALF does one 128-element half: ql at qlo(SI), qh at qho(SI),
+// scales from index s0 of the frame, x from xo(DI).
+#define Q6KGROUP(qlo, qho, s0, xo) \
+	VPMOVZXBD qlo(SI), Z2 \
+	VPMOVZXBD (qlo+32)(SI), Z3 \
+	VPMOVZXBD qho(SI), Z13 \
+	Q6KQ(Z2, 0, VPSLLD, 4, s0, xo, Z4) \
+	Q6KQ(Z3, 0, VPSLLD, 2, s0+2, xo+128, Z5) \
+	Q6KQ(Z2, 4, VPSRLD, 0, s0+4, xo+256, Z4) \
+	Q6KQ(Z3, 4, VPSRLD, 2, s0+6, xo+384, Z5)
+
+// func dotQ6_KAVX512(w *byte, x *float32, n int) float64 — n > 0 super-blocks.
+TEXT ·dotQ6_KAVX512(SB), NOSPLIT, $64-32
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ n+16(FP), CX
+	VXORPD Z8, Z8, Z8
+	VXORPD Z9, Z9, Z9
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	MOVL $15, AX
+	VPBROADCASTD AX, Z15
+	MOVL $0x30, AX
+	VPBROADCASTD AX, Z14
+	MOVL $32, AX
+	VPBROADCASTD AX, Z12
+q6kloop:
+	// d·sc for the 16 int8 scales (exact: 11 × 8 bits).
+	VCVTPH2PS 208(SI), X7
+	VBROADCASTSS X7, Z7
+	VPMOVSXBD 192(SI), Z0
+	VCVTDQ2PS Z0, Z0
+	VMULPS Z7, Z0, Z0
+	VMOVUPS Z0, ds-64(SP)
+	// half 0: elements 0..127; l = 0..15 then 16..31
+	Q6KGROUP(0, 128, 0, 0)
+	Q6KGROUP(16, 144, 1, 64)
+	// half 1: elements 128..255
+	Q6KGROUP(64, 160, 8, 512)
+	Q6KGROUP(80, 176, 9, 576)
+	KWIDEN
+	ADDQ $210, SI
+	ADDQ $1024, DI
+	DECQ CX
+	JNZ  q6kloop
+	KFINISH
