@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -136,6 +137,7 @@ func Start(ci *ConnectionInfo, opts Options) (*Kernel, error) {
 	if !opts.NoSignals {
 		k.handleSignals()
 	}
+	go k.watchParent()
 	go k.heartbeat()
 	go k.recvLoop(k.shell, "shell", func(m *Message) { k.shellWork <- m })
 	go k.recvLoop(k.control, "control", k.handleControl)
@@ -221,6 +223,30 @@ func (k *Kernel) handleSignals() {
 			}
 		}
 	}()
+}
+
+// watchParent ends the kernel when the front end that started it (its
+// JPY_PARENT_PID, set by jupyter_client) is gone, so that a crashed front
+// end leaves no kernel behind.
+func (k *Kernel) watchParent() {
+	ppid, err := strconv.Atoi(os.Getenv("JPY_PARENT_PID"))
+	if err != nil || ppid <= 1 {
+		return
+	}
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-k.done:
+			return
+		case <-t.C:
+			if err := syscall.Kill(ppid, 0); errors.Is(err, syscall.ESRCH) {
+				k.log.Printf("parent process %d is gone: exiting", ppid)
+				k.finish(false)
+				return
+			}
+		}
+	}
 }
 
 func (k *Kernel) heartbeat() {
