@@ -10,12 +10,13 @@ import (
 
 // Instruction-set selection. A kernel set provides, per weight dtype, the
 // row-range bodies of MatVec and MatMul; an entry left nil falls back to
-// the generic (pure Go) kernel of that dtype. Only "generic" exists now;
-// AVX2 and AVX-512 sets written in Go assembly register themselves in
-// kernelSets (from files with build tags) and are chosen when the CPU has
-// the instructions and TORCHLESS_ISA allows it. A set must keep the
-// contracts of MatVec and MatMul: float64-class accuracy, and each row of
-// a MatMul bit-identical to the MatVec of that input row.
+// the generic (pure Go) kernel of that dtype. The AVX2 and AVX-512 sets
+// (Go assembly, simd_*_amd64.*) register themselves in kernelSets on
+// amd64 and are chosen when the CPU has the instructions and
+// TORCHLESS_ISA allows it. A set must keep the contracts of MatVec and
+// MatMul: accuracy near float32 rounding of the products (float64
+// accumulation of short float32 partials), and each row of a MatMul
+// bit-identical to the MatVec of that input row.
 
 // matVecRows computes dst[r] for rows lo ≤ r < hi of w·x (dst is the
 // whole output vector).
@@ -122,8 +123,7 @@ func activeKernels() *kernelSet {
 // variable TORCHLESS_ISA (generic, avx2, avx512, or auto/empty for the
 // best available) and what the CPU supports; a requested set that the CPU
 // lacks or that is not implemented falls back to the next one down, and
-// ISA reports the set actually used. Only the generic set is implemented
-// today.
+// ISA reports the set actually used.
 func ISA() string { return activeKernels().name }
 
 // ISAReport describes the choice ISA made: what was requested, what the

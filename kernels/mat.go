@@ -74,8 +74,12 @@ const parallelMinWork = 1 << 15
 // worst cases of 2.5e-5 to 3.5e-4 (cancellation); the float64
 // accumulation used here stays below 5.6e-8 (one float32 rounding) at
 // every length. The decoder is compared with a float64 reference at
-// ~1e-6, hence float64 in the generic path; SIMD kernels must keep
-// float64 (or equally accurate) accumulation.
+// ~1e-6, hence float64 in the generic path. The SIMD kernels (AVX2,
+// AVX-512) multiply in float32 into partials of at most eight products
+// per lane, widened into float64 every 32–256 elements: on 4096-long
+// random rows their median error is 5–8e-8 of each result and the
+// largest 2.6e-7 of the rms result (TestSIMDPrecision), against 3e-6
+// mean for float32 accumulation over whole rows.
 //
 // It panics when w is invalid (see Validate) or the lengths disagree:
 // len(dst) must be Rows and len(x) Cols.
