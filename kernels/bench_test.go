@@ -138,3 +138,53 @@ func BenchmarkKernels(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRoofline measures MatVec on every dtype with matrices of
+// about 256 MiB (far larger than the caches, so every weight byte comes
+// from memory, as in decoding), after a parallel streaming read of a
+// buffer as large, and reports each product's bytes/s as a fraction of
+// that read ("x-stream"): 1 means MatVec runs at the memory roofline.
+// Run it with -benchtime 20x or so.
+func BenchmarkRoofline(b *testing.B) {
+	const size = 256 << 20
+	var stream float64 // bytes per second of the streaming read
+	b.Run("stream", func(b *testing.B) {
+		buf := make([]byte, size)
+		for i := range buf {
+			buf[i] = byte(i)
+		}
+		const chunk = 1 << 20
+		b.SetBytes(size)
+		start := time.Now()
+		loop(b, func() {
+			ParallelGrain(size/chunk, 4, func(lo, hi int) {
+				streamSink.Add(sumUint64(buf[lo*chunk : hi*chunk]))
+			})
+		})
+		stream = float64(size) * float64(b.N) / time.Since(start).Seconds()
+	})
+	rng := rand.New(rand.NewPCG(9, 9))
+	const cols = 4096
+	x := randVec(rng, cols, 1)
+	for _, dt := range weightDTypes {
+		if dt == TLInt8 {
+			continue
+		}
+		row := randomMat(rng, dt, 1, cols)
+		rows := size / len(row.Data)
+		w := Mat{DType: dt, Rows: rows, Cols: cols, Data: make([]byte, rows*len(row.Data))}
+		for r := 0; r < rows; r++ { // values do not change the speed
+			copy(w.Data[r*len(row.Data):], row.Data)
+		}
+		dst := make([]float32, rows)
+		b.Run(dt.String(), func(b *testing.B) {
+			b.SetBytes(int64(len(w.Data)))
+			start := time.Now()
+			loop(b, func() { MatVec(dst, w, x) })
+			if stream > 0 {
+				bw := float64(len(w.Data)) * float64(b.N) / time.Since(start).Seconds()
+				b.ReportMetric(bw/stream, "x-stream")
+			}
+		})
+	}
+}
