@@ -49,7 +49,8 @@ func TestExecutorCells(t *testing.T) {
 		{"func noop() {}\nnoop()", "<none>"},      // void call: no stale value
 		{"fmt.Println(\"two values\")", "<none>"}, // multi-value call: not shown
 		{"s := \"a\"\ns + \"b\"", `"ab"`},         // strings are quoted
-		{"type P struct{ X, Y int }\nP{1, 2}", "{1 2}"},
+		{"type P struct{ X, Y int }\nP{1, 2}", "{X: 1, Y: 2}"},
+		{"make([]float32, 100)", "[0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 … (100 items)]"},
 		{"var err error\nerr", "<nil>"},                                       // a nil variable is shown
 		{"func fails() error { return nil }\nfails()", "<none>"},              // a call returning nil is not
 		{"import \"fmt\"\nimport \"strings\"\nstrings.ToUpper(\"a\")", `"A"`}, // re-import is fine

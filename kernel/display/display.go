@@ -42,7 +42,9 @@ import (
 	"image"
 	"image/png"
 	"reflect"
+	"sort"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -171,8 +173,8 @@ func EncodePNG(img image.Image) ([]byte, error) {
 }
 
 // Plain returns the text/plain representation of v: strings quoted,
-// errors and fmt.Stringers by their text, everything else with %v,
-// truncated to MaxPlain bytes.
+// errors and fmt.Stringers by their text, everything else in a compact Go
+// syntax (PlainValue), truncated to MaxPlain bytes.
 func Plain(v any) string {
 	var s string
 	switch x := v.(type) {
@@ -191,12 +193,177 @@ func Plain(v any) string {
 		if inner, ok := unwrap(v); ok {
 			return Plain(inner)
 		}
-		s = fmt.Sprintf("%v", v)
+		s = PlainValue(reflect.ValueOf(v))
 	}
 	if len(s) > MaxPlain {
 		s = s[:MaxPlain] + fmt.Sprintf("… (%d bytes more)", len(s)-MaxPlain)
 	}
 	return s
+}
+
+// Limits of PlainValue.
+const (
+	plainItems = 16   // elements shown of a slice, array or map
+	plainDepth = 3    // nesting shown of structs, pointers and containers
+	plainLen   = 4096 // bytes of output before it is cut
+)
+
+// PlainValue formats v compactly: at most 16 elements of a slice, array or
+// map (with the total count), nested values to depth 3, unexported fields
+// included, and about 4 KiB in all. Large values (a model, a cache) so
+// print as a readable summary instead of megabytes.
+func PlainValue(v reflect.Value) string {
+	var b strings.Builder
+	writeValue(&b, v, 0)
+	s := b.String()
+	if len(s) > plainLen {
+		s = s[:plainLen] + "…"
+	}
+	return s
+}
+
+func writeValue(b *strings.Builder, v reflect.Value, depth int) {
+	if b.Len() > plainLen {
+		return
+	}
+	if !v.IsValid() {
+		b.WriteString("<nil>")
+		return
+	}
+	if v.CanInterface() && depth > 0 {
+		switch x := v.Interface().(type) {
+		case error:
+			if !isNilish(v) {
+				b.WriteString(x.Error())
+				return
+			}
+		case fmt.Stringer:
+			if !isNilish(v) {
+				b.WriteString(safeString(x))
+				return
+			}
+		}
+	}
+	switch v.Kind() {
+	case reflect.Bool:
+		b.WriteString(strconv.FormatBool(v.Bool()))
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		b.WriteString(strconv.FormatInt(v.Int(), 10))
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		b.WriteString(strconv.FormatUint(v.Uint(), 10))
+	case reflect.Float32:
+		b.WriteString(strconv.FormatFloat(v.Float(), 'g', -1, 32))
+	case reflect.Float64:
+		b.WriteString(strconv.FormatFloat(v.Float(), 'g', -1, 64))
+	case reflect.Complex64, reflect.Complex128:
+		fmt.Fprint(b, v.Complex())
+	case reflect.String:
+		s := v.String()
+		if len(s) > 256 {
+			s = s[:256] + "…"
+		}
+		b.WriteString(strconv.Quote(s))
+	case reflect.Pointer:
+		if v.IsNil() {
+			b.WriteString("nil")
+			return
+		}
+		b.WriteByte('&')
+		writeValue(b, v.Elem(), depth)
+	case reflect.Interface:
+		if v.IsNil() {
+			b.WriteString("nil")
+			return
+		}
+		writeValue(b, v.Elem(), depth)
+	case reflect.Slice, reflect.Array:
+		if v.Kind() == reflect.Slice && v.IsNil() {
+			b.WriteString("[]")
+			return
+		}
+		n := v.Len()
+		if depth >= plainDepth {
+			fmt.Fprintf(b, "[…%d items]", n)
+			return
+		}
+		b.WriteByte('[')
+		for i := 0; i < n && i < plainItems; i++ {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			writeValue(b, v.Index(i), depth+1)
+		}
+		if n > plainItems {
+			fmt.Fprintf(b, " … (%d items)", n)
+		}
+		b.WriteByte(']')
+	case reflect.Map:
+		if v.IsNil() {
+			b.WriteString("map[]")
+			return
+		}
+		n := v.Len()
+		if depth >= plainDepth {
+			fmt.Fprintf(b, "map[…%d entries]", n)
+			return
+		}
+		keys := v.MapKeys()
+		sort.Slice(keys, func(i, j int) bool { return PlainValue(keys[i]) < PlainValue(keys[j]) })
+		b.WriteString("map[")
+		for i, k := range keys {
+			if i == plainItems {
+				fmt.Fprintf(b, " … (%d entries)", n)
+				break
+			}
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			writeValue(b, k, depth+1)
+			b.WriteByte(':')
+			writeValue(b, v.MapIndex(k), depth+1)
+		}
+		b.WriteByte(']')
+	case reflect.Struct:
+		t := v.Type()
+		if t.Name() != "" && b.Len() > 1 {
+			b.WriteString(t.String())
+		}
+		if depth >= plainDepth {
+			b.WriteString("{…}")
+			return
+		}
+		b.WriteByte('{')
+		for i := 0; i < v.NumField(); i++ {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			if b.Len() > plainLen {
+				return
+			}
+			b.WriteString(t.Field(i).Name)
+			b.WriteString(": ")
+			writeValue(b, v.Field(i), depth+1)
+		}
+		b.WriteByte('}')
+	case reflect.Func:
+		if v.IsNil() {
+			b.WriteString("nil")
+		} else {
+			b.WriteString(v.Type().String())
+		}
+	case reflect.Chan:
+		fmt.Fprintf(b, "%s (len %d)", v.Type(), v.Len())
+	default:
+		b.WriteString(v.Type().String())
+	}
+}
+
+func isNilish(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan:
+		return v.IsNil()
+	}
+	return false
 }
 
 // unwrap returns the value inside a yaegi interface wrapper (a struct

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"image"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -75,8 +76,29 @@ func TestPlain(t *testing.T) {
 	if long := Plain(strings.Repeat("x", 2*MaxPlain)); len(long) > MaxPlain+100 {
 		t.Errorf("not truncated: %d", len(long))
 	}
-	if long := Plain(make([]int, MaxPlain)); !strings.Contains(long, "bytes more") {
-		t.Error("long slice not truncated")
+	if long := Plain(make([]int, MaxPlain)); !strings.HasSuffix(long, " … (65536 items)]") {
+		t.Errorf("long slice: %s", long)
+	}
+	type inner struct {
+		m map[string]int
+		p *inner
+	}
+	type outer struct {
+		Name  string
+		in    inner
+		Err   error
+		D     time.Duration
+		Items []inner
+	}
+	o := &outer{Name: "n", in: inner{m: map[string]int{"b": 2, "a": 1}, p: &inner{p: &inner{}}}, D: time.Second, Items: make([]inner, 40)}
+	got := Plain(o)
+	for _, want := range []string{`&{Name: "n", in: display.inner{m: map["a":1 "b":2], p: &display.inner{m: map[], p: &display.inner{…}}}`, "Err: nil", "D: 1s", "(40 items)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Plain(outer) lacks %q:\n%s", want, got)
+		}
+	}
+	if big := PlainValue(reflect.ValueOf(make([][]string, 1000))); len(big) > 5000 {
+		t.Errorf("PlainValue not bounded: %d bytes", len(big))
 	}
 }
 

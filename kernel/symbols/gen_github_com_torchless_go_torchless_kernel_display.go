@@ -39,6 +39,7 @@ func init() {
 		"NewID":          reflect.ValueOf(display.NewID),
 		"PNG":            reflect.ValueOf(display.PNG),
 		"Plain":          reflect.ValueOf(display.Plain),
+		"PlainValue":     reflect.ValueOf(display.PlainValue),
 		"Render":         reflect.ValueOf(display.Render),
 		"SVG":            reflect.ValueOf(display.SVG),
 		"SetPublisher":   reflect.ValueOf(display.SetPublisher),

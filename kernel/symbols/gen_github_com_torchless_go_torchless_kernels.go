@@ -36,6 +36,7 @@ func init() {
 		"ISAReport":        reflect.ValueOf(kernels.ISAReport),
 		"LayerNorm":        reflect.ValueOf(kernels.LayerNorm),
 		"MatMul":           reflect.ValueOf(kernels.MatMul),
+		"MatMulGroup":      reflect.ValueOf(kernels.MatMulGroup),
 		"MatVec":           reflect.ValueOf(kernels.MatVec),
 		"Mul":              reflect.ValueOf(kernels.Mul),
 		"Parallel":         reflect.ValueOf(kernels.Parallel),

@@ -93,7 +93,7 @@ func init() {
 		"TokenTable.HTML":      "func (t TokenTable) HTML() string\n\nHTML returns the tokens as a table; the text column shows whitespace and\ncontrol characters visibly (see TokenLabel) and the exact string quoted.",
 		"TokenTable.String":    "func (t TokenTable) String() string\n\nString lists the tokens as text.",
 		"TokenTexter":          "type TokenTexter interface {\n\tTokenText(id int) string\n}\n\nTokenTexter maps a token id to its display text; *tokenizer.Tokenizer\nis one. A nil TokenTexter numbers the tokens instead (\"#17\").",
-		"TokenTexts":           "func TokenTexts(ids []int, tok TokenTexter) []string\n\nTokenTexts returns the display text of every id (see TokenTexter).",
+		"TokenTexts":           "func TokenTexts(ids []int, tok TokenTexter) []string\n\nTokenTexts returns the display text of every id (see TokenTexter). A\nTokenTexter that panics (a typed nil *tokenizer.Tokenizer, say) numbers\nthe tokens like a nil one.",
 		"TokenValues":          "func TokenValues(ids []int, tok TokenTexter, values []float64, name string) (*Figure, error)\n\nTokenValues draws tokens as text coloured by one value each (loss,\nattribution, ...); name labels the colour bar.",
 		"Tokens":               "func Tokens(ids []int, tok TokenTexter) TokenTable\n\nTokens lists token ids with their positions and display texts.",
 		"Viridis":              "func Viridis() *Colormap\n\nViridis returns a perceptually uniform sequential map (dark blue → yellow),\nsampled from matplotlib's viridis at ten evenly spaced points.",
