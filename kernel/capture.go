@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"sync"
 	"time"
@@ -106,13 +107,35 @@ func (c *capture) stop() {
 	}
 }
 
+// coalesce is how long output is gathered before it is published: a cell
+// printing many short lines sends a few stream messages, not thousands.
+const coalesce = 20 * time.Millisecond
+
+// maxPending is how much output is gathered at most before publishing.
+const maxPending = 256 << 10
+
 func (s *captureStream) loop() {
 	defer close(s.done)
 	buf := make([]byte, 64<<10)
 	var pending []byte
+	var since time.Time // when the oldest unpublished byte arrived
+	fresh := false      // bytes arrived since the last publish
 	for {
+		if fresh {
+			s.r.SetReadDeadline(since.Add(coalesce))
+		} else {
+			s.r.SetReadDeadline(time.Time{})
+		}
 		n, err := s.r.Read(buf)
+		if n > 0 && !fresh {
+			since = time.Now()
+			fresh = true
+		}
 		pending = append(pending, buf[:n]...)
+		timedOut := errors.Is(err, os.ErrDeadlineExceeded)
+		if timedOut {
+			err = nil
+		}
 		for {
 			i := bytes.Index(pending, syncMarker)
 			if i < 0 {
@@ -125,7 +148,15 @@ func (s *captureStream) loop() {
 			default:
 			}
 		}
-		// Keep back a possible partial marker and an incomplete rune.
+		if err != nil {
+			s.emit(pending)
+			return
+		}
+		if !timedOut && len(pending) < maxPending && time.Since(since) < coalesce {
+			continue
+		}
+		// Publish, keeping back a possible partial marker and an
+		// incomplete rune.
 		keep := partialSuffix(pending, syncMarker)
 		cut := len(pending) - keep
 		for back := 0; back < utf8.UTFMax && cut-back > 0; back++ {
@@ -142,10 +173,7 @@ func (s *captureStream) loop() {
 		}
 		s.emit(pending[:cut])
 		pending = append(pending[:0], pending[cut:]...)
-		if err != nil {
-			s.emit(pending)
-			return
-		}
+		fresh = false
 	}
 }
 

@@ -137,6 +137,10 @@ def scenario_basics():
         r, outs = execute(kc, 'f := os.NewFile(1, "fd1")\nf.WriteString("raw fd write\\n")\nfmt.Print("")')
         assert "raw fd write\n" in stream(outs), outs
 
+        # many short prints arrive complete and in order (coalesced)
+        r, outs = execute(kc, 'for i := 0; i < 5000; i++ {\n\tfmt.Println("line", i)\n}')
+        assert stream(outs) == "".join("line %d\n" % i for i in range(5000))
+
         r, outs = execute(kc, "x := 40\nx + 2")
         assert result(outs)["text/plain"] == "42", outs
         assert r["content"]["execution_count"] >= 1
