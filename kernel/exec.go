@@ -74,6 +74,7 @@ type CellError struct {
 	Traceback []string // lines shown to the user
 }
 
+// Error returns "Name: Value".
 func (e *CellError) Error() string { return e.Name + ": " + e.Value }
 
 // Executor runs notebook cells in a yaegi interpreter that keeps its
