@@ -52,7 +52,6 @@ var packageIndex = sync.OnceValue(func() map[string][]string {
 
 // packageSymbols returns the symbol table of import path p.
 func packageSymbols(p string) map[string]reflect.Value {
-	name := p[strings.LastIndexByte(p, '/')+1:]
 	for _, tables := range []map[string]map[string]reflect.Value{stdlib.Symbols, symbols.Symbols} {
 		for key, syms := range tables {
 			if strings.HasPrefix(key, p+"/") && !strings.Contains(key[len(p)+1:], "/") {
@@ -60,7 +59,6 @@ func packageSymbols(p string) map[string]reflect.Value {
 			}
 		}
 	}
-	_ = name
 	return nil
 }
 

@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/torchless-go/torchless/kernel/display"
@@ -412,5 +411,3 @@ func (k *Kernel) inspect(m *Message) {
 	}
 	k.send(k.shell, m, "inspect_reply", map[string]any{"status": "ok", "found": found, "data": data, "metadata": map[string]any{}})
 }
-
-var _ = time.Now

@@ -99,7 +99,6 @@ func (e *Executor) runMagics(ctx context.Context, code string) (*Result, error) 
 		if len(fields) == 0 {
 			return nil, errors.New("empty magic")
 		}
-		rest := strings.Join(lines[i+1:], "\n")
 		switch fields[0] {
 		case "time":
 			start := time.Now()
@@ -131,7 +130,6 @@ func (e *Executor) runMagics(ctx context.Context, code string) (*Result, error) 
 		default:
 			return nil, fmt.Errorf("unknown magic %%%s (%%help lists them)", fields[0])
 		}
-		_ = rest
 	}
 	return e.runGo(ctx, strings.Join(lines[i:], "\n"))
 }
