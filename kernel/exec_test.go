@@ -234,6 +234,7 @@ func TestMagics(t *testing.T) {
 func TestCompleteAndInspect(t *testing.T) {
 	e, _ := newTestExecutor(t)
 	run(t, e, "import \"strings\"\nvar sb strings.Builder\ncount := 3")
+	run(t, e, "import \"github.com/torchless-go/torchless/models/weights\"\nts := &weights.Tensor{}")
 	// yaegi's Globals panics after a cell that panicked while declaring.
 	e.Run("id := 1")
 	e.Run("var a []int\na[3] = 1")
@@ -256,6 +257,7 @@ func TestCompleteAndInspect(t *testing.T) {
 		{"display.HTML", "HTML"},
 		{"count", "count: int"},
 		{"sb.WriteString", "WriteString"},
+		{"ts.Validate", "Validate checks that Data holds"}, // a method of a project type, with its doc
 	} {
 		text, found := e.Inspect(c.code, len(c.code)-1)
 		if !found || !strings.Contains(text, c.want) {
