@@ -2,7 +2,8 @@
 // torchless kernel. It follows gophernotes' conventions: functions that
 // build a MIME bundle (HTML, PNG, SVG, Markdown, JSON, Image, ...) and
 // Show (alias Display) that publishes one now; the value of a cell's last
-// expression is displayed the same way.
+// expression is displayed the same way. ShowID and Update replace a display
+// in place, and Progress is a progress bar built on them.
 //
 // # Duck-typed display interfaces
 //
@@ -39,6 +40,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"html"
 	"image"
 	"image/png"
 	"reflect"
@@ -46,6 +48,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // MIME types used by the display functions.
@@ -573,4 +576,76 @@ func NewID() string {
 	var b [12]byte
 	rand.Read(b[:])
 	return fmt.Sprintf("tl-%x", b)
+}
+
+// Progress is a progress bar that updates in place (update_display_data),
+// for loading and generation loops:
+//
+//	p := display.NewProgress("generating", 200)
+//	opts.OnToken = func(id int) error { p.Add(1); return nil }
+type Progress struct {
+	mu    sync.Mutex
+	id    string
+	label string
+	total int
+	n     int
+	last  time.Time
+}
+
+// progressEvery is the least time between two updates of a Progress (the
+// final one always goes out).
+const progressEvery = 100 * time.Millisecond
+
+// NewProgress shows a progress bar at 0 of total (total <= 0: a counter
+// without a bar).
+func NewProgress(label string, total int) *Progress {
+	p := &Progress{id: NewID(), label: label, total: total}
+	ShowID(p.id, p.bundle())
+	p.last = time.Now()
+	return p
+}
+
+// Set moves the bar to n. Updates are sent at most every 100 ms, and
+// always when n reaches the total.
+func (p *Progress) Set(n int) error {
+	p.mu.Lock()
+	p.n = n
+	now := time.Now()
+	if now.Sub(p.last) < progressEvery && !(p.total > 0 && n >= p.total) {
+		p.mu.Unlock()
+		return nil
+	}
+	p.last = now
+	d := p.bundle()
+	p.mu.Unlock()
+	return Update(p.id, d)
+}
+
+// Add moves the bar forward by k.
+func (p *Progress) Add(k int) error {
+	p.mu.Lock()
+	n := p.n + k
+	p.mu.Unlock()
+	return p.Set(n)
+}
+
+// Done shows the final state (whatever the rate limit).
+func (p *Progress) Done() error {
+	p.mu.Lock()
+	d := p.bundle()
+	p.mu.Unlock()
+	return Update(p.id, d)
+}
+
+// bundle renders the bar; p.mu must be held (or p not yet shared).
+func (p *Progress) bundle() Data {
+	label := html.EscapeString(p.label)
+	if p.total <= 0 {
+		d := HTML(fmt.Sprintf("%s: %d", label, p.n))
+		d.Data[MIMEPlain] = fmt.Sprintf("%s: %d", p.label, p.n)
+		return d
+	}
+	d := HTML(fmt.Sprintf(`%s <progress value="%d" max="%d"></progress> %d/%d`, label, p.n, p.total, p.n, p.total))
+	d.Data[MIMEPlain] = fmt.Sprintf("%s: %d/%d", p.label, p.n, p.total)
+	return d
 }

@@ -131,3 +131,30 @@ func TestPublish(t *testing.T) {
 		t.Errorf("calls %+v cleared %v", calls, cleared)
 	}
 }
+
+func TestProgress(t *testing.T) {
+	var updates []Data
+	var ids []string
+	SetPublisher(func(d Data, id string, update bool) error {
+		updates = append(updates, d)
+		ids = append(ids, id)
+		return nil
+	}, nil)
+	defer SetPublisher(nil, nil)
+	p := NewProgress("gen <x>", 3)
+	p.Add(1) // within 100 ms of the first display: not sent
+	p.Set(3) // the total: always sent
+	p.Done()
+	if len(updates) != 3 || ids[0] != ids[1] || ids[0] == "" {
+		t.Fatalf("%d updates, ids %v", len(updates), ids)
+	}
+	if updates[1].Data[MIMEPlain] != "gen <x>: 3/3" || !strings.Contains(updates[1].Data[MIMEHTML].(string), `gen &lt;x&gt; <progress value="3" max="3">`) {
+		t.Errorf("final state %v", updates[1].Data)
+	}
+	c := NewProgress("tokens", 0)
+	c.Set(5)
+	c.Done()
+	if got := updates[len(updates)-1].Data[MIMEPlain]; got != "tokens: 5" {
+		t.Errorf("counter: %v", got)
+	}
+}
