@@ -438,6 +438,9 @@ def scenario_notebook():
     png = base64.b64decode(figs[0]["data"]["image/png"])
     assert png.startswith(b"\x89PNG"), png[:8]
     assert outs["markdown"][0]["data"]["text/markdown"].startswith("**note:**"), outs["markdown"]
+    gen = outs["generate"]
+    assert gen[0]["output_type"] == "display_data" and gen[0]["data"]["text/plain"] == "generating: 20/20", gen
+    assert [o for o in gen if o["output_type"] == "execute_result"][0]["data"]["text/plain"] == "20", gen
     texts = "".join(o.get("text", "") for o in outs["time"])
     assert "Wall time" in texts, outs["time"]
 
