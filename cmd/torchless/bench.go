@@ -28,6 +28,7 @@ type benchResult struct {
 	Model                string  `json:"model"`
 	ISA                  string  `json:"isa"`
 	Threads              int     `json:"threads"`
+	Hooks                bool    `json:"hooks"`
 	PromptTokens         int     `json:"prompt_tokens"`
 	GenTokens            int     `json:"gen_tokens"`
 	PPTokensPerS         float64 `json:"pp_tokens_per_s"`
@@ -49,6 +50,7 @@ func runBench(ctx context.Context, args []string) error {
 	threads := fs.Int("t", 0, "threads (GOMAXPROCS and the worker pool; 0: all cores)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	streamMB := fs.Int("stream-mb", 512, "size of the buffer of the streaming-read bandwidth measurement, `MB`")
+	hooks := fs.Bool("hooks", false, "observe every hook point with a no-op hook (the cost of introspection)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed passes to `FILE`")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -66,7 +68,21 @@ func runBench(ctx context.Context, args []string) error {
 	}
 	defer m.Close()
 	r := benchResult{Model: mf.path, ISA: kernels.ISA(), Threads: kernels.Workers(), PromptTokens: *p, GenTokens: *n,
-		LoadSeconds: time.Since(start).Seconds()}
+		LoadSeconds: time.Since(start).Seconds(), Hooks: *hooks}
+	newState := m.NewState
+	if *hooks {
+		h := models.NewHooks(m.Config().Layers)
+		for _, name := range m.HookNames() {
+			if err := h.Add(name, func(*models.Activation) error { return nil }); err != nil {
+				return err
+			}
+		}
+		newState = func() *models.InferenceState {
+			s := m.NewState()
+			s.SetHooks(h)
+			return s
+		}
+	}
 	vocab := m.Config().VocabSize
 	prompt := make([]int, *p)
 	for i := range prompt {
@@ -85,7 +101,7 @@ func runBench(ctx context.Context, args []string) error {
 	}
 	// pp: one batched pass on a fresh state, after a warm-up pass.
 	for rep := 0; rep < 2; rep++ {
-		s := m.NewState()
+		s := newState()
 		t0 := time.Now()
 		if _, err := m.FastForward(ctx, s, prompt); err != nil {
 			return err
@@ -93,7 +109,7 @@ func runBench(ctx context.Context, args []string) error {
 		r.PPTokensPerS = float64(*p) / time.Since(t0).Seconds()
 	}
 	// tg: n single-token steps from an empty state, after one warm-up step.
-	s := m.NewState()
+	s := newState()
 	if _, err := m.Forward(ctx, s, prompt[0]); err != nil {
 		return err
 	}
@@ -122,7 +138,7 @@ func runBench(ctx context.Context, args []string) error {
 		fmt.Println(string(b))
 		return nil
 	}
-	fmt.Printf("model      %s (%s, isa %s, %d threads, loaded in %.1f s)\n", r.Model, m.Architecture(), r.ISA, r.Threads, r.LoadSeconds)
+	fmt.Printf("model      %s (%s, isa %s, %d threads, hooks %v, loaded in %.1f s)\n", r.Model, m.Architecture(), r.ISA, r.Threads, r.Hooks, r.LoadSeconds)
 	fmt.Printf("pp%-7d  %.2f tokens/s\n", *p, r.PPTokensPerS)
 	fmt.Printf("tg%-7d  %.2f tokens/s\n", *n, r.TGTokensPerS)
 	fmt.Printf("peak RSS   %.1f MB\n", float64(r.PeakRSSBytes)/1e6)

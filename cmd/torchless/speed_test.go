@@ -147,8 +147,10 @@ func TestSynthQuantizeBench(t *testing.T) {
 			}
 		}
 	}
-	out := capture(t, func() error { return runBench(ctx, []string{"--model", q8, "-p", "2", "-n", "2", "--stream-mb", "16"}) })
-	if !strings.Contains(out, "tg") || !strings.Contains(out, "roofline") {
+	out := capture(t, func() error {
+		return runBench(ctx, []string{"--model", q8, "-p", "2", "-n", "2", "--stream-mb", "16", "--hooks"})
+	})
+	if !strings.Contains(out, "tg") || !strings.Contains(out, "roofline") || !strings.Contains(out, "hooks true") {
 		t.Errorf("bench text output:\n%s", out)
 	}
 	for _, args := range [][]string{
