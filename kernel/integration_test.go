@@ -102,8 +102,8 @@ func runPython(t *testing.T, py string, timeout time.Duration, env []string, arg
 	defer cancel()
 	cmd := exec.CommandContext(ctx, py, args...)
 	cmd.Dir = "testdata"
-	cmd.Env = append(os.Environ(), "JUPYTER_PATH="+jpath, "JUPYTER_RUNTIME_DIR="+t.TempDir(), "PYTHONDONTWRITEBYTECODE=1",
-		"JUPYTER_PLATFORM_DIRS=1")
+	cmd.Env = append(os.Environ(), jupyterEnv(t, jpath)...)
+	cmd.Env = append(cmd.Env, "PYTHONDONTWRITEBYTECODE=1")
 	cmd.Env = append(cmd.Env, env...)
 	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.CombinedOutput()
@@ -114,6 +114,15 @@ func runPython(t *testing.T, py string, timeout time.Duration, env []string, arg
 		t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	t.Logf("%s", out)
+}
+
+// jupyterEnv isolates the Jupyter tools from the user's configuration and
+// points them at the test's kernelspec.
+func jupyterEnv(t *testing.T, jpath string) []string {
+	dir := t.TempDir()
+	return []string{"JUPYTER_PATH=" + jpath, "JUPYTER_RUNTIME_DIR=" + filepath.Join(dir, "runtime"),
+		"JUPYTER_DATA_DIR=" + filepath.Join(dir, "data"), "JUPYTER_CONFIG_DIR=" + filepath.Join(dir, "config"),
+		"JUPYTER_PLATFORM_DIRS=1"}
 }
 
 func TestJupyterClient(t *testing.T) {
@@ -157,7 +166,7 @@ func TestConsole(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, console, "--kernel=torchless", "--simple-prompt")
-	cmd.Env = append(os.Environ(), "JUPYTER_PATH="+jpath, "JUPYTER_RUNTIME_DIR="+t.TempDir(), "JUPYTER_PLATFORM_DIRS=1")
+	cmd.Env = append(os.Environ(), jupyterEnv(t, jpath)...)
 	cmd.Stdin = strings.NewReader("import \"fmt\"\nfmt.Println(6 * 7)\nx := 5\nx * 2\n")
 	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.CombinedOutput()
