@@ -196,9 +196,33 @@ func (e *Executor) Run(code string) (*Result, error) {
 	e.setCtx()
 	res, err := e.runMagics(ctx, code)
 	if err != nil {
-		return nil, toCellError(err)
+		ce := toCellError(err)
+		if h := dialectHint(code, ce.Value); h != "" {
+			ce.Value += " (" + h + ")"
+			ce.Traceback = append(ce.Traceback, "hint: "+h)
+		}
+		return nil, ce
 	}
 	return res, nil
+}
+
+var (
+	builtinCall = regexp.MustCompile(`\b(min|max|clear)\s*\(`)
+	rangeOver   = regexp.MustCompile(`\brange\b`)
+)
+
+// dialectHint explains the errors yaegi gives for the Go features it lacks
+// (its own messages do not say so).
+func dialectHint(code, msg string) string {
+	switch {
+	case strings.Contains(msg, "constant definition loop") && builtinCall.MatchString(code):
+		return "yaegi has no min, max or clear builtins: write them as functions"
+	case msg == "nil type" && rangeOver.MatchString(code):
+		return "yaegi cannot range over an integer or a function: use a three-clause for loop"
+	case strings.Contains(msg, "unknown field"):
+		return "if the type was redefined, it keeps its first definition: run %reset or restart the kernel"
+	}
+	return ""
 }
 
 // setCtx points the predeclared ctx at the new cell's context. If a cell

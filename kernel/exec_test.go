@@ -102,6 +102,7 @@ display.Show(H{})`)
 func TestExecutorErrors(t *testing.T) {
 	e, _ := newTestExecutor(t)
 	run(t, e, "kept := 7")
+	run(t, e, "type R struct{ A int }")
 	cases := []struct{ code, name, in string }{
 		{"var a []int\na[3] = 1", "Panic", "index out of range"},
 		{`panic("boom")`, "Panic", "boom"},
@@ -109,6 +110,9 @@ func TestExecutorErrors(t *testing.T) {
 		{"undefinedName", "CompileError", "undefined"},
 		{"x := ", "SyntaxError", ""},
 		{"%nosuchmagic", "Error", "unknown magic"},
+		{"min(1, 2)", "CompileError", "no min, max or clear"},
+		{"n := 0\nfor i := range 3 {\n\tn += i\n}", "Panic", "three-clause"},
+		{"type R struct{ B int }\nR{B: 1}", "CompileError", "%reset"}, // R was declared before
 	}
 	for _, c := range cases {
 		_, err := e.Run(c.code)
