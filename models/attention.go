@@ -29,9 +29,9 @@ func (d *Decoder) attention(s *InferenceState, hk *Hooks, l int, h, out []float3
 			copy(v[i*kvDim:(i+1)*kvDim], r[qDim+kvDim:])
 		}
 	} else {
-		bl.q.apply(q, h, T)
-		bl.k.apply(k, h, T)
-		bl.v.apply(v, h, T)
+		ls := b.group.ls[:3]
+		ls[0], ls[1], ls[2] = &bl.q, &bl.k, &bl.v
+		s.applyGroup(h, T, ls, q, k, v)
 	}
 	if d.permutedQK {
 		unpermuteHeads(q, hd, &b.scores)
@@ -76,7 +76,8 @@ func (d *Decoder) attention(s *InferenceState, hk *Hooks, l int, h, out []float3
 
 	K := s.pos + T // positions attended (cache + this pass)
 	z := grow(&b.z, T*qDim)
-	a := attender{d: d, s: s, l: l, q: q, z: z, K: K}
+	a := &b.att
+	*a = attender{d: d, s: s, l: l, q: q, z: z, K: K, T: T}
 	if s.kvHalf {
 		a.rows = grow(&b.kvRows, nh*hd)
 	}
@@ -84,17 +85,8 @@ func (d *Decoder) attention(s *InferenceState, hk *Hooks, l int, h, out []float3
 	wantPattern := hk.Has(HookName{Layer: l, Point: HookPattern})
 	if !wantScores && !wantPattern {
 		// One row of scores per head at a time, in each worker.
-		rows := grow(&b.scores, nh*K)
-		kernels.Parallel(nh, func(lo, hi int) {
-			for hh := lo; hh < hi; hh++ {
-				row := rows[hh*K : (hh+1)*K]
-				for i := 0; i < T; i++ {
-					a.scores(hh, i, row)
-					kernels.Softmax(row[:s.pos+i+1])
-					a.mix(hh, i, row)
-				}
-			}
-		})
+		a.work = grow(&b.scores, nh*K)
+		kernels.ParallelRanger(nh, 1, a)
 	} else {
 		// Materialize [nh,T,K] so hooks can read and replace it.
 		all := grow(&b.scores, nh*T*K)
@@ -126,6 +118,7 @@ func (d *Decoder) attention(s *InferenceState, hk *Hooks, l int, h, out []float3
 		return err
 	}
 	bl.o.apply(out, z, T)
+	*a = attender{} // drop references to this pass's buffers
 	return nil
 }
 
@@ -135,8 +128,22 @@ type attender struct {
 	s    *InferenceState
 	l    int
 	q, z []float32
-	K    int
+	K, T int
 	rows []float32 // [nh, d]: each head's buffer for float16 cache rows
+	work []float32 // [nh, K]: each head's row of scores (no-hook path)
+}
+
+// Range computes heads [lo, hi) for every query of the pass: scores,
+// softmax and the mix of values, one row at a time.
+func (a *attender) Range(lo, hi int) {
+	for hh := lo; hh < hi; hh++ {
+		row := a.work[hh*a.K : (hh+1)*a.K]
+		for i := 0; i < a.T; i++ {
+			a.scores(hh, i, row)
+			kernels.Softmax(row[:a.s.pos+i+1])
+			a.mix(hh, i, row)
+		}
+	}
 }
 
 // scores writes the scaled, soft-capped, masked scores of query i of

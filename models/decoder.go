@@ -19,11 +19,34 @@ type linear struct {
 // apply computes dst [n,Rows] = x [n,Cols] · Wᵀ (+ b).
 func (l *linear) apply(dst, x []float32, n int) {
 	kernels.MatMul(dst[:n*l.w.Rows], l.w, x[:n*l.w.Cols], n)
-	if l.b != nil {
-		for i := 0; i < n; i++ {
-			kernels.Add(dst[i*l.w.Rows:(i+1)*l.w.Rows], l.b)
-		}
+	l.addBias(dst, n)
+}
+
+// addBias adds b to each of the n rows of dst (a no-op without a bias).
+func (l *linear) addBias(dst []float32, n int) {
+	if l.b == nil {
+		return
 	}
+	for i := 0; i < n; i++ {
+		kernels.Add(dst[i*l.w.Rows:(i+1)*l.w.Rows], l.b)
+	}
+}
+
+// applyGroup computes several projections of one input in a single
+// dispatch to the worker pool: dst[j] = x · ls[j].Wᵀ (+ b). The state
+// keeps the argument arrays, so the call does not allocate.
+func (s *InferenceState) applyGroup(x []float32, n int, ls []*linear, dst ...[]float32) {
+	g := &s.buf.group
+	ws, ds := g.w[:len(ls)], g.dst[:len(ls)]
+	for j, l := range ls {
+		ws[j] = l.w
+		ds[j] = dst[j][:n*l.w.Rows]
+	}
+	kernels.MatMulGroup(ds, ws, x[:n*ls[0].w.Cols], n)
+	for j, l := range ls {
+		l.addBias(ds[j], n)
+	}
+	clear(ds) // drop references to the buffers
 }
 
 // norm is an RMSNorm or LayerNorm weight (with the config's offset
@@ -122,9 +145,15 @@ type scratch struct {
 	gate, up, gateUp      []float32
 	scores                []float32
 	kvRows                []float32 // per-head rows widened from a float16 cache
-	logits                []float32
-	rowScale              []float32
-	rope                  ropeTable
+	group                 struct {  // applyGroup's arguments
+		w   [3]kernels.Mat
+		dst [3][]float32
+		ls  [3]*linear
+	}
+	att      attender // the attention work of the current layer
+	logits   []float32
+	rowScale []float32
+	rope     ropeTable
 }
 
 func grow(b *[]float32, n int) []float32 {
@@ -410,8 +439,9 @@ func (d *Decoder) mlp(s *InferenceState, hk *Hooks, l int, h, out []float32, T i
 			copy(up[i*F:(i+1)*F], gu[i*2*F+F:(i+1)*2*F])
 		}
 	} else {
-		bl.gate.apply(gate, h, T)
-		bl.up.apply(up, h, T)
+		ls := b.group.ls[:2]
+		ls[0], ls[1] = &bl.gate, &bl.up
+		s.applyGroup(h, T, ls, gate, up)
 	}
 	if err := d.hook(hk, s, l, HookMLPPre, gate, dims{T, F}); err != nil {
 		return err
