@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	register("quantize", "re-encode a GGUF file's 2-D weights in another type (Q8_0, Q4_0, F16, BF16, K-quants …)", runQuantize)
+	register("quantize", "write a GGUF (from a GGUF file or an HF directory) with its 2-D weights in another type (Q8_0, Q4_0, F16, BF16, K-quants …)", runQuantize)
 }
 
 func runQuantize(ctx context.Context, args []string) error {
@@ -24,7 +24,7 @@ func runQuantize(ctx context.Context, args []string) error {
 		"default: as llama-quantize's default mix (Q6_K, or Q8_0 when the rows are not multiples of 256, "+
 		"for 4/5-bit and K-quant types; TYPE otherwise); \"same\": TYPE")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: torchless quantize [--output-type T] IN.gguf OUT.gguf TYPE")
+		fmt.Fprintln(fs.Output(), "usage: torchless quantize [--output-type T] IN OUT.gguf TYPE\n\nIN is a GGUF file or a Hugging Face directory (LLaMA, Mistral, Qwen2, Gemma, Phi-3 without RoPE scaling; no tokenizer is written).")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -69,13 +69,8 @@ func (o quantizeOptions) targetType(t *weights.Tensor, isOutput bool) kernels.DT
 		switch {
 		case o.outputSet:
 			dt = o.outputType
-		case dt.Quantized() && dt != kernels.Q8_0:
-			// llama-quantize's default mix: Q6_K for the output, Q8_0
-			// when the rows are not multiples of 256.
-			dt = kernels.Q6_K
-			if cols%256 != 0 {
-				dt = kernels.Q8_0
-			}
+		default: // llama-quantize's default mix
+			dt = synth.DefaultOutputType(dt, cols)
 		}
 	}
 	if _, err := dt.RowBytes(cols); err != nil {
@@ -84,18 +79,19 @@ func (o quantizeOptions) targetType(t *weights.Tensor, isOutput bool) kernels.DT
 	return dt
 }
 
-// quantizeGGUF writes in's metadata (general.file_type updated) and
+// quantizeGGUF converts an HF directory in with synth.ConvertHF, or
+// writes the GGUF file in's metadata (general.file_type updated) and
 // tensors to out, re-encoding each tensor from its float values
 // (dequantized when in is quantized) with kernels.QuantizeRow: the
 // reference algorithms of ggml, so an F32 input gives the bytes
 // llama-quantize writes. One tensor is held in memory at a time (the
 // input is memory-mapped).
 func quantizeGGUF(ctx context.Context, in, out string, o quantizeOptions) (err error) {
-	if st, err := os.Stat(in); err == nil && st.IsDir() {
-		return fmt.Errorf("%s: HF directories are not supported; convert to GGUF first (llama.cpp's convert_hf_to_gguf.py)", in)
-	}
 	if !kernels.CanQuantize(o.dtype) || !o.dtype.IsWeight() {
 		return fmt.Errorf("cannot quantize to %s", o.dtype)
+	}
+	if st, err := os.Stat(in); err == nil && st.IsDir() {
+		return synth.ConvertHF(ctx, in, out, synth.ConvertOptions{DType: o.dtype, OutputType: o.outputType, OutputSet: o.outputSet})
 	}
 	if o.outputSet && (!kernels.CanQuantize(o.outputType) || !o.outputType.IsWeight()) {
 		return fmt.Errorf("cannot quantize to %s", o.outputType)

@@ -97,7 +97,7 @@ func TestQuantizeErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"a", "b"},
 		{filepath.Join(dir, "missing.gguf"), filepath.Join(dir, "o.gguf"), "q8_0"},
-		{dir, filepath.Join(dir, "o.gguf"), "q8_0"},
+		{dir, filepath.Join(dir, "o.gguf"), "q8_0"}, // a directory without a model
 		{"x", "y", "q9_9"},
 	} {
 		if err := runQuantize(ctx, args); err == nil {
@@ -133,6 +133,20 @@ func TestSynthQuantizeBench(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(hf, "config.json")); err != nil {
 		t.Fatal(err)
 	}
+	// quantize of an HF directory equals quantize of the GGUF of the same seed.
+	hfLlama := filepath.Join(dir, "tiny-llama-hf")
+	if err := runSynth(ctx, []string{"--shape", "tiny", "--format", "hf", "--out", hfLlama}); err != nil {
+		t.Fatal(err)
+	}
+	fromHF := filepath.Join(dir, "from-hf-q4.gguf")
+	if err := runQuantize(ctx, []string{hfLlama, fromHF, "q4_0"}); err != nil {
+		t.Fatal(err)
+	}
+	fromGGUF := filepath.Join(dir, "from-gguf-q4.gguf")
+	if err := runQuantize(ctx, []string{f32, fromGGUF, "q4_0"}); err != nil {
+		t.Fatal(err)
+	}
+	sameTensors(t, fromHF, fromGGUF)
 	for _, m := range []string{q8, hf} {
 		out := capture(t, func() error {
 			return runBench(ctx, []string{"--model", m, "-p", "4", "-n", "3", "-t", "2", "--json", "--stream-mb", "16"})

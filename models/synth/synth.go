@@ -43,6 +43,17 @@ type Options struct {
 	Format string
 	// Seed seeds the weights.
 	Seed uint64
+	// NormEps and RopeTheta go into the metadata (0: the family's usual
+	// value).
+	NormEps, RopeTheta float64
+
+	// Set by ConvertHF: values from a source instead of the generator,
+	// the tie, the output matrix's type, no vocabulary.
+	source     func(s tensorSpec, r int, dst []float32) error
+	tie        int8 // 0: the family's default; 1 tied; −1 untied
+	outputType kernels.DType
+	outputSet  bool
+	noVocab    bool
 }
 
 // Shape is a preset of model sizes.
@@ -132,7 +143,7 @@ func (o Options) resolve() (Options, error) {
 	if o.HeadDim%2 != 0 || o.KVHeads <= 0 || o.Heads%o.KVHeads != 0 {
 		return o, fmt.Errorf("synth: head dim %d must be even and heads %d a multiple of kv heads %d", o.HeadDim, o.Heads, o.KVHeads)
 	}
-	if o.Vocab < 3+256 {
+	if o.Vocab < 3+256 && !o.noVocab {
 		return o, fmt.Errorf("synth: vocab %d is smaller than the 259 special and byte tokens", o.Vocab)
 	}
 	if o.Format == "" {
@@ -155,7 +166,12 @@ func (o Options) resolve() (Options, error) {
 
 // tied reports whether the family ties the output matrix to the token
 // embedding (as the real models of that shape do).
-func (o Options) tied() bool { return o.Arch == "gemma" || o.Arch == "qwen2" }
+func (o Options) tied() bool {
+	if o.tie != 0 {
+		return o.tie > 0
+	}
+	return o.Arch == "gemma" || o.Arch == "qwen2"
+}
 
 // tensorSpec is one tensor in Hugging Face terms: name, [rows, cols]
 // (cols 0 for a vector), and how to fill it.

@@ -9,6 +9,8 @@ import (
 
 	"github.com/torchless-go/torchless/kernels"
 	"github.com/torchless-go/torchless/models"
+	"github.com/torchless-go/torchless/models/gguf"
+	"github.com/torchless-go/torchless/models/weights"
 )
 
 // small is a shape smaller than "tiny", for fast tests of every family.
@@ -125,4 +127,85 @@ func TestPermutedRow(t *testing.T) {
 			t.Errorf("permutedRow(%d) = %d, want %d", g, got, w)
 		}
 	}
+}
+
+// ConvertHF of a synthesized HF model gives the GGUF that Write makes
+// from the same seed (same bytes for every tensor) and the same logits.
+func TestConvertHF(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	tokens := []int{1, 5, 200, 63}
+	for _, arch := range Archs() {
+		o := small
+		o.Arch, o.Seed, o.Format = arch, 11, "hf"
+		hf := filepath.Join(dir, arch+"-hf")
+		if err := Write(ctx, hf, o); err != nil {
+			t.Fatal(err)
+		}
+		for _, dt := range []kernels.DType{kernels.F32, kernels.Q8_0} {
+			conv := filepath.Join(dir, arch+"-"+dt.String()+".gguf")
+			if err := ConvertHF(ctx, hf, conv, ConvertOptions{DType: dt}); err != nil {
+				t.Fatalf("%s %s: %v", arch, dt, err)
+			}
+			direct := filepath.Join(dir, arch+"-"+dt.String()+"-direct.gguf")
+			od := o
+			od.Format, od.DType = "gguf", dt
+			if err := Write(ctx, direct, od); err != nil {
+				t.Fatal(err)
+			}
+			a, b := readTensors(t, conv), readTensors(t, direct)
+			if len(a) != len(b) {
+				t.Fatalf("%s %s: %d tensors converted, %d written", arch, dt, len(a), len(b))
+			}
+			for name, data := range b {
+				if string(a[name]) != string(data) {
+					t.Errorf("%s %s: tensor %s differs", arch, dt, name)
+				}
+			}
+			if dt == kernels.F32 {
+				x, y := forward(t, conv, tokens), forward(t, hf, tokens)
+				for i := range x {
+					if math.Abs(float64(x[i]-y[i])) > 1e-5 {
+						t.Fatalf("%s: converted GGUF logit %d = %v, HF %v", arch, i, x[i], y[i])
+					}
+				}
+			}
+		}
+	}
+	// A default-mix Q4_0: the output matrix in Q8_0 (64 columns).
+	o := small
+	o.Arch, o.Format = "llama", "hf"
+	hf := filepath.Join(dir, "mix-hf")
+	if err := Write(ctx, hf, o); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "mix.gguf")
+	if err := ConvertHF(ctx, hf, out, ConvertOptions{DType: kernels.Q4_0}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := gguf.Open(out, weights.Eager)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if f.Tensor("output.weight").DType != kernels.Q8_0 || f.Tensor("blk.0.attn_q.weight").DType != kernels.Q4_0 {
+		t.Errorf("mix: output %s, attn_q %s", f.Tensor("output.weight").DType, f.Tensor("blk.0.attn_q.weight").DType)
+	}
+	if err := ConvertHF(ctx, out, filepath.Join(dir, "x.gguf"), ConvertOptions{DType: kernels.Q8_0}); err == nil {
+		t.Error("ConvertHF of a GGUF file succeeded")
+	}
+}
+
+func readTensors(t *testing.T, path string) map[string][]byte {
+	t.Helper()
+	f, err := gguf.Open(path, weights.Eager)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string][]byte{}
+	for _, tt := range f.Tensors {
+		out[tt.Name+" "+tt.DType.String()] = append([]byte(nil), tt.Data...)
+	}
+	return out
 }

@@ -73,10 +73,7 @@ func (o Options) metadata() []gguf.KeyValue {
 	u("feed_forward_length", o.FFN)
 	u("attention.head_count", o.Heads)
 	u("attention.head_count_kv", o.KVHeads)
-	eps := float32(1e-5)
-	if o.Arch == "qwen2" || o.Arch == "gemma" {
-		eps = 1e-6
-	}
+	eps := float32(o.normEps())
 	if o.Arch != "gemma" {
 		add(a+".rope.freq_base", gguf.Float32(float32(o.ropeTheta())))
 	}
@@ -96,6 +93,9 @@ func (o Options) metadata() []gguf.KeyValue {
 		u("rope.scaling.original_context_length", o.Context)
 	}
 	add("general.quantization_version", gguf.Uint32(2))
+	if o.noVocab {
+		return kv
+	}
 	tokens, scores, types := vocab(o.Vocab)
 	add("tokenizer.ggml.model", gguf.String("llama"))
 	add("tokenizer.ggml.pre", gguf.String("default"))
@@ -110,7 +110,20 @@ func (o Options) metadata() []gguf.KeyValue {
 	return kv
 }
 
+func (o Options) normEps() float64 {
+	if o.NormEps > 0 {
+		return o.NormEps
+	}
+	if o.Arch == "qwen2" || o.Arch == "gemma" {
+		return 1e-6
+	}
+	return 1e-5
+}
+
 func (o Options) ropeTheta() float64 {
+	if o.RopeTheta > 0 {
+		return o.RopeTheta
+	}
 	switch o.Arch {
 	case "mistral", "qwen2":
 		return 1e6
@@ -160,12 +173,15 @@ func vocab(n int) (tokens []string, scores []float32, types []int32) {
 func (o Options) encodeTensor(s tensorSpec, gg bool) (kernels.DType, []int, []byte, error) {
 	if s.cols == 0 {
 		row := make([]float32, s.rows)
-		o.rowValues(s, 0, row, !gg)
+		if err := o.values(s, 0, row, !gg); err != nil {
+			return 0, nil, nil, err
+		}
 		b := make([]byte, 4*s.rows)
 		kernels.QuantizeRow(kernels.F32, b, row)
 		return kernels.F32, []int{s.rows}, b, nil
 	}
-	rb, err := o.DType.RowBytes(s.cols)
+	dt := o.matrixType(s)
+	rb, err := dt.RowBytes(s.cols)
 	if err != nil {
 		return 0, nil, nil, fmt.Errorf("synth: tensor %s: %v", s.gguf, err)
 	}
@@ -176,10 +192,37 @@ func (o Options) encodeTensor(s tensorSpec, gg bool) (kernels.DType, []int, []by
 		if gg && s.permute > 0 {
 			src = permutedRow(r, s.rows, s.permute)
 		}
-		o.rowValues(s, src, row, !gg)
-		kernels.QuantizeRow(o.DType, data[r*rb:(r+1)*rb], row)
+		if err := o.values(s, src, row, !gg); err != nil {
+			return 0, nil, nil, err
+		}
+		kernels.QuantizeRow(dt, data[r*rb:(r+1)*rb], row)
 	}
-	return o.DType, []int{s.rows, s.cols}, data, nil
+	return dt, []int{s.rows, s.cols}, data, nil
+}
+
+// values fills dst with row r (HF order) from the source or the
+// generator.
+func (o Options) values(s tensorSpec, r int, dst []float32, hf bool) error {
+	if o.source != nil {
+		return o.source(s, r, dst)
+	}
+	o.rowValues(s, r, dst, hf)
+	return nil
+}
+
+// matrixType is the stored type of a 2-D tensor: DType, or the output
+// type for the output matrix (the token embedding when tied).
+func (o Options) matrixType(s tensorSpec) kernels.DType {
+	out := "output.weight"
+	if o.tied() {
+		out = "token_embd.weight"
+	}
+	if o.outputSet && s.gguf == out {
+		if _, err := o.outputType.RowBytes(s.cols); err == nil {
+			return o.outputType
+		}
+	}
+	return o.DType
 }
 
 func writeGGUF(ctx context.Context, path string, o Options) (err error) {
@@ -189,7 +232,7 @@ func writeGGUF(ctx context.Context, path string, o Options) (err error) {
 		for _, s := range group {
 			dt, shape := kernels.F32, []int{s.rows}
 			if s.cols > 0 {
-				dt, shape = o.DType, []int{s.rows, s.cols}
+				dt, shape = o.matrixType(s), []int{s.rows, s.cols}
 			}
 			infos = append(infos, gguf.TensorInfo{Name: s.gguf, DType: dt, Shape: shape})
 			all = append(all, s)
@@ -235,10 +278,7 @@ func writeGGUF(ctx context.Context, path string, o Options) (err error) {
 func (o Options) hfConfig() map[string]any {
 	class := map[string]string{"llama": "LlamaForCausalLM", "mistral": "MistralForCausalLM",
 		"qwen2": "Qwen2ForCausalLM", "gemma": "GemmaForCausalLM", "phi3": "Phi3ForCausalLM"}[o.Arch]
-	eps := 1e-5
-	if o.Arch == "qwen2" || o.Arch == "gemma" {
-		eps = 1e-6
-	}
+	eps := o.normEps()
 	act := "silu"
 	if o.Arch == "gemma" {
 		act = "gelu_pytorch_tanh"
