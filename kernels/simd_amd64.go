@@ -33,10 +33,10 @@ func dotF16AVX512(w *byte, x *float32, n int) float64
 func dotBF16AVX512(w *byte, x *float32, n int) float64
 
 //go:noescape
-func dotQ8_0AVX512(w *byte, x *float32, nb int) float64
+func dotQ8_0AVX512(w *byte, x *float32, n int) float64
 
 //go:noescape
-func dotQ4_0AVX512(w *byte, x *float32, nb int) float64
+func dotQ4_0AVX512(w *byte, x *float32, n int) float64
 
 //go:noescape
 func dot4F32AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
