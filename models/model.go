@@ -115,3 +115,10 @@ func LoadQwen(path string, opts LoadOptions) (Model, error) { return LoadAs(path
 
 // LoadQwen2 loads a Qwen 2 model.
 func LoadQwen2(path string, opts LoadOptions) (Model, error) { return LoadAs(path, Qwen2, opts) }
+
+// String describes the model in one line.
+func (d *Decoder) String() string {
+	c := &d.cfg
+	return fmt.Sprintf("%s model from %s (%s): %d layers, hidden %d, %d heads (%d kv) × %d, vocab %d",
+		c.Arch, d.source.Path, d.source.Format, c.Layers, c.Hidden, c.Heads, c.KVHeads, c.HeadDim, c.VocabSize)
+}

@@ -396,9 +396,22 @@ func safeString(x fmt.Stringer) (s string) {
 	return x.String()
 }
 
+// A Converter offers a richer value to display in place of v (for
+// example an HTML card for a model), or reports false.
+type Converter func(v any) (any, bool)
+
+var converters []Converter
+
+// RegisterConverter adds a converter that Render consults before looking
+// at v's own methods; the converted value's representations are shown,
+// with v's own text/plain. Packages that cannot depend on this one (the
+// model and introspection packages) get rich display this way.
+func RegisterConverter(c Converter) { converters = append(converters, c) }
+
 // Render returns the bundle for v: a Data (or *Data) as it is, otherwise
 // text/plain plus every representation v offers through the interfaces in
-// the package doc and image.Image.
+// the package doc and image.Image (or those of the value a registered
+// Converter offers for it).
 func Render(v any) Data {
 	switch x := v.(type) {
 	case Data:
@@ -406,6 +419,13 @@ func Render(v any) Data {
 	case *Data:
 		if x != nil {
 			return normalize(*x)
+		}
+	}
+	for _, c := range converters {
+		if rich, ok := convert(c, v); ok {
+			d := Render(rich)
+			d.Data[MIMEPlain] = Plain(v)
+			return d
 		}
 	}
 	d := Data{Data: map[string]any{}, Metadata: map[string]any{}}
@@ -417,6 +437,16 @@ func Render(v any) Data {
 		d.Data[MIMEPlain] = Plain(v)
 	}
 	return d
+}
+
+// convert runs c, treating a panic as "no conversion".
+func convert(c Converter, v any) (rich any, ok bool) {
+	defer func() {
+		if recover() != nil {
+			rich, ok = nil, false
+		}
+	}()
+	return c(v)
 }
 
 // addMethods adds to d the representations v offers. A panicking method is

@@ -37,6 +37,7 @@ func init() {
 		"Decoder.LogitsFromResidual":       "func (d *Decoder) LogitsFromResidual(x []float32, T int) []float32\n\nLogitsFromResidual applies the model's head to residual-stream rows\nx [T,H]: the final norm (each row with its own statistics), the\nunembedding (and its bias) and any final soft-cap. Applied to the\nlast layer's resid_post it gives the model's logits.",
 		"Decoder.NewState":                 "func (d *Decoder) NewState() *InferenceState\n\nNewState returns an empty state. Its KV cache grows as needed.",
 		"Decoder.Source":                   "func (d *Decoder) Source() *Source\n\nSource returns the opened file the weights come from.",
+		"Decoder.String":                   "func (d *Decoder) String() string\n\nString describes the model in one line.",
 		"Decoder.Tokenizer":                "func (d *Decoder) Tokenizer() (*tokenizer.Tokenizer, error)\n\nTokenizer returns the model's tokenizer, or nil and the reason there\nis none.",
 		"Decoder.UnembedRow":               "func (d *Decoder) UnembedRow(id int) ([]float32, error)\n\nUnembedRow returns the unembedding vector of token id (the row of the\noutput matrix whose dot product with the normalized residual is that\ntoken's logit).",
 		"Decoder.UnusedConfigKeys":         "func (d *Decoder) UnusedConfigKeys() []string\n\nUnusedConfigKeys lists config.json keys that no part of the loader read.",
