@@ -90,6 +90,9 @@ type ArchitectureConfig struct {
 	// HalvedIntermediate: the config's intermediate_size is twice the
 	// real MLP width (Qwen 1).
 	HalvedIntermediate bool
+	// RopePairing says which dimensions of a head RoPE rotates together
+	// in the family's HF layout (all five families: halves).
+	RopePairing RopePairing
 	// GGUFPermutedQK: the llama-architecture GGUF converter permutes the
 	// rows of q and k so RoPE can rotate adjacent pairs.
 	GGUFPermutedQK bool
@@ -98,6 +101,23 @@ type ArchitectureConfig struct {
 	Sliding SlidingPattern
 	// TiedByDefault is the family's default for tie_word_embeddings.
 	TiedByDefault bool
+}
+
+// RopePairing is how RoPE pairs the rotated dimensions of a head.
+type RopePairing int
+
+const (
+	// RopeHalves rotates (i, i+rot/2): HF's rotate_half (GPT-NeoX style).
+	RopeHalves RopePairing = iota
+	// RopeAdjacent rotates (2i, 2i+1): GPT-J and llama.cpp's llama layout.
+	RopeAdjacent
+)
+
+func (p RopePairing) String() string {
+	if p == RopeAdjacent {
+		return "adjacent pairs"
+	}
+	return "halves"
 }
 
 // SlidingPattern is a family's rule for which layers use a sliding window.

@@ -47,15 +47,20 @@ func (d *Decoder) attention(s *InferenceState, hk *Hooks, l int, h, out []float3
 		return err
 	}
 
-	// RoPE on the first RotaryDim dims of every head, pairs (i, i+rot/2).
+	// RoPE on the first RotaryDim dims of every head, pairs (i, i+rot/2)
+	// (or (2i, 2i+1) for a model kept in llama.cpp's layout).
 	rot := c.RotaryDim
+	rotate := kernels.RoPEHalves
+	if d.ropePairing == RopeAdjacent {
+		rotate = kernels.RoPEAdjacent
+	}
 	for i := 0; i < T; i++ {
 		cos, sin := rope.cos[i*rope.half:(i+1)*rope.half], rope.sin[i*rope.half:(i+1)*rope.half]
 		for hh := 0; hh < nh; hh++ {
-			kernels.RoPEHalves(q[i*qDim+hh*hd:i*qDim+hh*hd+rot], cos, sin)
+			rotate(q[i*qDim+hh*hd:i*qDim+hh*hd+rot], cos, sin)
 		}
 		for hh := 0; hh < nkv; hh++ {
-			kernels.RoPEHalves(k[i*kvDim+hh*hd:i*kvDim+hh*hd+rot], cos, sin)
+			rotate(k[i*kvDim+hh*hd:i*kvDim+hh*hd+rot], cos, sin)
 		}
 		if c.LogNAttn {
 			if p := s.pos + i + 1; p > c.LogNBase {

@@ -16,6 +16,12 @@ import (
 type LoadOptions struct {
 	// Lazy memory-maps the weights instead of reading them into memory.
 	Lazy bool
+	// KeepGGUFLayout runs llama-architecture GGUF files in their stored
+	// layout: q and k rows stay permuted and RoPE rotates adjacent pairs,
+	// which skips a per-token shuffle but leaves hook_q, hook_k and their
+	// rotated forms in llama.cpp's order instead of HF's. Logits and
+	// attention patterns are the same either way.
+	KeepGGUFLayout bool
 	// KVCacheF16 keeps the KV cache of new states in float16, halving its
 	// memory at the cost of rounding keys and values to 11 bits.
 	KVCacheF16 bool
@@ -68,8 +74,15 @@ func Build(src *Source, arch Architecture, opts LoadOptions) (*Decoder, error) {
 		}
 	}
 	b := &builder{src: src, names: names}
-	d := &Decoder{cfg: cfg, desc: desc, permutedQK: src.Format == FormatGGUF && desc.GGUFPermutedQK,
-		source: src, unusedConfig: unused, kvHalf: opts.KVCacheF16}
+	d := &Decoder{cfg: cfg, desc: desc, source: src, unusedConfig: unused, kvHalf: opts.KVCacheF16,
+		ropePairing: desc.RopePairing}
+	if src.Format == FormatGGUF && desc.GGUFPermutedQK {
+		if opts.KeepGGUFLayout {
+			d.ropePairing = RopeAdjacent
+		} else {
+			d.permutedQK = true
+		}
+	}
 	if err := b.fill(d); err != nil {
 		return nil, fmt.Errorf("%s: %w", src.Path, err)
 	}

@@ -82,6 +82,8 @@ type Decoder struct {
 	// head); they are put back in HF order right after the projection,
 	// so every hook sees the HF layout.
 	permutedQK bool
+	// ropePairing is the pairing of q and k as the decoder holds them.
+	ropePairing RopePairing
 
 	source       *Source
 	unusedConfig []string

@@ -144,3 +144,38 @@ func runCapture(ctx context.Context, m models.Model, ids []int, names []models.H
 	}
 	return out, append([]float32(nil), logits...), nil
 }
+
+// A llama-architecture GGUF run in its stored layout (adjacent RoPE
+// pairs, permuted q/k) gives the same logits and patterns, while its
+// hook_q is in llama.cpp's order.
+func TestKeepGGUFLayout(t *testing.T) {
+	for _, variant := range []string{"llama2", "llama3", "mistral"} {
+		dir := testenv.Shared(t, "fixtures", variant)
+		ref := expected(t, filepath.Join(dir, "expected.safetensors"))
+		ids := fixtureIDs(t, dir)
+		kept, err := models.LoadAuto(filepath.Join(dir, "model.gguf"), models.LoadOptions{KeepGGUFLayout: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAgainstReference(t, kept, ids, ref, 1e-5)
+		hf, err := models.LoadAuto(filepath.Join(dir, "hf"), models.LoadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := models.HookName{Layer: 0, Point: models.HookQ}
+		a, _, err := runCapture(context.Background(), kept, ids, []models.HookName{q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _, err := runCapture(context.Background(), hf, ids, []models.HookName{q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// GGUF's order pairs (2i, 2i+1) what HF pairs (i, i+d/2): element 1
+		// of head 0 in the kept layout is HF's element d/2.
+		hd := kept.Config().HeadDim
+		if relErr(a[q].Data, b[q].Data) < 1e-3 || a[q].Data[1] != b[q].Data[hd/2] {
+			t.Errorf("%s: hook_q is not in llama.cpp's order", variant)
+		}
+	}
+}
