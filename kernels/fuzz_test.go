@@ -8,8 +8,11 @@ import (
 )
 
 // FuzzDequantizeRow feeds arbitrary block bytes (weights come from files)
-// to every decoder: no input of the right length may panic, and MatVec
-// over the row must agree with Dot of the dequantized row.
+// to every decoder: no input of the right length may panic, the generic
+// MatVec over the row must agree with Dot of the dequantized row, and
+// every SIMD set with the float64 dot within its bound (float32 partials:
+// a few float32 roundings of Σ|w·x|; unchecked where Σ|w·x| nears the
+// float32 range, where partials may overflow).
 func FuzzDequantizeRow(f *testing.F) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	for dt, build := range blockBuilders {
@@ -35,11 +38,28 @@ func FuzzDequantizeRow(f *testing.F) {
 			x[i] = float32(i%7) - 3
 		}
 		got := make([]float32, 1)
-		MatVec(got, Mat{DType: dt, Rows: 1, Cols: n, Data: data}, x)
+		m := Mat{DType: dt, Rows: 1, Cols: n, Data: data}
+		withKernels("generic", func() { MatVec(got, m, x) })
+		var ref, mag float64
+		for i := range row {
+			ref += float64(row[i]) * float64(x[i])
+			mag += math.Abs(float64(row[i]) * float64(x[i]))
+		}
+		for _, name := range runnableSets() {
+			if name == "generic" || math.IsNaN(mag) || mag > 1e30 {
+				continue
+			}
+			simd := make([]float32, 1)
+			withKernels(name, func() { MatVec(simd, m, x) })
+			if e := math.Abs(float64(simd[0]) - ref); !(e <= math.Abs(ref)*0x1p-24+mag*0x1p-21) {
+				t.Fatalf("%s %s: MatVec %v, float64 dot %v (Σ|w·x| %v)", name, dt, simd[0], ref, mag)
+			}
+		}
 		want := Dot(row, x)
 		if math.Float32bits(got[0]) != math.Float32bits(want) && !(math.IsNaN(float64(got[0])) && math.IsNaN(float64(want))) {
-			// Dot sums in one pass, MatVec by chunks of 256: allow float64 noise.
-			if math.Abs(float64(got[0]-want)) > 1e-6*math.Abs(float64(want)) {
+			// Dot sums in one pass, MatVec by chunks of 256: allow float64
+			// noise (relative to Σ|w·x| when the sum cancels).
+			if math.Abs(float64(got[0]-want)) > 1e-6*math.Abs(float64(want))+1e-14*mag {
 				t.Fatalf("%s: MatVec %v, Dot of the dequantized row %v", dt, got[0], want)
 			}
 		}
