@@ -54,6 +54,12 @@ func dot4Q8_0AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last i
 func dot4Q4_0AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
 
 //go:noescape
+func dotQ4_KAVX2(w *byte, x *float32, n int) float64
+
+//go:noescape
+func dotQ6_KAVX2(w *byte, x *float32, n int) float64
+
+//go:noescape
 func dotQ4_KAVX512(w *byte, x *float32, n int) float64
 
 //go:noescape
@@ -167,6 +173,8 @@ var avx2Dots = map[DType]rowDotFn{
 	BF16: floatDot(dotBF16AVX2, 32, 2, bf16At),
 	Q8_0: blockDot(dotQ8_0AVX2),
 	Q4_0: blockDot(dotQ4_0AVX2),
+	Q4_K: superDot(dotQ4_KAVX2),
+	Q6_K: superDot(dotQ6_KAVX2),
 }
 
 var avx512Dots = map[DType]rowDotFn{
