@@ -78,6 +78,8 @@ func superDot(k asmDot) rowDotFn {
 type asmDot4 func(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
 
 // floatDot4 wraps a four-input kernel for a float type (as floatDot).
+// The kernel leaves the reduced results in acc[16i] when it runs on the
+// last chunk; otherwise finish4 reduces the accumulators as it would.
 func floatDot4(k asmDot4, group, size int, decode func([]byte) float32) rowDot4Fn {
 	return func(row []byte, x []float32, cols, c0, c1 int, acc *[64]float64) {
 		last := c1 == cols
@@ -89,8 +91,11 @@ func floatDot4(k asmDot4, group, size int, decode func([]byte) float32) rowDot4F
 			return
 		}
 		for i := 0; i < 4; i++ {
+			s := acc[16*i]
+			if m == c0 {
+				s = finish4(acc[16*i : 16*i+16])
+			}
 			xi := x[i*cols : (i+1)*cols]
-			s := finish4(acc[16*i : 16*i+16])
 			for c := m; c < cols; c++ {
 				s += float64(decode(row[size*c:])) * float64(xi[c])
 			}
@@ -102,14 +107,8 @@ func floatDot4(k asmDot4, group, size int, decode func([]byte) float32) rowDot4F
 // blockDot4 wraps a four-input kernel for a 32-element block type.
 func blockDot4(k asmDot4, bytes int) rowDot4Fn {
 	return func(row []byte, x []float32, cols, c0, c1 int, acc *[64]float64) {
-		last := c1 == cols
 		if c1 > c0 {
-			k(&row[c0/32*bytes], &x[c0], 4*cols, (c1-c0)/32, acc, b2i(last))
-		}
-		if last {
-			for i := 0; i < 4; i++ {
-				acc[16*i] = finish4(acc[16*i : 16*i+16])
-			}
+			k(&row[c0/32*bytes], &x[c0], 4*cols, (c1-c0)/32, acc, b2i(c1 == cols))
 		}
 	}
 }

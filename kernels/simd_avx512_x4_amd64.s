@@ -43,17 +43,36 @@
 	MOVQ $units, R11 \
 label:
 
-// FINISH4 widens what is left when this is the row's last chunk (last ≠
-// 0; earlier chunks end on a widening boundary, with zero partials) and
-// stores the float64 accumulators back to acc, which finish4 reduces as
-// FINISH512 does.
+// FINISHK reduces input k's float64 accumulators fa, fb (as FINISH512
+// does) into acc[16k] (byte offset off).
+#define FINISHK(fa, fb, off) \
+	VADDPD fb, fa, fa \
+	VEXTRACTF64X4 $1, fa, Y5 \
+	VMOVAPD fa, Z4 \
+	VADDPD Y5, Y4, Y4 \
+	VEXTRACTF128 $1, Y4, X5 \
+	VADDPD X5, X4, X4 \
+	VPERMILPD $1, X4, X5 \
+	VADDSD X5, X4, X4 \
+	VMOVSD X4, off(BX)
+
+// FINISH4 stores the float64 accumulators back to acc; on the row's last
+// chunk (last ≠ 0) it first widens what is left and then leaves each
+// input's reduced result in acc[16k]. Earlier chunks end on a widening
+// boundary, with zero partials.
 #define FINISH4 \
+	MOVQ acc+32(FP), BX \
 	MOVQ last+40(FP), AX \
 	TESTQ AX, AX \
 	JZ   store \
 	WIDEN4 \
+	FINISHK(Z24, Z25, 0) \
+	FINISHK(Z26, Z27, 128) \
+	FINISHK(Z28, Z29, 256) \
+	FINISHK(Z30, Z31, 384) \
+	VZEROUPPER \
+	RET \
 store: \
-	MOVQ acc+32(FP), BX \
 	VMOVUPD Z24, 0(BX) \
 	VMOVUPD Z25, 64(BX) \
 	VMOVUPD Z26, 128(BX) \
