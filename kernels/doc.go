@@ -16,8 +16,9 @@
 //
 // Instruction sets: ISA reports the kernel set in use: "generic" (pure
 // Go, every architecture), "avx2" (AVX2+FMA+F16C: F32, F16, BF16, Q8_0,
-// Q4_0, Q4_K, Q6_K) or "avx512" (AVX-512 F/BW/VL/DQ: the same types, and
-// four-input MatMul kernels for the first five), in Go assembly on amd64,
+// Q4_0, Q4_K, Q6_K) or "avx512" (AVX-512 F/BW/VL/DQ: the same types and
+// Q5_K, with four-input MatMul kernels for the first five), in Go
+// assembly on amd64,
 // chosen at first use from the CPU (cpuid) and TORCHLESS_ISA. Types a
 // set lacks use the generic kernels.
 //

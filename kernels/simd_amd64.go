@@ -63,6 +63,9 @@ func dotQ6_KAVX2(w *byte, x *float32, n int) float64
 func dotQ4_KAVX512(w *byte, x *float32, n int) float64
 
 //go:noescape
+func dotQ5_KAVX512(w *byte, x *float32, n int) float64
+
+//go:noescape
 func dotQ6_KAVX512(w *byte, x *float32, n int) float64
 
 // superDot wraps an assembly kernel for a 256-element super-block type.
@@ -183,6 +186,7 @@ var avx512Dots = map[DType]rowDotFn{
 	Q8_0: blockDot(dotQ8_0AVX512),
 	Q4_0: blockDot(dotQ4_0AVX512),
 	Q4_K: superDot(dotQ4_KAVX512),
+	Q5_K: superDot(dotQ5_KAVX512),
 	Q6_K: superDot(dotQ6_KAVX512),
 }
 

@@ -2,7 +2,7 @@
 
 #include "textflag.h"
 
-// AVX-512 row dots for the K-quants Q4_K and Q6_K, in the scheme of
+// AVX-512 row dots for the K-quants Q4_K, Q5_K and Q6_K, in the scheme of
 // simd_avx512_amd64.s: each weight is decoded to float32 exactly as
 // ggml's dequantize_row_* computes it (same operations, same roundings),
 // multiplied into two 16-lane float32 partials (Z4, Z5), and the partials
@@ -119,6 +119,100 @@ q4kloop:
 	ADDQ $1024, DI
 	DECQ CX
 	JNZ  q4kloop
+	KFINISH
+
+// FIFTH ORs bit sh of the qh dwords zh, moved to bit 4, into zq.
+#define FIFTH(zh, sh, zq) \
+	VPSRLD $(sh), zh, Z2 \
+	VPSLLD $4, Z2, Z2 \
+	VPANDD Z16, Z2, Z2 \
+	VPORD Z2, zq, zq
+
+// Q5KPAIR is Q4KPAIR for Q5_K: quants at 48+32p(SI), fifth bits 2p and
+// 2p+1 of qh (Z20: qh[0..15], Z21: qh[16..31]; Z16 = 16s).
+#define Q5KPAIR(p, j0, j1) \
+	VPMOVZXBD (48+32*p)(SI), Z2 \
+	VPMOVZXBD (64+32*p)(SI), Z3 \
+	VPANDD Z15, Z2, Z10 \
+	VPANDD Z15, Z3, Z11 \
+	VPSRLD $4, Z2, Z12 \
+	VPSRLD $4, Z3, Z13 \
+	FIFTH(Z20, 2*p, Z10) \
+	FIFTH(Z21, 2*p, Z11) \
+	FIFTH(Z20, 2*p+1, Z12) \
+	FIFTH(Z21, 2*p+1, Z13) \
+	VCVTDQ2PS Z10, Z10 \
+	VCVTDQ2PS Z11, Z11 \
+	VCVTDQ2PS Z12, Z12 \
+	VCVTDQ2PS Z13, Z13 \
+	Q4KSUB(j0, Z10, Z11) \
+	Q4KSUB(j1, Z12, Z13)
+
+// func dotQ5_KAVX512(w *byte, x *float32, n int) float64 — n > 0
+// super-blocks (176 bytes: d, dmin, scales[12], qh[32], qs[128]).
+TEXT ·dotQ5_KAVX512(SB), NOSPLIT, $80-32
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ n+16(FP), CX
+	VXORPD Z8, Z8, Z8
+	VXORPD Z9, Z9, Z9
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	MOVL $15, AX
+	VPBROADCASTD AX, Z15
+	MOVL $16, AX
+	VPBROADCASTD AX, Z16
+q5kloop:
+	// The 6-bit scales and mins (ggml's kmask unpacking): scales to
+	// sc-80(SP), mins to sc-72(SP).
+	MOVL 4(SI), AX
+	MOVL 8(SI), BX
+	MOVL 12(SI), DX
+	MOVL DX, R8
+	SHRL $4, R8
+	ANDL $0x0f0f0f0f, R8
+	MOVL BX, R9
+	SHRL $6, R9
+	ANDL $0x03030303, R9
+	SHLL $4, R9
+	ORL  R9, R8            // utmp3: mins 4..7
+	MOVL BX, R10
+	ANDL $0x3f3f3f3f, R10  // uaux: mins 0..3
+	ANDL $0x0f0f0f0f, DX
+	MOVL AX, R9
+	SHRL $6, R9
+	ANDL $0x03030303, R9
+	SHLL $4, R9
+	ORL  R9, DX            // utmp1: scales 4..7
+	ANDL $0x3f3f3f3f, AX   // utmp0: scales 0..3
+	MOVL AX, sc-80(SP)
+	MOVL DX, sc-76(SP)
+	MOVL R10, sc-72(SP)
+	MOVL R8, sc-68(SP)
+	// d·sc_j and dmin·m_j as float32 (exact: 11 × 6 bits).
+	VCVTPH2PS (SI), X7
+	VBROADCASTSS X7, Y6
+	VPERMILPS $0x55, X7, X7
+	VBROADCASTSS X7, Y7
+	VPMOVZXBD sc-80(SP), Y0
+	VPMOVZXBD sc-72(SP), Y1
+	VCVTDQ2PS Y0, Y0
+	VCVTDQ2PS Y1, Y1
+	VMULPS Y6, Y0, Y0
+	VMULPS Y7, Y1, Y1
+	VMOVUPS Y0, d1-64(SP)
+	VMOVUPS Y1, m1-32(SP)
+	VPMOVZXBD 16(SI), Z20
+	VPMOVZXBD 32(SI), Z21
+	Q5KPAIR(0, 0, 1)
+	Q5KPAIR(1, 2, 3)
+	Q5KPAIR(2, 4, 5)
+	Q5KPAIR(3, 6, 7)
+	KWIDEN
+	ADDQ $176, SI
+	ADDQ $1024, DI
+	DECQ CX
+	JNZ  q5kloop
 	KFINISH
 
 // Q6KQ builds 16 quants q−32 as floats into zq from ql dwords zl (shifted

@@ -90,7 +90,7 @@ func TestSIMDPrecision(t *testing.T) {
 	for _, name := range runnableSets() {
 		withKernels(name, func() {
 			rng := rand.New(rand.NewPCG(13, 14))
-			for _, dt := range []DType{F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K} {
+			for _, dt := range []DType{F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K} {
 				const rows, cols = 300, 4096
 				w := randomMat(rng, dt, rows, cols)
 				x := randVec(rng, cols, 1)
