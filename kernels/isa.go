@@ -30,7 +30,13 @@ type kernelSet struct {
 	name   string
 	matVec [numDTypes]matVecRows
 	matMul [numDTypes]matMulRows
+	// dot is the F32 row dot (Dot), axpy Axpy; nil: the generic ones.
+	dot  rowDotFn
+	axpy axpyFn
 }
+
+// axpyFn sets dst[i] += a·x[i] with one rounding per element.
+type axpyFn func(dst []float32, a float32, x []float32)
 
 // isaOrder lists the instruction sets from the most capable down.
 var isaOrder = []string{"avx512", "avx2", "generic"}

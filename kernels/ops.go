@@ -3,6 +3,7 @@ package kernels
 import (
 	"math"
 	"sync"
+	"unsafe"
 )
 
 // The vector operations compute in float64 and round once per output
@@ -17,10 +18,15 @@ func sameLen(op string, n int, others ...int) {
 	}
 }
 
-// Dot returns Σ a[i]·b[i], accumulated in float64 and rounded once.
-// It panics if the lengths differ.
+// Dot returns Σ a[i]·b[i], accumulated in float64 and rounded once (the
+// SIMD kernel sets use their F32 MatVec kernel: float32 partials of a few
+// products accumulated in float64, see MatVec). It panics if the lengths
+// differ.
 func Dot(a, b []float32) float32 {
 	sameLen("Dot", len(a), len(b))
+	if f := activeKernels().dot; f != nil && len(a) > 0 {
+		return float32(f(unsafe.Slice((*byte)(unsafe.Pointer(&a[0])), 4*len(a)), b))
+	}
 	return float32(dot64(a, b))
 }
 
@@ -162,9 +168,14 @@ func Scale(x []float32, s float32) {
 	}
 }
 
-// Axpy sets dst[i] += a·x[i], rounding once per element.
+// Axpy sets dst[i] += a·x[i], rounding once per element (the SIMD
+// kernel sets use a float32 fused multiply-add: exactly one rounding).
 func Axpy(dst []float32, a float32, x []float32) {
 	sameLen("Axpy", len(dst), len(x))
+	if f := activeKernels().axpy; f != nil {
+		f(dst, a, x)
+		return
+	}
 	af := float64(a)
 	for i, v := range x {
 		dst[i] = float32(float64(dst[i]) + af*float64(v))

@@ -38,7 +38,7 @@ var matMulBufPool = sync.Pool{New: func() any { return new(matMulBuf) }}
 // newDotSet makes a kernel set named name from per-dtype row dot
 // products; dtypes without one use the generic kernels.
 func newDotSet(name string, dots map[DType]rowDotFn, dots4 map[DType]rowDot4Fn) *kernelSet {
-	ks := &kernelSet{name: name}
+	ks := &kernelSet{name: name, dot: dots[F32]}
 	for dt, f := range dots {
 		ks.matVec[dt] = dotMatVec(f)
 		ks.matMul[dt] = dotMatMul(f, dots4[dt])

@@ -78,6 +78,25 @@ func superDot(k asmDot) rowDotFn {
 	}
 }
 
+//go:noescape
+func axpyAVX2(dst *float32, a float32, x *float32, n int)
+
+//go:noescape
+func axpyAVX512(dst *float32, a float32, x *float32, n int)
+
+// simdAxpy wraps an assembly Axpy working on multiples of lanes elements.
+func simdAxpy(k func(dst *float32, a float32, x *float32, n int), lanes int) axpyFn {
+	return func(dst []float32, a float32, x []float32) {
+		m := len(x) / lanes * lanes
+		if m > 0 {
+			k(&dst[0], a, &x[0], m)
+		}
+		for i := m; i < len(x); i++ {
+			dst[i] = float32(math.FMA(float64(a), float64(x[i]), float64(dst[i])))
+		}
+	}
+}
+
 type asmDot4 func(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
 
 // floatDot4 wraps a four-input kernel for a float type (as floatDot).
@@ -199,6 +218,10 @@ var avx512Dots4 = map[DType]rowDot4Fn{
 }
 
 func init() {
-	kernelSets["avx2"] = newDotSet("avx2", avx2Dots, nil)
-	kernelSets["avx512"] = newDotSet("avx512", avx512Dots, avx512Dots4)
+	avx2 := newDotSet("avx2", avx2Dots, nil)
+	avx2.axpy = simdAxpy(axpyAVX2, 8)
+	kernelSets["avx2"] = avx2
+	avx512 := newDotSet("avx512", avx512Dots, avx512Dots4)
+	avx512.axpy = simdAxpy(axpyAVX512, 16)
+	kernelSets["avx512"] = avx512
 }

@@ -182,3 +182,21 @@ q4loop:
 	DECQ CX
 	JNZ  q4loop
 	FINISH
+
+// func axpyAVX2(dst *float32, a float32, x *float32, n int) — n a positive multiple of 8:
+// dst[i] = fma(a, x[i], dst[i]), one rounding per element.
+TEXT ·axpyAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	VBROADCASTSS a+8(FP), Y7
+	MOVQ x+16(FP), SI
+	MOVQ n+24(FP), CX
+axpyloop:
+	VMOVUPS (DI), Y0
+	VFMADD231PS (SI), Y7, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	SUBQ $8, CX
+	JNZ  axpyloop
+	VZEROUPPER
+	RET

@@ -239,3 +239,21 @@ DATA q4tab<>+52(SB)/4, $0x40a00000
 DATA q4tab<>+56(SB)/4, $0x40c00000
 DATA q4tab<>+60(SB)/4, $0x40e00000
 GLOBL q4tab<>(SB), RODATA|NOPTR, $64
+
+// func axpyAVX512(dst *float32, a float32, x *float32, n int) — n a positive multiple of 16:
+// dst[i] = fma(a, x[i], dst[i]), one rounding per element.
+TEXT ·axpyAVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	VBROADCASTSS a+8(FP), Z7
+	MOVQ x+16(FP), SI
+	MOVQ n+24(FP), CX
+axpyloop:
+	VMOVUPS (DI), Z0
+	VFMADD231PS (SI), Z7, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, DI
+	ADDQ $64, SI
+	SUBQ $16, CX
+	JNZ  axpyloop
+	VZEROUPPER
+	RET

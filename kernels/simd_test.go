@@ -117,3 +117,35 @@ func TestSIMDPrecision(t *testing.T) {
 		})
 	}
 }
+
+// TestDotAxpySets checks Dot and Axpy of every set on lengths that hit
+// the tails: Dot within the MatVec bound of the float64 dot, Axpy exactly
+// the fused multiply-add of each element (the generic Axpy within one
+// float32 ulp of it: it rounds through float64).
+func TestDotAxpySets(t *testing.T) {
+	for _, name := range runnableSets() {
+		withKernels(name, func() {
+			rng := rand.New(rand.NewPCG(31, 32))
+			for _, n := range []int{1, 7, 8, 15, 16, 17, 63, 64, 65, 100, 256, 1000} {
+				a, b := randVec(rng, n, 1), randVec(rng, n, 1)
+				ref, mag := refDot(a, b)
+				got := Dot(a, b)
+				if e := math.Abs(float64(got) - ref); e > math.Abs(ref)*0x1p-24+mag*0x1p-22 {
+					t.Fatalf("%s Dot n=%d: %v, reference %v", name, n, got, ref)
+				}
+				dst := randVec(rng, n, 1)
+				want := make([]float32, n)
+				s := float32(rng.NormFloat64())
+				for i := range want {
+					want[i] = float32(math.FMA(float64(s), float64(b[i]), float64(dst[i])))
+				}
+				Axpy(dst, s, b)
+				for i := range want {
+					if d := math.Abs(float64(dst[i] - want[i])); d != 0 && (name != "generic" || d > math.Abs(float64(want[i]))*0x1p-23) {
+						t.Fatalf("%s Axpy n=%d [%d]: %v, fma %v", name, n, i, dst[i], want[i])
+					}
+				}
+			}
+		})
+	}
+}
