@@ -37,6 +37,7 @@ func init() {
 		"PatchResidualSweep":     reflect.ValueOf(introspect.PatchResidualSweep),
 		"PlanCapture":            reflect.ValueOf(introspect.PlanCapture),
 		"PreviousTokenScores":    reflect.ValueOf(introspect.PreviousTokenScores),
+		"PrincipalComponents":    reflect.ValueOf(introspect.PrincipalComponents),
 		"RepeatedTokens":         reflect.ValueOf(introspect.RepeatedTokens),
 		"Resolve":                reflect.ValueOf(introspect.Resolve),
 		"RunToLayer":             reflect.ValueOf(introspect.RunToLayer),
@@ -59,6 +60,7 @@ func init() {
 		"Matrix":         reflect.ValueOf((*introspect.Matrix)(nil)),
 		"Metric":         reflect.ValueOf((*introspect.Metric)(nil)),
 		"NameFilter":     reflect.ValueOf((*introspect.NameFilter)(nil)),
+		"PCAResult":      reflect.ValueOf((*introspect.PCAResult)(nil)),
 		"Plan":           reflect.ValueOf((*introspect.Plan)(nil)),
 		"Tensor":         reflect.ValueOf((*introspect.Tensor)(nil)),
 	}
