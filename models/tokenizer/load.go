@@ -79,6 +79,24 @@ func loadConfig(path string) (*hfConfig, error) {
 	return c, nil
 }
 
+// parseFile reads a tokenizer file and the tokenizer_config.json beside
+// it, and parses them with parse.
+func parseFile(path string, parse func(data []byte, cfg *hfConfig) (*Tokenizer, error)) (*Tokenizer, error) {
+	cfg, err := loadConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer: %w", err)
+	}
+	t, err := parse(data, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer: %w", err)
+	}
+	return t, nil
+}
+
 func loadFile(path string) (*Tokenizer, error) {
 	base := filepath.Base(path)
 	head := make([]byte, 8)
@@ -102,47 +120,21 @@ func loadFile(path string) (*Tokenizer, error) {
 		}
 		return t, nil
 	case strings.HasSuffix(base, ".json"):
-		cfg, err := loadConfig(path)
-		if err != nil {
-			return nil, err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("tokenizer: %w", err)
-		}
-		t, err := parseTokenizerJSON(data, cfg)
-		if err != nil {
-			return nil, fmt.Errorf("tokenizer: %s: %w", path, err)
-		}
-		return t, nil
+		return parseFile(path, func(data []byte, cfg *hfConfig) (*Tokenizer, error) {
+			t, err := parseTokenizerJSON(data, cfg)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			return t, nil
+		})
 	case strings.HasSuffix(base, ".model"):
-		cfg, err := loadConfig(path)
-		if err != nil {
-			return nil, err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("tokenizer: %w", err)
-		}
-		t, err := fromSentencePiece(path, data, cfg)
-		if err != nil {
-			return nil, fmt.Errorf("tokenizer: %w", err)
-		}
-		return t, nil
+		return parseFile(path, func(data []byte, cfg *hfConfig) (*Tokenizer, error) {
+			return fromSentencePiece(path, data, cfg)
+		})
 	case strings.HasSuffix(base, ".tiktoken"):
-		cfg, err := loadConfig(path)
-		if err != nil {
-			return nil, err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("tokenizer: %w", err)
-		}
-		t, err := parseTiktoken(path, data, cfg)
-		if err != nil {
-			return nil, fmt.Errorf("tokenizer: %w", err)
-		}
-		return t, nil
+		return parseFile(path, func(data []byte, cfg *hfConfig) (*Tokenizer, error) {
+			return parseTiktoken(path, data, cfg)
+		})
 	case strings.HasSuffix(base, ".bin"):
 		f, err := modelbin.Open(path, weights.Lazy)
 		if err != nil {
