@@ -249,6 +249,16 @@ func describe(base ArchitectureConfig, edit func(a *ArchitectureConfig)) Archite
 	return base
 }
 
+// Gemma 1 is also the base of Gemma 2.
+var gemmaArch = describe(llamaArch, func(a *ArchitectureConfig) {
+	a.Arch = Gemma
+	a.TiedByDefault = true
+	a.Activation = GELUTanh
+	a.NormOffset = 1
+	a.EmbedScaleSqrtHidden = true
+	a.GGUFPermutedQK = false
+})
+
 var architectures = map[Architecture]ArchitectureConfig{
 	LLaMA:  llamaArch,
 	LLaMA3: describe(llamaArch, func(a *ArchitectureConfig) { a.Arch = LLaMA3 }),
@@ -262,23 +272,11 @@ var architectures = map[Architecture]ArchitectureConfig{
 		a.Sliding = SlideFromWindowLayer
 		a.GGUFPermutedQK = false
 	}),
-	Gemma: describe(llamaArch, func(a *ArchitectureConfig) {
-		a.Arch = Gemma
-		a.TiedByDefault = true
-		a.Activation = GELUTanh
-		a.NormOffset = 1
-		a.EmbedScaleSqrtHidden = true
-		a.GGUFPermutedQK = false
-	}),
-	Gemma2: describe(llamaArch, func(a *ArchitectureConfig) {
+	Gemma: gemmaArch,
+	Gemma2: describe(gemmaArch, func(a *ArchitectureConfig) {
 		a.Arch = Gemma2
-		a.TiedByDefault = true
 		a.Sliding = SlideEven
-		a.Activation = GELUTanh
-		a.NormOffset = 1
-		a.EmbedScaleSqrtHidden = true
 		a.SandwichNorms = true
-		a.GGUFPermutedQK = false
 		a.HFNames = withNames(llamaHFNames, map[Role]string{
 			RolePostAttnNorm: "model.layers.%d.post_attention_layernorm.weight",
 			RoleFFNNorm:      "model.layers.%d.pre_feedforward_layernorm.weight",
