@@ -146,31 +146,30 @@ func LogitLens(m models.Model, c *Cache, k int, keepLogits bool) (*LensResult, e
 // topK returns the k most likely ids of a softmax over logits, their
 // probabilities and the distribution's entropy.
 func topK(logits []float32, k int) ([]int, []float32, float32) {
-	maxL := math.Inf(-1)
-	for _, v := range logits {
-		maxL = math.Max(maxL, float64(v))
-	}
-	var sum float64
-	for _, v := range logits {
-		sum += math.Exp(float64(v) - maxL)
-	}
+	ls := LogSoftmax(logits)
 	var ent float64
-	for _, v := range logits {
-		p := math.Exp(float64(v)-maxL) / sum
-		if p > 0 {
-			ent -= p * math.Log(p)
+	for _, l := range ls {
+		if p := math.Exp(l); p > 0 {
+			ent -= p * l
 		}
 	}
-	idx := make([]int, len(logits))
-	for i := range idx {
-		idx[i] = i
+	// Keep the k best ids in order (k is small; the vocabulary is not).
+	k = min(k, len(logits))
+	ids := make([]int, 0, k)
+	for id, v := range logits {
+		if len(ids) == k && v <= logits[ids[k-1]] {
+			continue
+		}
+		i := sort.Search(len(ids), func(i int) bool { return logits[ids[i]] < v })
+		if len(ids) < k {
+			ids = append(ids, 0)
+		}
+		copy(ids[i+1:], ids[i:len(ids)-1])
+		ids[i] = id
 	}
-	k = min(k, len(idx))
-	sort.SliceStable(idx, func(a, b int) bool { return logits[idx[a]] > logits[idx[b]] })
-	ids := idx[:k:k]
 	probs := make([]float32, k)
 	for i, id := range ids {
-		probs[i] = float32(math.Exp(float64(logits[id])-maxL) / sum)
+		probs[i] = float32(math.Exp(ls[id]))
 	}
 	return ids, probs, float32(ent)
 }

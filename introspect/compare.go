@@ -129,7 +129,7 @@ func describe(m models.Model) string {
 
 // kl is KL(softmax(a) ‖ softmax(b)).
 func kl(a, b []float32) float64 {
-	la, lb := logSoftmax(a), logSoftmax(b)
+	la, lb := LogSoftmax(a), LogSoftmax(b)
 	var s float64
 	for i := range la {
 		s += math.Exp(la[i]) * (la[i] - lb[i])
@@ -137,7 +137,8 @@ func kl(a, b []float32) float64 {
 	return s
 }
 
-func logSoftmax(x []float32) []float64 {
+// LogSoftmax returns log softmax(x), computed stably in float64.
+func LogSoftmax(x []float32) []float64 {
 	m := math.Inf(-1)
 	for _, v := range x {
 		m = math.Max(m, float64(v))

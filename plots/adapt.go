@@ -461,15 +461,7 @@ func TokenLosses(c *introspect.Cache) ([]float64, error) {
 		if id < 0 || id >= V {
 			return nil, fmt.Errorf("plots: token losses: token %d at position %d is outside the %d logits", id, p, V)
 		}
-		mx := math.Inf(-1)
-		for _, v := range row {
-			mx = math.Max(mx, float64(v))
-		}
-		var s float64
-		for _, v := range row {
-			s += math.Exp(float64(v) - mx)
-		}
-		out[p] = mx + math.Log(s) - float64(row[id])
+		out[p] = -introspect.LogSoftmax(row)[id]
 	}
 	return out, nil
 }
