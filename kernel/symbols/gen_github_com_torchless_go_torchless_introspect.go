@@ -25,6 +25,7 @@ func init() {
 		"HeadOutputs":            reflect.ValueOf(introspect.HeadOutputs),
 		"Hook":                   reflect.ValueOf(introspect.Hook),
 		"InductionScores":        reflect.ValueOf(introspect.InductionScores),
+		"LogSoftmax":             reflect.ValueOf(introspect.LogSoftmax),
 		"LogitDiff":              reflect.ValueOf(introspect.LogitDiff),
 		"LogitDirection":         reflect.ValueOf(introspect.LogitDirection),
 		"LogitLens":              reflect.ValueOf(introspect.LogitLens),
