@@ -148,6 +148,15 @@ func TestWithModel(t *testing.T) {
 	}
 }
 
+// TestTeachingNotebooks runs every notebook of notebooks/ (they read
+// ../shared's models by relative path) top to bottom with nbclient.
+func TestTeachingNotebooks(t *testing.T) {
+	py := jupyterPython(t, "nbclient", "nbformat")
+	testenv.Shared(t, "models", "stories260K")
+	kernelPrefix(t)
+	runPython(t, py, 200*time.Second, nil, "scenarios.py", "teaching_notebooks")
+}
+
 // TestConsole drives the kernel with jupyter-console, reading cells from
 // its standard input.
 func TestConsole(t *testing.T) {

@@ -445,6 +445,37 @@ def scenario_notebook():
     assert "Wall time" in texts, outs["time"]
 
 
+def scenario_teaching_notebooks():
+    """Every notebook in notebooks/ but the tour (which the notebook
+    scenario runs) executes top to bottom with nbclient, reading models
+    from ../../shared as written; no cell errors, and every code cell
+    shows something."""
+    import glob
+    import nbformat
+    from nbclient import NotebookClient
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    nbdir = os.path.join(here, "..", "..", "notebooks")
+    paths = sorted(p for p in glob.glob(os.path.join(nbdir, "*.ipynb")) if not p.endswith("kernel-tour.ipynb"))
+    assert paths, "no teaching notebooks in " + nbdir
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        client = NotebookClient(nb, timeout=T, kernel_name="torchless", startup_timeout=T,
+                                resources={"metadata": {"path": nbdir}})
+        client.execute()
+        nbformat.validate(nb)
+        for c in nb.cells:
+            if c.cell_type != "code":
+                continue
+            errs = [o for o in c.outputs if o["output_type"] == "error"]
+            assert not errs, (path, c.source, errs)
+            assert c.outputs, (path, "no output", c.source)
+        figs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                if o["output_type"] == "execute_result" and "image/png" in o.get("data", {})]
+        assert figs, (path, "no figure")
+        print("ran", os.path.basename(path), len(nb.cells), "cells,", len(figs), "figures")
+
+
 def main():
     name = sys.argv[1]
     fn = globals().get("scenario_" + name)
