@@ -1,6 +1,8 @@
 package models_test
 
 import (
+	"context"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -191,4 +193,18 @@ func TestRopeScaling(t *testing.T) {
 	ff := base
 	ff.RopeScaling = models.RopeScaling{Kind: models.RopeLlama3, FreqFactors: []float64{1, 1, 2, 2, 4, 4, 8, 8}}
 	check("gguf rope_freqs", ff, 10, func(i int) float64 { return plain(i) / ff.RopeScaling.FreqFactors[i] }, 1)
+}
+
+// An eager load stops when its context is cancelled.
+func TestLoadContextCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	path := filepath.Join(testenv.Shared(t, "fixtures", "llama2"), "model.gguf")
+	if _, err := models.LoadContext(ctx, path, "", models.LoadOptions{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled eager load: %v", err)
+	}
+	m, err := models.LoadContext(context.Background(), path, models.LLaMA, models.LoadOptions{})
+	if err != nil || m.Architecture() != models.LLaMA {
+		t.Errorf("load: %v", err)
+	}
 }

@@ -61,17 +61,20 @@ func (d *Decoder) Close() error { return d.source.Close() }
 // LoadAuto loads a model from path (HF directory, GGUF, model.bin),
 // detecting its architecture.
 func LoadAuto(path string, opts LoadOptions) (Model, error) {
-	return load(path, "", opts)
+	return LoadContext(context.Background(), path, "", opts)
 }
 
 // LoadAs loads a model from path as architecture arch, whatever its
 // metadata says.
 func LoadAs(path string, arch Architecture, opts LoadOptions) (Model, error) {
-	return load(path, arch, opts)
+	return LoadContext(context.Background(), path, arch, opts)
 }
 
-func load(path string, arch Architecture, opts LoadOptions) (Model, error) {
-	src, err := Open(path, opts.mode())
+// LoadContext loads a model from path as arch ("" to detect it). An
+// eager load stops with ctx's error when ctx is cancelled while the
+// weights are read.
+func LoadContext(ctx context.Context, path string, arch Architecture, opts LoadOptions) (Model, error) {
+	src, err := OpenContext(ctx, path, opts.mode())
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package models
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -67,6 +68,12 @@ func (s *Source) Detect() (Architecture, error) { return DetectArchitecture(s.Hi
 // (or one of its .safetensors files), a GGUF file, a torchless
 // model.bin, or EmbeddedName for the embedded default model. PyTorch pickle checkpoints are refused with an explanation.
 func Open(path string, mode weights.Mode) (*Source, error) {
+	return OpenContext(context.Background(), path, mode)
+}
+
+// OpenContext is Open, stopping with ctx's error if ctx is cancelled
+// while an eager open reads the files.
+func OpenContext(ctx context.Context, path string, mode weights.Mode) (*Source, error) {
 	if path == EmbeddedName {
 		return OpenEmbedded()
 	}
@@ -75,7 +82,7 @@ func Open(path string, mode weights.Mode) (*Source, error) {
 		return nil, err
 	}
 	if st.IsDir() {
-		return openHFDir(path, mode)
+		return openHFDir(ctx, path, mode)
 	}
 	if isPickleName(path) {
 		return nil, fmt.Errorf(pickleRefusalFm, path)
@@ -86,21 +93,21 @@ func Open(path string, mode weights.Mode) (*Source, error) {
 	}
 	switch {
 	case bytes.HasPrefix(magic, []byte("GGUF")):
-		return openGGUF(path, mode)
+		return openGGUF(ctx, path, mode)
 	case bytes.HasPrefix(magic, []byte("PK\x03\x04")), len(magic) > 0 && magic[0] == 0x80:
 		return nil, fmt.Errorf(pickleRefusalFm, path)
 	case strings.HasSuffix(path, ".safetensors"):
 		if _, err := os.Stat(filepath.Join(filepath.Dir(path), "config.json")); err == nil {
-			return openHFDir(filepath.Dir(path), mode)
+			return openHFDir(ctx, filepath.Dir(path), mode)
 		}
-		return openSafetensorsFile(path, mode)
+		return openSafetensorsFile(ctx, path, mode)
 	case len(magic) >= 9 && magic[8] == '{':
 		// A u64 header length then JSON: safetensors or model.bin. The
 		// safetensors header has no "tensors" object at the top.
 		if filepath.Base(path) == "model.bin" || isModelBin(path) {
-			return openModelBin(path, mode)
+			return openModelBin(ctx, path, mode)
 		}
-		return openHFDir(filepath.Dir(path), mode)
+		return openHFDir(ctx, filepath.Dir(path), mode)
 	}
 	return nil, fmt.Errorf("%s: not a GGUF, safetensors or torchless model.bin file (starts with % x)", path, magic)
 }
@@ -145,7 +152,7 @@ func isModelBin(path string) bool {
 	return strings.Contains(h, `"tensors"`) || strings.Contains(h, `"metadata"`)
 }
 
-func openHFDir(dir string, mode weights.Mode) (*Source, error) {
+func openHFDir(ctx context.Context, dir string, mode weights.Mode) (*Source, error) {
 	cfgPath := filepath.Join(dir, "config.json")
 	data, err := readLimited(cfgPath, maxConfigJSON)
 	if err != nil {
@@ -154,10 +161,10 @@ func openHFDir(dir string, mode weights.Mode) (*Source, error) {
 				return nil, fmt.Errorf(pickleRefusalFm, pk)
 			}
 			if fs, _ := filepath.Glob(filepath.Join(dir, "*.gguf")); len(fs) == 1 {
-				return openGGUF(fs[0], mode)
+				return openGGUF(ctx, fs[0], mode)
 			}
 			if _, err := os.Stat(filepath.Join(dir, "model.bin")); err == nil {
-				return openModelBin(filepath.Join(dir, "model.bin"), mode)
+				return openModelBin(ctx, filepath.Join(dir, "model.bin"), mode)
 			}
 			return nil, fmt.Errorf("%s: no config.json (a Hugging Face model directory needs one)", dir)
 		}
@@ -167,7 +174,7 @@ func openHFDir(dir string, mode weights.Mode) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: invalid JSON: %w", cfgPath, err)
 	}
-	set, err := safetensors.OpenDir(dir, mode)
+	set, err := safetensors.OpenDirContext(ctx, dir, mode)
 	if err != nil {
 		if pk := findPickles(dir); pk != "" {
 			return nil, fmt.Errorf("%w (and "+pickleRefusalFm+")", err, pk)
@@ -181,8 +188,8 @@ func openHFDir(dir string, mode weights.Mode) (*Source, error) {
 
 // openSafetensorsFile opens a lone safetensors file with no config: its
 // tensors can be listed and read, but no decoder built.
-func openSafetensorsFile(path string, mode weights.Mode) (*Source, error) {
-	f, err := safetensors.Open(path, mode)
+func openSafetensorsFile(ctx context.Context, path string, mode weights.Mode) (*Source, error) {
+	f, err := safetensors.OpenContext(ctx, path, mode)
 	if err != nil {
 		return nil, err
 	}
@@ -250,8 +257,8 @@ func readLimited(path string, limit int64) ([]byte, error) {
 	return data, nil
 }
 
-func openGGUF(path string, mode weights.Mode) (*Source, error) {
-	f, err := gguf.Open(path, mode)
+func openGGUF(ctx context.Context, path string, mode weights.Mode) (*Source, error) {
+	f, err := gguf.OpenContext(ctx, path, mode)
 	if err != nil {
 		return nil, err
 	}
@@ -281,8 +288,8 @@ var modelBinAliases = map[string]string{
 	"norm_eps": "rms_norm_eps", "act_type": "hidden_act", "dim": "hidden_size", "hidden_dim": "intermediate_size",
 }
 
-func openModelBin(path string, mode weights.Mode) (*Source, error) {
-	f, err := modelbin.Open(path, mode)
+func openModelBin(ctx context.Context, path string, mode weights.Mode) (*Source, error) {
+	f, err := modelbin.OpenContext(ctx, path, mode)
 	if err != nil {
 		return nil, err
 	}

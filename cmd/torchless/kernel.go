@@ -16,10 +16,7 @@ func init() {
 	register("kernel", "run the Jupyter kernel, or install its kernelspec (kernel install)", runKernel)
 	// %load and %hooks use the models package.
 	kernel.SetLoader(func(ctx context.Context, path string) (any, error) {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		return models.LoadAuto(path, models.LoadOptions{})
+		return models.LoadContext(ctx, path, "", models.LoadOptions{})
 	})
 	kernel.SetHookLister(func(v any) ([]string, error) {
 		m, ok := v.(models.Model)

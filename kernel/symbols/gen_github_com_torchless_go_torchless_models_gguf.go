@@ -37,6 +37,7 @@ func init() {
 		"MaxTensorName":    reflect.ValueOf(constant.MakeFromLiteral("63", token.INT, 0)),
 		"NewWriter":        reflect.ValueOf(gguf.NewWriter),
 		"Open":             reflect.ValueOf(gguf.Open),
+		"OpenContext":      reflect.ValueOf(gguf.OpenContext),
 		"Parse":            reflect.ValueOf(gguf.Parse),
 		"String":           reflect.ValueOf(gguf.String),
 		"Strings":          reflect.ValueOf(gguf.Strings),

@@ -15,6 +15,7 @@ func init() {
 		"DTypeName":      reflect.ValueOf(modelbin.DTypeName),
 		"MaxHeaderBytes": reflect.ValueOf(constant.MakeFromLiteral("1073741824", token.INT, 0)),
 		"Open":           reflect.ValueOf(modelbin.Open),
+		"OpenContext":    reflect.ValueOf(modelbin.OpenContext),
 		"Parse":          reflect.ValueOf(modelbin.Parse),
 		"PayloadAlign":   reflect.ValueOf(constant.MakeFromLiteral("64", token.INT, 0)),
 		"QuantizeInt8":   reflect.ValueOf(modelbin.QuantizeInt8),

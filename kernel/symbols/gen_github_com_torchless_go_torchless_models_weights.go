@@ -10,13 +10,14 @@ import (
 func init() {
 	Symbols["github.com/torchless-go/torchless/models/weights/weights"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"BlobFromBytes": reflect.ValueOf(weights.BlobFromBytes),
-		"Eager":         reflect.ValueOf(weights.Eager),
-		"Errorf":        reflect.ValueOf(weights.Errorf),
-		"ExpectedBytes": reflect.ValueOf(weights.ExpectedBytes),
-		"Lazy":          reflect.ValueOf(weights.Lazy),
-		"NewSet":        reflect.ValueOf(weights.NewSet),
-		"OpenBlob":      reflect.ValueOf(weights.OpenBlob),
+		"BlobFromBytes":   reflect.ValueOf(weights.BlobFromBytes),
+		"Eager":           reflect.ValueOf(weights.Eager),
+		"Errorf":          reflect.ValueOf(weights.Errorf),
+		"ExpectedBytes":   reflect.ValueOf(weights.ExpectedBytes),
+		"Lazy":            reflect.ValueOf(weights.Lazy),
+		"NewSet":          reflect.ValueOf(weights.NewSet),
+		"OpenBlob":        reflect.ValueOf(weights.OpenBlob),
+		"OpenBlobContext": reflect.ValueOf(weights.OpenBlobContext),
 
 		// type definitions
 		"Blob":        reflect.ValueOf((*weights.Blob)(nil)),

@@ -28,6 +28,7 @@ func init() {
 		"Mode.String":           "func (m Mode) String() string",
 		"NewSet":                "func NewSet() *Set\n\nNewSet returns an empty set.",
 		"OpenBlob":              "func OpenBlob(path string, mode Mode) (*Blob, error)\n\nOpenBlob opens path in the given mode.",
+		"OpenBlobContext":       "func OpenBlobContext(ctx context.Context, path string, mode Mode) (*Blob, error)\n\nOpenBlobContext opens path in the given mode; an eager open reads the\nfile in chunks and stops with ctx's error when ctx is cancelled.",
 		"Set":                   "type Set struct {\n\t// contains filtered or unexported fields\n}\n\nSet is the tensors of one model (possibly from several files, for\nsharded checkpoints), looked up by the names the files store them by.",
 		"Set.Add":               "func (s *Set) Add(t *Tensor) error\n\nAdd adds t; it is an error to add two tensors of one name.",
 		"Set.Close":             "func (s *Set) Close() error\n\nClose releases the files behind the set.",

@@ -23,6 +23,7 @@
 package gguf
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -100,7 +101,13 @@ type File struct {
 // Open reads the GGUF file at path, eagerly into memory or memory-mapped
 // (lazy), and parses it.
 func Open(path string, mode weights.Mode) (*File, error) {
-	b, err := weights.OpenBlob(path, mode)
+	return OpenContext(context.Background(), path, mode)
+}
+
+// OpenContext is Open, stopping with ctx's error if ctx is cancelled
+// while an eager open reads the file.
+func OpenContext(ctx context.Context, path string, mode weights.Mode) (*File, error) {
+	b, err := weights.OpenBlobContext(ctx, path, mode)
 	if err != nil {
 		return nil, err
 	}

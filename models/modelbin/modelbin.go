@@ -31,6 +31,7 @@ package modelbin
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -88,7 +89,13 @@ type File struct {
 // Open opens and parses the model.bin at path. In weights.Lazy mode the
 // file is memory-mapped; the File keeps the blob until Close.
 func Open(path string, mode weights.Mode) (*File, error) {
-	blob, err := weights.OpenBlob(path, mode)
+	return OpenContext(context.Background(), path, mode)
+}
+
+// OpenContext is Open, stopping with ctx's error if ctx is cancelled
+// while an eager open reads the file.
+func OpenContext(ctx context.Context, path string, mode weights.Mode) (*File, error) {
+	blob, err := weights.OpenBlobContext(ctx, path, mode)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package safetensors
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -96,6 +97,12 @@ func ParseIndex(name string, data []byte) (*Index, error) {
 // the directory's only *.safetensors file. The returned set owns the
 // files: Close it when done.
 func OpenDir(dir string, mode weights.Mode) (*weights.Set, error) {
+	return OpenDirContext(context.Background(), dir, mode)
+}
+
+// OpenDirContext is OpenDir, stopping with ctx's error if ctx is
+// cancelled while shards are read.
+func OpenDirContext(ctx context.Context, dir string, mode weights.Mode) (*weights.Set, error) {
 	ixPath := filepath.Join(dir, IndexFile)
 	ixData, err := os.ReadFile(ixPath)
 	if errors.Is(err, os.ErrNotExist) {
@@ -103,7 +110,7 @@ func OpenDir(dir string, mode weights.Mode) (*weights.Set, error) {
 		if err != nil {
 			return nil, err
 		}
-		f, err := Open(p, mode)
+		f, err := OpenContext(ctx, p, mode)
 		if err != nil {
 			return nil, err
 		}
@@ -116,7 +123,7 @@ func OpenDir(dir string, mode weights.Mode) (*weights.Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	return openSharded(dir, ixPath, ix, mode)
+	return openSharded(ctx, dir, ixPath, ix, mode)
 }
 
 func singleFile(dir string) (string, error) {
@@ -137,7 +144,7 @@ func singleFile(dir string) (string, error) {
 	return "", fmt.Errorf("%s: %d *.safetensors files and no %s to say which to use", dir, len(matches), IndexFile)
 }
 
-func openSharded(dir, ixPath string, ix *Index, mode weights.Mode) (*weights.Set, error) {
+func openSharded(ctx context.Context, dir, ixPath string, ix *Index, mode weights.Mode) (*weights.Set, error) {
 	// Tensors each shard must hold, sorted for stable messages.
 	need := map[string][]string{}
 	for t, shard := range ix.WeightMap {
@@ -157,7 +164,7 @@ func openSharded(dir, ixPath string, ix *Index, mode weights.Mode) (*weights.Set
 			return fail(fmt.Errorf("%s: shard %s (holding tensor %q, among others) cannot be opened: %w",
 				ixPath, shard, need[shard][0], err))
 		}
-		f, err := Open(p, mode)
+		f, err := OpenContext(ctx, p, mode)
 		if err != nil {
 			return fail(err)
 		}

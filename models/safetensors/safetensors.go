@@ -10,6 +10,7 @@
 package safetensors
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -207,7 +208,13 @@ func parseMetadata(raw json.RawMessage) (map[string]string, error) {
 // Open opens and parses the safetensors file at path. In weights.Lazy
 // mode the file is memory-mapped; the File keeps the blob until Close.
 func Open(path string, mode weights.Mode) (*File, error) {
-	blob, err := weights.OpenBlob(path, mode)
+	return OpenContext(context.Background(), path, mode)
+}
+
+// OpenContext is Open, stopping with ctx's error if ctx is cancelled
+// while an eager open reads the file.
+func OpenContext(ctx context.Context, path string, mode weights.Mode) (*File, error) {
+	blob, err := weights.OpenBlobContext(ctx, path, mode)
 	if err != nil {
 		return nil, err
 	}

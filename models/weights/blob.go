@@ -1,6 +1,7 @@
 package weights
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -33,6 +34,15 @@ type Blob struct {
 
 // OpenBlob opens path in the given mode.
 func OpenBlob(path string, mode Mode) (*Blob, error) {
+	return OpenBlobContext(context.Background(), path, mode)
+}
+
+// readChunk is how much an eager open reads between checks of its context.
+const readChunk = 64 << 20
+
+// OpenBlobContext opens path in the given mode; an eager open reads the
+// file in chunks and stops with ctx's error when ctx is cancelled.
+func OpenBlobContext(ctx context.Context, path string, mode Mode) (*Blob, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -60,8 +70,13 @@ func OpenBlob(path string, mode Mode) (*Blob, error) {
 		return &Blob{Path: path, data: data, mapped: true}, nil
 	}
 	data := make([]byte, size)
-	if _, err := io.ReadFull(f, data); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	for off := 0; off < len(data); off += readChunk {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if _, err := io.ReadFull(f, data[off:min(off+readChunk, len(data))]); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
 	}
 	return &Blob{Path: path, data: data}, nil
 }
