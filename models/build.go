@@ -25,6 +25,11 @@ type LoadOptions struct {
 	// KVCacheF16 keeps the KV cache of new states in float16, halving its
 	// memory at the cost of rounding keys and values to 11 bits.
 	KVCacheF16 bool
+	// QueryPreAttnScalar, when > 0, sets the attention scale to
+	// QueryPreAttnScalar^-½. GGUF files of Gemma 2 do not record it; the
+	// loader then uses head_dim, which is right for every Gemma 2 but the
+	// 27B (which needs hidden_size / num_heads = 144).
+	QueryPreAttnScalar float64
 	// SlidingWindow, when > 0, sets the sliding window (on the layers the
 	// family's rule says). GGUF files of Mistral models do not record
 	// their window; pass it here to reproduce the HF model.
@@ -72,6 +77,9 @@ func Build(src *Source, arch Architecture, opts LoadOptions) (*Decoder, error) {
 		for l := range cfg.SlidingLayers {
 			cfg.SlidingLayers[l] = desc.Sliding.slides(l, 0)
 		}
+	}
+	if opts.QueryPreAttnScalar > 0 {
+		cfg.AttnScale = 1 / math.Sqrt(opts.QueryPreAttnScalar)
 	}
 	b := &builder{src: src, names: names}
 	d := &Decoder{cfg: cfg, desc: desc, source: src, unusedConfig: unused, kvHalf: opts.KVCacheF16,

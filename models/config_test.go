@@ -208,3 +208,22 @@ func TestLoadContextCancelled(t *testing.T) {
 		t.Errorf("load: %v", err)
 	}
 }
+
+// The query scale override changes the attention scale (and so the
+// patterns) of a Gemma 2 GGUF; at head_dim it changes nothing.
+func TestQueryPreAttnScalarOverride(t *testing.T) {
+	path := filepath.Join(testenv.Shared(t, "fixtures", "gemma2"), "model.gguf")
+	def, err := models.LoadAuto(path, models.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same, _ := models.LoadAuto(path, models.LoadOptions{QueryPreAttnScalar: 16})
+	other, _ := models.LoadAuto(path, models.LoadOptions{QueryPreAttnScalar: 144})
+	if def.Config().AttnScale != 0.25 || same.Config().AttnScale != 0.25 || math.Abs(other.Config().AttnScale-1.0/12) > 1e-12 {
+		t.Errorf("scales %g %g %g", def.Config().AttnScale, same.Config().AttnScale, other.Config().AttnScale)
+	}
+	ids := []int{2, 356, 261, 383}
+	if relErr(logitsOf(t, def, ids), logitsOf(t, other, ids)) == 0 {
+		t.Error("the override did not change the logits")
+	}
+}

@@ -37,6 +37,7 @@ type modelFlags struct {
 	window int
 	arch   string
 	kvF16  bool
+	qscale float64
 }
 
 func (m *modelFlags) register(fs *flag.FlagSet) {
@@ -45,13 +46,14 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&m.window, "sliding-window", 0, "set the sliding window `W` (GGUF files of Mistral models lack it)")
 	fs.StringVar(&m.arch, "arch", "", "load as this architecture instead of detecting it")
 	fs.BoolVar(&m.kvF16, "kv-f16", false, "keep the KV cache in float16 (half the memory)")
+	fs.Float64Var(&m.qscale, "query-pre-attn-scalar", 0, "scale attention by `S`^-½ (Gemma 2 GGUFs lack it; 144 for the 27B)")
 }
 
 func (m *modelFlags) load() (models.Model, error) {
 	if m.path == "" {
 		return nil, fmt.Errorf("--model is required")
 	}
-	opts := models.LoadOptions{Lazy: m.lazy, SlidingWindow: m.window, KVCacheF16: m.kvF16}
+	opts := models.LoadOptions{Lazy: m.lazy, SlidingWindow: m.window, KVCacheF16: m.kvF16, QueryPreAttnScalar: m.qscale}
 	if m.arch != "" {
 		return models.LoadAs(m.path, models.Architecture(m.arch), opts)
 	}
