@@ -15,6 +15,35 @@
 // simd_avx512_x4_amd64.s does the same for four inputs at once with
 // exactly these operations per input, so MatMul equals MatVec bit for bit.
 
+// SCALES8 converts the f16 scales of the eight blocks (st bytes apart)
+// at SI to float32 at 16(SP)…44(SP), gathering them in AX and BX (not
+// with narrow stores, which would stall the wide load).
+#define SCALES8(st) \
+	MOVWLZX (st*0)(SI), AX \
+	MOVWLZX (st*1)(SI), R12 \
+	SHLQ $16, R12 \
+	ORQ R12, AX \
+	MOVWLZX (st*2)(SI), R12 \
+	SHLQ $32, R12 \
+	ORQ R12, AX \
+	MOVWLZX (st*3)(SI), R12 \
+	SHLQ $48, R12 \
+	ORQ R12, AX \
+	MOVWLZX (st*4)(SI), BX \
+	MOVWLZX (st*5)(SI), R12 \
+	SHLQ $16, R12 \
+	ORQ R12, BX \
+	MOVWLZX (st*6)(SI), R12 \
+	SHLQ $32, R12 \
+	ORQ R12, BX \
+	MOVWLZX (st*7)(SI), R12 \
+	SHLQ $48, R12 \
+	ORQ R12, BX \
+	VMOVQ AX, X14 \
+	VPINSRQ $1, BX, X14, X14 \
+	VCVTPH2PS X14, Y14 \
+	VMOVUPS Y14, 16(SP)
+
 // WIDEN adds Z4+Z5 into the float64 Z8/Z9 and zeroes Z4, Z5.
 #define WIDEN \
 	VADDPS Z5, Z4, Z0 \
@@ -140,35 +169,103 @@ bf16loop:
 #define XS(off) off(DI)
 
 // func dotQ8_0AVX512(w *byte, x *float32, n int) float64 — n > 0 blocks.
-// Two blocks per iteration (the same operations in the same order as one
-// at a time: the loop only interleaves their decoding).
-TEXT ·dotQ8_0AVX512(SB), NOSPLIT, $0-32
+// Even blocks (counting from the row's start) go into Z4, odd ones into
+// Z5, so two chains of dependent FMAs run side by side. Eight blocks (a
+// widening period) per iteration: their f16 scales are gathered and
+// converted together first (SCALES8), so each block takes d by a
+// broadcast load; the tail takes the blocks one at a time (Q8W, Q8K),
+// with the same results.
+TEXT ·dotQ8_0AVX512(SB), NOSPLIT, $48-32
 	START(4)
-	SHRQ $1, CX
-	JZ   q8tail
+	MOVQ CX, R10
+	SHRQ $3, R10
+	JZ   q8rest
 q8loop:
-	Q8W(0)
-	Q8K(XS, Z6, Z4)
-	VPMOVSXBD 36(SI), Z10
-	VPMOVSXBD 52(SI), Z11
-	VCVTDQ2PS Z10, Z10
-	VCVTDQ2PS Z11, Z11
-	VCVTPH2PS 34(SI), X12
-	VBROADCASTSS X12, Z12
-	VMULPS 128(DI), Z10, Z13
-	VFMADD231PS 192(DI), Z11, Z13
-	VFMADD231PS Z12, Z13, Z4
-	STEP(q8next, 4)
-	ADDQ $68, SI
-	ADDQ $256, DI
-	DECQ CX
+	PREFETCHT0 1024(SI)
+	PREFETCHT0 1088(SI)
+	PREFETCHT0 1152(SI)
+	PREFETCHT0 1216(SI)
+	PREFETCHT0 1280(SI)
+	SCALES8(34)
+	VPMOVSXBD 2(SI), Z0
+	VPMOVSXBD 18(SI), Z1
+	VCVTDQ2PS Z0, Z0
+	VCVTDQ2PS Z1, Z1
+	VMULPS 0(DI), Z0, Z6
+	VFMADD231PS 64(DI), Z1, Z6
+	VFMADD231PS.BCST 16(SP), Z6, Z4
+	VPMOVSXBD 36(SI), Z2
+	VPMOVSXBD 52(SI), Z3
+	VCVTDQ2PS Z2, Z2
+	VCVTDQ2PS Z3, Z3
+	VMULPS 128(DI), Z2, Z13
+	VFMADD231PS 192(DI), Z3, Z13
+	VFMADD231PS.BCST 20(SP), Z13, Z5
+	VPMOVSXBD 70(SI), Z0
+	VPMOVSXBD 86(SI), Z1
+	VCVTDQ2PS Z0, Z0
+	VCVTDQ2PS Z1, Z1
+	VMULPS 256(DI), Z0, Z6
+	VFMADD231PS 320(DI), Z1, Z6
+	VFMADD231PS.BCST 24(SP), Z6, Z4
+	VPMOVSXBD 104(SI), Z2
+	VPMOVSXBD 120(SI), Z3
+	VCVTDQ2PS Z2, Z2
+	VCVTDQ2PS Z3, Z3
+	VMULPS 384(DI), Z2, Z13
+	VFMADD231PS 448(DI), Z3, Z13
+	VFMADD231PS.BCST 28(SP), Z13, Z5
+	VPMOVSXBD 138(SI), Z0
+	VPMOVSXBD 154(SI), Z1
+	VCVTDQ2PS Z0, Z0
+	VCVTDQ2PS Z1, Z1
+	VMULPS 512(DI), Z0, Z6
+	VFMADD231PS 576(DI), Z1, Z6
+	VFMADD231PS.BCST 32(SP), Z6, Z4
+	VPMOVSXBD 172(SI), Z2
+	VPMOVSXBD 188(SI), Z3
+	VCVTDQ2PS Z2, Z2
+	VCVTDQ2PS Z3, Z3
+	VMULPS 640(DI), Z2, Z13
+	VFMADD231PS 704(DI), Z3, Z13
+	VFMADD231PS.BCST 36(SP), Z13, Z5
+	VPMOVSXBD 206(SI), Z0
+	VPMOVSXBD 222(SI), Z1
+	VCVTDQ2PS Z0, Z0
+	VCVTDQ2PS Z1, Z1
+	VMULPS 768(DI), Z0, Z6
+	VFMADD231PS 832(DI), Z1, Z6
+	VFMADD231PS.BCST 40(SP), Z6, Z4
+	VPMOVSXBD 240(SI), Z2
+	VPMOVSXBD 256(SI), Z3
+	VCVTDQ2PS Z2, Z2
+	VCVTDQ2PS Z3, Z3
+	VMULPS 896(DI), Z2, Z13
+	VFMADD231PS 960(DI), Z3, Z13
+	VFMADD231PS.BCST 44(SP), Z13, Z5
+	WIDEN
+	ADDQ $272, SI
+	ADDQ $1024, DI
+	DECQ R10
 	JNZ  q8loop
-q8tail:
-	MOVQ n+16(FP), CX
-	ANDQ $1, CX
+q8rest:
+	ANDQ $7, CX
 	JZ   q8done
+	XORQ R10, R10
+q8tail:
 	Q8W(0)
+	BTQ $0, R10
+	JC   q8odd
 	Q8K(XS, Z6, Z4)
+	JMP  q8next
+q8odd:
+	Q8K(XS, Z6, Z5)
+q8next:
+	INCQ R10
+	ADDQ $34, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  q8tail
 q8done:
 	FINISH512
 
@@ -190,35 +287,93 @@ q8done:
 	VFMADD231PS xk(64), Z1, zb
 
 // func dotQ4_0AVX512(w *byte, x *float32, n int) float64 — n > 0 blocks.
-// Two blocks per iteration, as dotQ8_0AVX512.
-TEXT ·dotQ4_0AVX512(SB), NOSPLIT, $0-32
+// Eight blocks (a widening period) per iteration: their eight f16 scales
+// are first copied to the stack and converted together, so each block
+// takes d by a broadcast load instead of a conversion and a shuffle; the
+// products are those of Q4W and Q4K block by block (dot4Q4_0AVX512
+// decodes one block at a time and gets the same bits).
+TEXT ·dotQ4_0AVX512(SB), NOSPLIT, $48-32
 	START(4)
 	VMOVUPS q4tab<>(SB), Z15
-	SHRQ $1, CX
-	JZ   q4tail
+	MOVQ CX, R10
+	SHRQ $3, R10
+	JZ   q4rest
 q4loop:
-	Q4W(0)
-	VCVTPH2PS 18(SI), X12
-	VBROADCASTSS X12, Z12
-	VMULPS Z15, Z12, Z13
+	PREFETCHT0 1024(SI)
+	PREFETCHT0 1088(SI)
+	PREFETCHT0 1152(SI)
+	SCALES8(18)
+	VMULPS.BCST 16(SP), Z15, Z6
+	VPMOVZXBD 2(SI), Z0
+	VPSRLD $4, Z0, Z1
+	VPERMPS Z6, Z0, Z0
+	VPERMPS Z6, Z1, Z1
+	VFMADD231PS 0(DI), Z0, Z4
+	VFMADD231PS 64(DI), Z1, Z5
+	VMULPS.BCST 20(SP), Z15, Z13
 	VPMOVZXBD 20(SI), Z2
 	VPSRLD $4, Z2, Z3
 	VPERMPS Z13, Z2, Z2
 	VPERMPS Z13, Z3, Z3
-	Q4K(XS, Z4, Z5)
 	VFMADD231PS 128(DI), Z2, Z4
 	VFMADD231PS 192(DI), Z3, Z5
-	STEP(q4next, 4)
-	ADDQ $36, SI
-	ADDQ $256, DI
-	DECQ CX
+	VMULPS.BCST 24(SP), Z15, Z6
+	VPMOVZXBD 38(SI), Z0
+	VPSRLD $4, Z0, Z1
+	VPERMPS Z6, Z0, Z0
+	VPERMPS Z6, Z1, Z1
+	VFMADD231PS 256(DI), Z0, Z4
+	VFMADD231PS 320(DI), Z1, Z5
+	VMULPS.BCST 28(SP), Z15, Z13
+	VPMOVZXBD 56(SI), Z2
+	VPSRLD $4, Z2, Z3
+	VPERMPS Z13, Z2, Z2
+	VPERMPS Z13, Z3, Z3
+	VFMADD231PS 384(DI), Z2, Z4
+	VFMADD231PS 448(DI), Z3, Z5
+	VMULPS.BCST 32(SP), Z15, Z6
+	VPMOVZXBD 74(SI), Z0
+	VPSRLD $4, Z0, Z1
+	VPERMPS Z6, Z0, Z0
+	VPERMPS Z6, Z1, Z1
+	VFMADD231PS 512(DI), Z0, Z4
+	VFMADD231PS 576(DI), Z1, Z5
+	VMULPS.BCST 36(SP), Z15, Z13
+	VPMOVZXBD 92(SI), Z2
+	VPSRLD $4, Z2, Z3
+	VPERMPS Z13, Z2, Z2
+	VPERMPS Z13, Z3, Z3
+	VFMADD231PS 640(DI), Z2, Z4
+	VFMADD231PS 704(DI), Z3, Z5
+	VMULPS.BCST 40(SP), Z15, Z6
+	VPMOVZXBD 110(SI), Z0
+	VPSRLD $4, Z0, Z1
+	VPERMPS Z6, Z0, Z0
+	VPERMPS Z6, Z1, Z1
+	VFMADD231PS 768(DI), Z0, Z4
+	VFMADD231PS 832(DI), Z1, Z5
+	VMULPS.BCST 44(SP), Z15, Z13
+	VPMOVZXBD 128(SI), Z2
+	VPSRLD $4, Z2, Z3
+	VPERMPS Z13, Z2, Z2
+	VPERMPS Z13, Z3, Z3
+	VFMADD231PS 896(DI), Z2, Z4
+	VFMADD231PS 960(DI), Z3, Z5
+	WIDEN
+	ADDQ $144, SI
+	ADDQ $1024, DI
+	DECQ R10
 	JNZ  q4loop
-q4tail:
-	MOVQ n+16(FP), CX
-	ANDQ $1, CX
+q4rest:
+	ANDQ $7, CX
 	JZ   q4done
+q4tail:
 	Q4W(0)
 	Q4K(XS, Z4, Z5)
+	ADDQ $18, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  q4tail
 q4done:
 	FINISH512
 

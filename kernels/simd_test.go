@@ -41,7 +41,7 @@ func TestSIMDKernels(t *testing.T) {
 				if dt.BlockSize() == 1 && dt != TLInt8 {
 					cols = append(cols, 31, 32, 33, 63, 64, 65, 127, 129, 1000, 1100, 2300)
 				} else if dt.BlockSize() == 32 {
-					cols = append(cols, 64, 160, 1056, 4096)
+					cols = append(cols, 64, 160, 416, 1056, 2080, 4096)
 				}
 				for _, rows := range []int{1, 5, 17, 40} {
 					for _, c := range cols {
