@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/torchless-go/torchless/internal/testenv"
@@ -36,7 +37,7 @@ func TestStoriesGreedy(t *testing.T) {
 			t.Fatal(err)
 		}
 		ids, err := m.Encode(g.Prompt)
-		if err != nil || !equalInts(ids, g.PromptIDs) {
+		if err != nil || !slices.Equal(ids, g.PromptIDs) {
 			t.Errorf("%s: Encode(%q) = %v, %v; want %v", file, g.Prompt, ids, err, g.PromptIDs)
 		}
 		gen, err := models.Generate(context.Background(), m, nil, g.PromptIDs,
@@ -44,7 +45,7 @@ func TestStoriesGreedy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !equalInts(gen.GeneratedIDs, g.GeneratedIDs) {
+		if !slices.Equal(gen.GeneratedIDs, g.GeneratedIDs) {
 			t.Errorf("%s: generated %v\nwant %v", file, gen.GeneratedIDs, g.GeneratedIDs)
 		}
 		if g.Text != "" && gen.Text != g.Text {
@@ -149,7 +150,7 @@ func TestKVCacheF16(t *testing.T) {
 		}
 		if !half {
 			want = gen.GeneratedIDs
-		} else if !equalInts(gen.GeneratedIDs, want) {
+		} else if !slices.Equal(gen.GeneratedIDs, want) {
 			t.Errorf("f16 cache: %v\nf32 cache: %v", gen.GeneratedIDs, want)
 		}
 	}

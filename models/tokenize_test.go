@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/torchless-go/torchless/internal/testenv"
@@ -34,24 +35,12 @@ func TestModelEncodeFixtures(t *testing.T) {
 			ids, err := m.Encode(tj.Text)
 			if err != nil {
 				t.Errorf("%s/%s: %v", variant, file, err)
-			} else if !equalInts(ids, tj.PythonTokenization) {
+			} else if !slices.Equal(ids, tj.PythonTokenization) {
 				t.Errorf("%s/%s: Encode(%q) = %v, want %v", variant, file, tj.Text, ids, tj.PythonTokenization)
 			}
 			m.Close()
 		}
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestEmbeddedModel(t *testing.T) {
