@@ -240,7 +240,7 @@ func Generate(ctx context.Context, m Model, s *InferenceState, prompt []int, opt
 		}
 		if opts.OnToken != nil {
 			if err := opts.OnToken(id, piece); err != nil {
-				return g.finish(text.String(), stepStart), err
+				return g.finish(text.String()+flush(stream), stepStart), err
 			}
 		}
 		if stop := firstStop(text.String(), opts.StopStrings); stop >= 0 {
@@ -254,7 +254,7 @@ func Generate(ctx context.Context, m Model, s *InferenceState, prompt []int, opt
 		}
 		if err := ctx.Err(); err != nil {
 			g.StopReason = "cancelled"
-			return g.finish(text.String(), stepStart), err
+			return g.finish(text.String()+flush(stream), stepStart), err
 		}
 		if n == 0 {
 			stepStart = time.Now()
@@ -263,10 +263,19 @@ func Generate(ctx context.Context, m Model, s *InferenceState, prompt []int, opt
 			if ctx.Err() != nil {
 				g.StopReason = "cancelled"
 			}
-			return g.finish(text.String(), stepStart), err
+			return g.finish(text.String()+flush(stream), stepStart), err
 		}
 	}
-	return g.finish(text.String(), stepStart), nil
+	return g.finish(text.String()+flush(stream), stepStart), nil
+}
+
+// flush returns what a stream decoder still holds back (an incomplete
+// UTF-8 sequence at the end, decoded as the tokenizer decodes it).
+func flush(s *tokenizer.StreamDecoder) string {
+	if s == nil {
+		return ""
+	}
+	return s.Flush()
 }
 
 func (g *Generation) finish(text string, stepStart time.Time) *Generation {

@@ -155,3 +155,22 @@ func TestKVCacheF16(t *testing.T) {
 		}
 	}
 }
+
+// The generated text is the decode of the generated ids, including bytes
+// the stream held back at the end (the embedded random model emits
+// incomplete UTF-8 sequences).
+func TestGenerateTextIsDecode(t *testing.T) {
+	m, err := models.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	prompt, _ := m.Encode("The quick brown fox")
+	gen, err := models.Generate(context.Background(), m, nil, prompt, models.GenerateOptions{MaxTokens: 16, IgnoreEOS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := m.Decode(gen.GeneratedIDs)
+	if err != nil || gen.Text != want || gen.Text == "" {
+		t.Errorf("text %q, decode %q (%v)", gen.Text, want, err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/torchless-go/torchless/models"
 	"github.com/torchless-go/torchless/models/tokenizer"
@@ -54,9 +55,11 @@ func runRun(ctx context.Context, args []string) error {
 		return err
 	}
 	opts := models.GenerateOptions{MaxTokens: *n, Sampler: so, IgnoreEOS: *ignoreEOS}
+	var streamed strings.Builder
 	if !*asJSON {
 		fmt.Print(*prompt)
 		opts.OnToken = func(id int, text string) error {
+			streamed.WriteString(text)
 			fmt.Print(text)
 			return nil
 		}
@@ -76,6 +79,10 @@ func runRun(ctx context.Context, args []string) error {
 			return e
 		}
 	} else {
+		// Bytes held back while they did not yet form a character.
+		if rest, ok := strings.CutPrefix(gen.Text, streamed.String()); ok {
+			fmt.Print(rest)
+		}
 		fmt.Printf("\n\n[%d prompt tokens at %.1f t/s, %d generated at %.1f t/s, stop: %s]\n",
 			len(gen.PromptIDs), gen.PromptTokensPerSecond(), len(gen.GeneratedIDs), gen.TokensPerSecond(), gen.StopReason)
 	}
