@@ -58,6 +58,9 @@ func Build(src *Source, arch Architecture, opts LoadOptions) (*Decoder, error) {
 		cfg, err = configFromGGUF(src, arch, desc)
 		names = func(r Role, l int) string { return fmtName(ggufName(r), l) }
 	default:
+		if err := src.hf.adjustDescription(&desc); err != nil {
+			return nil, fmt.Errorf("%s: config: %w", src.Path, err)
+		}
 		cfg, err = configFromHF(src.hf, arch, desc)
 		unused = src.hf.unused()
 		names = func(r Role, l int) string {

@@ -336,7 +336,7 @@ var ignoredHFKeys = map[string]bool{
 	"embd_pdrop": true, "emb_dropout_prob": true, "attn_dropout_prob": true, "pad_token_id": true,
 	"pretraining_tp": true, "auto_map": true, "bf16": true, "fp16": true, "fp32": true, "use_flash_attn": true,
 	"tokenizer_class": true, "cache_implementation": true, "_name_or_path": true, "dtype": true,
-	"qk_layernorm": true, "attention_bias": true, "mlp_bias": true, "no_bias": true, "scale_attn_weights": true,
+	"no_bias": true, "scale_attn_weights": true,
 	"hidden_activation": true, "hidden_act": true, "kv_channels": true, "rotary_pct": true, "seq_length": true,
 }
 
@@ -488,4 +488,21 @@ func ropeScalingFromHF(m map[string]any, h *hfConfig, c Config) (RopeScaling, er
 		}
 	}
 	return rs, errors.Join(errs...)
+}
+
+// adjustDescription applies the structural switches some configs carry
+// to the family's description: attention_bias adds q/k/v/o biases (LLaMA
+// and Mistral variants); mlp_bias and qk_layernorm, which the decoder does
+// not implement, are refused rather than ignored.
+func (h *hfConfig) adjustDescription(desc *ArchitectureConfig) error {
+	if h.boolOr(false, "attention_bias") && !desc.QKVBias {
+		desc.QKVBias, desc.OutBias = true, true
+	}
+	if h.boolOr(false, "mlp_bias") && desc.GatedMLP {
+		return errors.New("mlp_bias = true (biases on a gated MLP) is not supported")
+	}
+	if h.boolOr(false, "qk_layernorm") {
+		return errors.New("qk_layernorm = true (norms on q and k) is not supported")
+	}
+	return nil
 }

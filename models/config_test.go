@@ -227,3 +227,24 @@ func TestQueryPreAttnScalarOverride(t *testing.T) {
 		t.Error("the override did not change the logits")
 	}
 }
+
+// attention_bias adds q/k/v/o biases (then required); mlp_bias on a
+// gated MLP and qk_layernorm are refused, never ignored.
+func TestStructuralConfigSwitches(t *testing.T) {
+	dir := copyHF(t, "llama2", func(s string) string {
+		return strings.Replace(s, `"attention_bias": false`, `"attention_bias": true`, 1)
+	})
+	_, err := models.LoadAuto(dir, models.LoadOptions{})
+	if err == nil || !strings.Contains(err.Error(), "model.layers.0.self_attn.q_proj.bias") {
+		t.Errorf("attention_bias without bias tensors: %v", err)
+	}
+	for _, c := range []struct{ from, to, want string }{
+		{`"mlp_bias": false`, `"mlp_bias": true`, "mlp_bias"},
+		{`"attention_bias": false`, `"attention_bias": false, "qk_layernorm": true`, "qk_layernorm"},
+	} {
+		dir := copyHF(t, "llama2", func(s string) string { return strings.Replace(s, c.from, c.to, 1) })
+		if _, err := models.LoadAuto(dir, models.LoadOptions{}); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v", c.want, err)
+		}
+	}
+}
