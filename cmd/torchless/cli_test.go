@@ -107,3 +107,30 @@ func TestRunJSON(t *testing.T) {
 		t.Errorf("run --json: %v\n%s", err, out)
 	}
 }
+
+// inspect checks the weights against the config and lists config keys
+// the loader does not read.
+func TestInspectChecksLoad(t *testing.T) {
+	src := filepath.Join(testenv.Shared(t, "fixtures", "llama2"), "hf")
+	dir := t.TempDir()
+	for _, name := range []string{"model.safetensors", "tokenizer.json", "tokenizer_config.json", "config.json"} {
+		data, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "config.json" {
+			data = []byte(strings.Replace(string(data), `"hidden_act"`, `"frobnicate": 3, "hidden_act"`, 1))
+		}
+		os.WriteFile(filepath.Join(dir, name), data, 0o644)
+	}
+	out := capture(t, func() error { return runInspect(context.Background(), []string{dir}) })
+	if !strings.Contains(out, "loads:        yes") || !strings.Contains(out, "[frobnicate]") {
+		t.Errorf("inspect:\n%s", out)
+	}
+	cfg, _ := os.ReadFile(filepath.Join(dir, "config.json"))
+	os.WriteFile(filepath.Join(dir, "config.json"), []byte(strings.Replace(string(cfg), `"intermediate_size": 128`, `"intermediate_size": 96`, 1)), 0o644)
+	out = capture(t, func() error { return runInspect(context.Background(), []string{dir}) })
+	if !strings.Contains(out, "loads:        no") || !strings.Contains(out, "gate_proj") {
+		t.Errorf("inspect of a contradictory config:\n%s", out)
+	}
+}

@@ -25,10 +25,15 @@ type inspectTensor struct {
 }
 
 type inspectReport struct {
-	Path         string          `json:"path"`
-	Format       string          `json:"format"`
-	Architecture string          `json:"architecture"`
-	DetectError  string          `json:"detect_error,omitempty"`
+	Path         string `json:"path"`
+	Format       string `json:"format"`
+	Architecture string `json:"architecture"`
+	DetectError  string `json:"detect_error,omitempty"`
+	// LoadError is why the file does not load as its architecture
+	// (missing tensors, shapes that contradict the config), if it does not.
+	LoadError string `json:"load_error,omitempty"`
+	// UnusedConfig lists config keys the loader did not read.
+	UnusedConfig []string        `json:"unused_config_keys,omitempty"`
 	Metadata     map[string]any  `json:"metadata"`
 	Tensors      []inspectTensor `json:"tensors"`
 	TotalBytes   int64           `json:"total_bytes"`
@@ -64,6 +69,14 @@ func runInspect(ctx context.Context, args []string) error {
 		rep.DetectError = err.Error()
 	} else {
 		rep.Architecture = string(a)
+		if src.Format != models.FormatSafetensors {
+			// Check the weights against the config as a load would.
+			if d, err := models.Build(src, a, models.LoadOptions{}); err != nil {
+				rep.LoadError = err.Error()
+			} else {
+				rep.UnusedConfig = d.UnusedConfigKeys()
+			}
+		}
 	}
 	for _, t := range src.Set.Tensors() {
 		b := int64(len(t.Data)) + 4*int64(len(t.Scales))
@@ -81,6 +94,15 @@ func runInspect(ctx context.Context, args []string) error {
 		fmt.Printf("architecture: unknown (%s)\n", rep.DetectError)
 	} else {
 		fmt.Printf("architecture: %s\n", rep.Architecture)
+	}
+	switch {
+	case rep.LoadError != "":
+		fmt.Printf("loads:        no: %s\n", rep.LoadError)
+	case src.Format != models.FormatSafetensors:
+		fmt.Println("loads:        yes (tensors and config agree)")
+	}
+	if len(rep.UnusedConfig) > 0 {
+		fmt.Printf("config keys the loader does not use: %v\n", rep.UnusedConfig)
 	}
 	fmt.Println("metadata:")
 	keys := make([]string, 0, len(rep.Metadata))
