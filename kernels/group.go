@@ -23,6 +23,7 @@ func MatMulGroup(dst [][]float32, w []Mat, x []float32, n int) {
 	}
 	cols := w[0].Cols
 	total := 0
+	var a *int8Input
 	for j, m := range w {
 		checkMat(m)
 		if m.Cols != cols || n < 0 || len(dst[j]) != n*m.Rows || len(x) != n*cols {
@@ -30,12 +31,18 @@ func MatMulGroup(dst [][]float32, w []Mat, x []float32, n int) {
 				j, m.Rows, m.Cols, cols, n, len(x), len(dst[j])))
 		}
 		total += m.Rows
+		if a == nil && int8Supported(m) {
+			a = quantizeInput(x, n, cols)
+		}
 	}
 	t := groupTaskPool.Get().(*groupTask)
-	*t = groupTask{ks: activeKernels(), dst: dst, w: w, x: x, n: n}
+	*t = groupTask{ks: activeKernels(), dst: dst, w: w, x: x, n: n, a: a}
 	runRows(total, n*cols, t)
 	*t = groupTask{}
 	groupTaskPool.Put(t)
+	if a != nil {
+		int8InputPool.Put(a)
+	}
 }
 
 // groupTask is the Ranger of a MatMulGroup: its rows are those of w[0],
@@ -46,6 +53,7 @@ type groupTask struct {
 	w   []Mat
 	x   []float32
 	n   int
+	a   *int8Input // the input quantized, when a matrix has Int8Input
 }
 
 func (t *groupTask) Range(lo, hi int) {
@@ -54,6 +62,10 @@ func (t *groupTask) Range(lo, hi int) {
 		a, b := max(lo, base)-base, min(hi, base+m.Rows)-base
 		base += m.Rows
 		if a >= b {
+			continue
+		}
+		if int8Supported(m) {
+			int8Range(int8Kernel(t.ks, m.DType), t.dst[j], m, t.a, t.n, a, b)
 			continue
 		}
 		if t.n == 1 {

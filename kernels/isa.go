@@ -30,6 +30,8 @@ type kernelSet struct {
 	name   string
 	matVec [numDTypes]matVecRows
 	matMul [numDTypes]matMulRows
+	// int8 holds the Int8Input kernels; nil entries use genericInt8.
+	int8 [numDTypes]int8Rows
 	// dot is the F32 row dot (Dot), axpy Axpy; nil: the generic ones.
 	dot  rowDotFn
 	axpy axpyFn

@@ -2,7 +2,11 @@
 
 package kernels
 
-import "math"
+import (
+	"math"
+
+	"github.com/klauspost/cpuid/v2"
+)
 
 // Row dot products in Go assembly (simd_avx2_amd64.s,
 // simd_avx512_amd64.s). The float types process whole 32-element groups
@@ -37,6 +41,12 @@ func dotQ8_0AVX512(w *byte, x *float32, n int) float64
 
 //go:noescape
 func dotQ4_0AVX512(w *byte, x *float32, n int) float64
+
+//go:noescape
+func dotQ4_0I8AVX512(w *byte, q *int8, c *int32, d *float32, nb int) float64
+
+//go:noescape
+func dotQ8_0I8AVX512(w *byte, q *int8, c *int32, d *float32, nb int) float64
 
 //go:noescape
 func dot4F32AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
@@ -217,11 +227,43 @@ var avx512Dots4 = map[DType]rowDot4Fn{
 	Q4_0: blockDot4(dot4Q4_0AVX512, 18),
 }
 
+type asmInt8Dot func(w *byte, q *int8, c *int32, d *float32, nb int) float64
+
+// int8Dots wraps an AVX-512 int8-input kernel (whole groups of eight
+// blocks; tail, the generic per-block sum, takes the rest). q4 picks the
+// input's Q4_0 correction instead of the Q8_0 one.
+func int8Dots(k asmInt8Dot, q4 bool, tail func(row []byte, a *int8Input, i, b0, b1 int) float64) int8Rows {
+	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
+		rb, nb := w.rowBytes(), w.Cols/int8Block
+		m := nb / 8 * 8
+		c := a.c128
+		if q4 {
+			c = a.cq4
+		}
+		q, cs, d := a.q[i*w.Cols:], c[i*w.Cols/4:], a.d[i*nb:]
+		for r := lo; r < hi; r++ {
+			row := w.Data[r*rb : (r+1)*rb]
+			var s float64
+			if m > 0 {
+				s = k(&row[0], &q[0], &cs[0], &d[0], m)
+			}
+			if m < nb {
+				s += tail(row, a, i, m, nb)
+			}
+			dst[r] = float32(s)
+		}
+	}
+}
+
 func init() {
 	avx2 := newDotSet("avx2", avx2Dots, nil)
 	avx2.axpy = simdAxpy(axpyAVX2, 8)
 	kernelSets["avx2"] = avx2
 	avx512 := newDotSet("avx512", avx512Dots, avx512Dots4)
 	avx512.axpy = simdAxpy(axpyAVX512, 16)
+	if cpuid.CPU.Supports(cpuid.AVX512VNNI) {
+		avx512.int8[Q4_0] = int8Dots(dotQ4_0I8AVX512, true, q4_0Int8Dot)
+		avx512.int8[Q8_0] = int8Dots(dotQ8_0I8AVX512, false, q8_0Int8Dot)
+	}
 	kernelSets["avx512"] = avx512
 }

@@ -73,7 +73,8 @@ label:
 	VXORPS Z5, Z5, Z5 \
 	MOVQ $units, R11
 
-#define FINISH512 \
+// REDUCE512 widens what is left and sums the float64 accumulators into X8.
+#define REDUCE512 \
 	WIDEN \
 	VADDPD Z9, Z8, Z8 \
 	VEXTRACTF64X4 $1, Z8, Y1 \
@@ -82,7 +83,10 @@ label:
 	VADDPD X1, X8, X8 \
 	VPERMILPD $1, X8, X1 \
 	VADDSD X1, X8, X8 \
-	VZEROUPPER \
+	VZEROUPPER
+
+#define FINISH512 \
+	REDUCE512 \
 	MOVSD X8, ret+24(FP) \
 	RET
 
@@ -412,3 +416,351 @@ axpyloop:
 	JNZ  axpyloop
 	VZEROUPPER
 	RET
+
+// Int8-input row dots (int8.go): the weights of two blocks at a time as
+// 64 unsigned bytes in Z0, in the blocks' element order, times the
+// input's int8 values by VPDPBUSD into sixteen int32 lanes of four
+// products each, starting from the input's correction, so each lane
+// holds an exact partial of Σ w·q. Q8_0's bytes are its values + 128
+// (the correction is −128 times the lane's sum of inputs). Q4_0's are
+// taken by one VPERMB of the two blocks' quants, each twice, masked
+// with 0x0F (low nibbles: elements 0–15) and 0xF0 (high nibbles, times
+// 16: elements 16–31), so no shift is needed: the correction is −8 or
+// −128 times the lane's input sum, and the high lanes' scale is divided
+// by 16. The lanes are converted to float32 and multiply-added with their
+// block's dw·dx (eight blocks' scales converted together, times dx,
+// spread over the lanes by VPERMPS with the index vectors Z16…Z19) into
+// Z4, Z5, widened to float64 every eight blocks as the float kernels do.
+//
+// func dotQ4_0I8AVX512(w *byte, q *int8, c *int32, d *float32, nb int) float64
+// func dotQ8_0I8AVX512(w *byte, q *int8, c *int32, d *float32, nb int) float64
+// nb a positive multiple of 8; c is the input's cq4 (Q4_0) or c128 (Q8_0).
+
+// I8SUM adds the products of a pair of blocks (weights in Z0, input at
+// off(DI), correction at off(R13)) into za.
+#define I8SUM(off, idx, za) \
+	VMOVDQU32 off(R13), Z2 \
+	VPDPBUSD off(DI), Z0, Z2 \
+	VPERMPS Z6, idx, Z3 \
+	VCVTDQ2PS Z2, Z2 \
+	VFMADD231PS Z3, Z2, za
+
+// SCALESQ4 converts the f16 scales of the eight Q4_0 blocks at SI (18
+// bytes apart, all within 128 bytes) to float32 in Y14, picking the
+// words with one two-table permute (index vector Z15).
+#define SCALESQ4 \
+	VMOVDQU16 0(SI), Z14 \
+	VPERMT2W 64(SI), Z15, Z14 \
+	VCVTPH2PS X14, Y14
+
+// SCALESQ8 does it for eight Q8_0 blocks (34 bytes apart): four from
+// each 128-byte half (index vector Z15 picks words 0, 17, 34, 51 of a
+// half, the first block's and the fifth's).
+#define SCALESQ8 \
+	VMOVDQU16 0(SI), Z14 \
+	VPERMT2W 64(SI), Z15, Z14 \
+	VMOVDQU16 136(SI), Z13 \
+	VPERMT2W 200(SI), Z15, Z13 \
+	VPUNPCKLQDQ X13, X14, X14 \
+	VCVTPH2PS X14, Y14
+
+// I8START is run after loading the arguments into SI, DI, R13, R9, CX.
+#define I8START \
+	SHRQ $3, CX \
+	VXORPD Z8, Z8, Z8 \
+	VXORPD Z9, Z9, Z9 \
+	VXORPS Z4, Z4, Z4 \
+	VXORPS Z5, Z5, Z5 \
+	VMOVDQU32 i8idx<>+0(SB), Z16 \
+	VMOVDQU32 i8idx<>+64(SB), Z17 \
+	VMOVDQU32 i8idx<>+128(SB), Z18 \
+	VMOVDQU32 i8idx<>+192(SB), Z19
+
+// I8NEXT widens, advances past eight blocks of bb bytes and loops.
+#define I8NEXT(bb, label) \
+	WIDEN \
+	ADDQ $(8*bb), SI \
+	ADDQ $256, DI \
+	ADDQ $256, R13 \
+	ADDQ $32, R9 \
+	DECQ CX \
+	JNZ  label
+
+TEXT ·dotQ4_0I8AVX512(SB), NOSPLIT, $48-48
+	MOVQ w+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ c+16(FP), R13
+	MOVQ d+24(FP), R9
+	MOVQ nb+32(FP), CX
+	I8START
+	VMOVDQU64 i8q4mask<>(SB), Z10
+	VMOVDQU64 i8q4perm<>+0(SB), Z11
+	VMOVDQU64 i8q4perm<>+64(SB), Z12
+	VMOVDQU16 i8q4w<>(SB), Z15
+	VMOVDQU32 i8q4idx<>+0(SB), Z16
+	VMOVDQU32 i8q4idx<>+64(SB), Z17
+	VMOVDQU32 i8q4idx<>+128(SB), Z18
+	VMOVDQU32 i8q4idx<>+192(SB), Z19
+q4i8loop:
+	SCALESQ4
+	VMULPS (R9), Y14, Y6
+	VMULPS.BCST i8inv16<>(SB), Y6, Y7
+	VINSERTF32X8 $1, Y7, Z6, Z6
+	VPERMB 0(SI), Z11, Z0
+	VPANDD Z10, Z0, Z0
+	I8SUM(0, Z16, Z4)
+	VPERMB 36(SI), Z11, Z0
+	VPANDD Z10, Z0, Z0
+	I8SUM(64, Z17, Z5)
+	VPERMB 72(SI), Z11, Z0
+	VPANDD Z10, Z0, Z0
+	I8SUM(128, Z18, Z4)
+	VPERMB 80(SI), Z12, Z0
+	VPANDD Z10, Z0, Z0
+	I8SUM(192, Z19, Z5)
+	I8NEXT(18, q4i8loop)
+	REDUCE512
+	MOVSD X8, ret+40(FP)
+	RET
+
+TEXT ·dotQ8_0I8AVX512(SB), NOSPLIT, $48-48
+	MOVQ w+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ c+16(FP), R13
+	MOVQ d+24(FP), R9
+	MOVQ nb+32(FP), CX
+	I8START
+	VPBROADCASTD i8sign<>(SB), Z10
+	VMOVDQU16 i8q8w<>(SB), Z15
+q8i8loop:
+	PREFETCHT0 1024(SI)
+	PREFETCHT0 1088(SI)
+	PREFETCHT0 1152(SI)
+	PREFETCHT0 1216(SI)
+	PREFETCHT0 1280(SI)
+	SCALESQ8
+	VMULPS (R9), Y14, Y6
+	VMOVDQU 2(SI), Y0
+	VINSERTI64X4 $1, 36(SI), Z0, Z0
+	VPXORD Z10, Z0, Z0
+	I8SUM(0, Z16, Z4)
+	VMOVDQU 70(SI), Y0
+	VINSERTI64X4 $1, 104(SI), Z0, Z0
+	VPXORD Z10, Z0, Z0
+	I8SUM(64, Z17, Z5)
+	VMOVDQU 138(SI), Y0
+	VINSERTI64X4 $1, 172(SI), Z0, Z0
+	VPXORD Z10, Z0, Z0
+	I8SUM(128, Z18, Z4)
+	VMOVDQU 206(SI), Y0
+	VINSERTI64X4 $1, 240(SI), Z0, Z0
+	VPXORD Z10, Z0, Z0
+	I8SUM(192, Z19, Z5)
+	I8NEXT(34, q8i8loop)
+	REDUCE512
+	MOVSD X8, ret+40(FP)
+	RET
+
+DATA i8sign<>+0(SB)/4, $0x80808080
+GLOBL i8sign<>(SB), RODATA|NOPTR, $4
+
+// i8idx: for pair p, lanes 0–7 take scale 2p and lanes 8–15 scale 2p+1.
+DATA i8idx<>+0(SB)/4, $0
+DATA i8idx<>+4(SB)/4, $0
+DATA i8idx<>+8(SB)/4, $0
+DATA i8idx<>+12(SB)/4, $0
+DATA i8idx<>+16(SB)/4, $0
+DATA i8idx<>+20(SB)/4, $0
+DATA i8idx<>+24(SB)/4, $0
+DATA i8idx<>+28(SB)/4, $0
+DATA i8idx<>+32(SB)/4, $1
+DATA i8idx<>+36(SB)/4, $1
+DATA i8idx<>+40(SB)/4, $1
+DATA i8idx<>+44(SB)/4, $1
+DATA i8idx<>+48(SB)/4, $1
+DATA i8idx<>+52(SB)/4, $1
+DATA i8idx<>+56(SB)/4, $1
+DATA i8idx<>+60(SB)/4, $1
+DATA i8idx<>+64(SB)/4, $2
+DATA i8idx<>+68(SB)/4, $2
+DATA i8idx<>+72(SB)/4, $2
+DATA i8idx<>+76(SB)/4, $2
+DATA i8idx<>+80(SB)/4, $2
+DATA i8idx<>+84(SB)/4, $2
+DATA i8idx<>+88(SB)/4, $2
+DATA i8idx<>+92(SB)/4, $2
+DATA i8idx<>+96(SB)/4, $3
+DATA i8idx<>+100(SB)/4, $3
+DATA i8idx<>+104(SB)/4, $3
+DATA i8idx<>+108(SB)/4, $3
+DATA i8idx<>+112(SB)/4, $3
+DATA i8idx<>+116(SB)/4, $3
+DATA i8idx<>+120(SB)/4, $3
+DATA i8idx<>+124(SB)/4, $3
+DATA i8idx<>+128(SB)/4, $4
+DATA i8idx<>+132(SB)/4, $4
+DATA i8idx<>+136(SB)/4, $4
+DATA i8idx<>+140(SB)/4, $4
+DATA i8idx<>+144(SB)/4, $4
+DATA i8idx<>+148(SB)/4, $4
+DATA i8idx<>+152(SB)/4, $4
+DATA i8idx<>+156(SB)/4, $4
+DATA i8idx<>+160(SB)/4, $5
+DATA i8idx<>+164(SB)/4, $5
+DATA i8idx<>+168(SB)/4, $5
+DATA i8idx<>+172(SB)/4, $5
+DATA i8idx<>+176(SB)/4, $5
+DATA i8idx<>+180(SB)/4, $5
+DATA i8idx<>+184(SB)/4, $5
+DATA i8idx<>+188(SB)/4, $5
+DATA i8idx<>+192(SB)/4, $6
+DATA i8idx<>+196(SB)/4, $6
+DATA i8idx<>+200(SB)/4, $6
+DATA i8idx<>+204(SB)/4, $6
+DATA i8idx<>+208(SB)/4, $6
+DATA i8idx<>+212(SB)/4, $6
+DATA i8idx<>+216(SB)/4, $6
+DATA i8idx<>+220(SB)/4, $6
+DATA i8idx<>+224(SB)/4, $7
+DATA i8idx<>+228(SB)/4, $7
+DATA i8idx<>+232(SB)/4, $7
+DATA i8idx<>+236(SB)/4, $7
+DATA i8idx<>+240(SB)/4, $7
+DATA i8idx<>+244(SB)/4, $7
+DATA i8idx<>+248(SB)/4, $7
+DATA i8idx<>+252(SB)/4, $7
+GLOBL i8idx<>(SB), RODATA|NOPTR, $256
+
+// i8q4w, i8q8w: word indices of the scales (see SCALESQ4, SCALESQ8).
+DATA i8q4w<>+0(SB)/4, $0x00090000
+DATA i8q4w<>+4(SB)/4, $0x001b0012
+DATA i8q4w<>+8(SB)/4, $0x002d0024
+DATA i8q4w<>+12(SB)/4, $0x003f0036
+DATA i8q4w<>+16(SB)/4, $0x00000000
+DATA i8q4w<>+20(SB)/4, $0x00000000
+DATA i8q4w<>+24(SB)/4, $0x00000000
+DATA i8q4w<>+28(SB)/4, $0x00000000
+DATA i8q4w<>+32(SB)/4, $0x00000000
+DATA i8q4w<>+36(SB)/4, $0x00000000
+DATA i8q4w<>+40(SB)/4, $0x00000000
+DATA i8q4w<>+44(SB)/4, $0x00000000
+DATA i8q4w<>+48(SB)/4, $0x00000000
+DATA i8q4w<>+52(SB)/4, $0x00000000
+DATA i8q4w<>+56(SB)/4, $0x00000000
+DATA i8q4w<>+60(SB)/4, $0x00000000
+GLOBL i8q4w<>(SB), RODATA|NOPTR, $64
+DATA i8q8w<>+0(SB)/4, $0x00110000
+DATA i8q8w<>+4(SB)/4, $0x00330022
+DATA i8q8w<>+8(SB)/4, $0x00000000
+DATA i8q8w<>+12(SB)/4, $0x00000000
+DATA i8q8w<>+16(SB)/4, $0x00000000
+DATA i8q8w<>+20(SB)/4, $0x00000000
+DATA i8q8w<>+24(SB)/4, $0x00000000
+DATA i8q8w<>+28(SB)/4, $0x00000000
+DATA i8q8w<>+32(SB)/4, $0x00000000
+DATA i8q8w<>+36(SB)/4, $0x00000000
+DATA i8q8w<>+40(SB)/4, $0x00000000
+DATA i8q8w<>+44(SB)/4, $0x00000000
+DATA i8q8w<>+48(SB)/4, $0x00000000
+DATA i8q8w<>+52(SB)/4, $0x00000000
+DATA i8q8w<>+56(SB)/4, $0x00000000
+DATA i8q8w<>+60(SB)/4, $0x00000000
+GLOBL i8q8w<>(SB), RODATA|NOPTR, $64
+
+// Q4_0 constants: the nibble masks, the VPERMB indices taking pairs
+// 0–2 from a load at the pair (A's quants at 2, B's at 20) and pair 3
+// from a load 64 bytes before the eighth block's end (30, 48), the scale
+// lanes of each pair (2p, 8+2p, 2p+1, 9+2p: s and s/16), and 1/16.
+DATA i8q4mask<>+0(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA i8q4mask<>+8(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA i8q4mask<>+16(SB)/8, $0xf0f0f0f0f0f0f0f0
+DATA i8q4mask<>+24(SB)/8, $0xf0f0f0f0f0f0f0f0
+DATA i8q4mask<>+32(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA i8q4mask<>+40(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA i8q4mask<>+48(SB)/8, $0xf0f0f0f0f0f0f0f0
+DATA i8q4mask<>+56(SB)/8, $0xf0f0f0f0f0f0f0f0
+GLOBL i8q4mask<>(SB), RODATA|NOPTR, $64
+DATA i8q4perm<>+0(SB)/8, $0x0908070605040302
+DATA i8q4perm<>+8(SB)/8, $0x11100f0e0d0c0b0a
+DATA i8q4perm<>+16(SB)/8, $0x0908070605040302
+DATA i8q4perm<>+24(SB)/8, $0x11100f0e0d0c0b0a
+DATA i8q4perm<>+32(SB)/8, $0x1b1a191817161514
+DATA i8q4perm<>+40(SB)/8, $0x232221201f1e1d1c
+DATA i8q4perm<>+48(SB)/8, $0x1b1a191817161514
+DATA i8q4perm<>+56(SB)/8, $0x232221201f1e1d1c
+DATA i8q4perm<>+64(SB)/8, $0x2524232221201f1e
+DATA i8q4perm<>+72(SB)/8, $0x2d2c2b2a29282726
+DATA i8q4perm<>+80(SB)/8, $0x2524232221201f1e
+DATA i8q4perm<>+88(SB)/8, $0x2d2c2b2a29282726
+DATA i8q4perm<>+96(SB)/8, $0x3736353433323130
+DATA i8q4perm<>+104(SB)/8, $0x3f3e3d3c3b3a3938
+DATA i8q4perm<>+112(SB)/8, $0x3736353433323130
+DATA i8q4perm<>+120(SB)/8, $0x3f3e3d3c3b3a3938
+GLOBL i8q4perm<>(SB), RODATA|NOPTR, $128
+DATA i8q4idx<>+0(SB)/4, $0
+DATA i8q4idx<>+4(SB)/4, $0
+DATA i8q4idx<>+8(SB)/4, $0
+DATA i8q4idx<>+12(SB)/4, $0
+DATA i8q4idx<>+16(SB)/4, $8
+DATA i8q4idx<>+20(SB)/4, $8
+DATA i8q4idx<>+24(SB)/4, $8
+DATA i8q4idx<>+28(SB)/4, $8
+DATA i8q4idx<>+32(SB)/4, $1
+DATA i8q4idx<>+36(SB)/4, $1
+DATA i8q4idx<>+40(SB)/4, $1
+DATA i8q4idx<>+44(SB)/4, $1
+DATA i8q4idx<>+48(SB)/4, $9
+DATA i8q4idx<>+52(SB)/4, $9
+DATA i8q4idx<>+56(SB)/4, $9
+DATA i8q4idx<>+60(SB)/4, $9
+DATA i8q4idx<>+64(SB)/4, $2
+DATA i8q4idx<>+68(SB)/4, $2
+DATA i8q4idx<>+72(SB)/4, $2
+DATA i8q4idx<>+76(SB)/4, $2
+DATA i8q4idx<>+80(SB)/4, $10
+DATA i8q4idx<>+84(SB)/4, $10
+DATA i8q4idx<>+88(SB)/4, $10
+DATA i8q4idx<>+92(SB)/4, $10
+DATA i8q4idx<>+96(SB)/4, $3
+DATA i8q4idx<>+100(SB)/4, $3
+DATA i8q4idx<>+104(SB)/4, $3
+DATA i8q4idx<>+108(SB)/4, $3
+DATA i8q4idx<>+112(SB)/4, $11
+DATA i8q4idx<>+116(SB)/4, $11
+DATA i8q4idx<>+120(SB)/4, $11
+DATA i8q4idx<>+124(SB)/4, $11
+DATA i8q4idx<>+128(SB)/4, $4
+DATA i8q4idx<>+132(SB)/4, $4
+DATA i8q4idx<>+136(SB)/4, $4
+DATA i8q4idx<>+140(SB)/4, $4
+DATA i8q4idx<>+144(SB)/4, $12
+DATA i8q4idx<>+148(SB)/4, $12
+DATA i8q4idx<>+152(SB)/4, $12
+DATA i8q4idx<>+156(SB)/4, $12
+DATA i8q4idx<>+160(SB)/4, $5
+DATA i8q4idx<>+164(SB)/4, $5
+DATA i8q4idx<>+168(SB)/4, $5
+DATA i8q4idx<>+172(SB)/4, $5
+DATA i8q4idx<>+176(SB)/4, $13
+DATA i8q4idx<>+180(SB)/4, $13
+DATA i8q4idx<>+184(SB)/4, $13
+DATA i8q4idx<>+188(SB)/4, $13
+DATA i8q4idx<>+192(SB)/4, $6
+DATA i8q4idx<>+196(SB)/4, $6
+DATA i8q4idx<>+200(SB)/4, $6
+DATA i8q4idx<>+204(SB)/4, $6
+DATA i8q4idx<>+208(SB)/4, $14
+DATA i8q4idx<>+212(SB)/4, $14
+DATA i8q4idx<>+216(SB)/4, $14
+DATA i8q4idx<>+220(SB)/4, $14
+DATA i8q4idx<>+224(SB)/4, $7
+DATA i8q4idx<>+228(SB)/4, $7
+DATA i8q4idx<>+232(SB)/4, $7
+DATA i8q4idx<>+236(SB)/4, $7
+DATA i8q4idx<>+240(SB)/4, $15
+DATA i8q4idx<>+244(SB)/4, $15
+DATA i8q4idx<>+248(SB)/4, $15
+DATA i8q4idx<>+252(SB)/4, $15
+GLOBL i8q4idx<>(SB), RODATA|NOPTR, $256
+DATA i8inv16<>+0(SB)/4, $0x3d800000
+GLOBL i8inv16<>(SB), RODATA|NOPTR, $4

@@ -29,6 +29,7 @@ type benchResult struct {
 	ISA                  string  `json:"isa"`
 	Threads              int     `json:"threads"`
 	Hooks                bool    `json:"hooks"`
+	Int8Activations      bool    `json:"int8_activations"`
 	PromptTokens         int     `json:"prompt_tokens"`
 	GenTokens            int     `json:"gen_tokens"`
 	PPTokensPerS         float64 `json:"pp_tokens_per_s"`
@@ -68,7 +69,8 @@ func runBench(ctx context.Context, args []string) error {
 	}
 	defer m.Close()
 	r := benchResult{Model: mf.path, ISA: kernels.ISA(), Threads: kernels.Workers(), PromptTokens: *p, GenTokens: *n,
-		LoadSeconds: time.Since(start).Seconds(), Hooks: *hooks}
+		LoadSeconds: time.Since(start).Seconds(), Hooks: *hooks,
+		Int8Activations: mf.int8}
 	newState := m.NewState
 	if *hooks {
 		h := models.NewHooks(m.Config().Layers)
@@ -138,7 +140,7 @@ func runBench(ctx context.Context, args []string) error {
 		fmt.Println(string(b))
 		return nil
 	}
-	fmt.Printf("model      %s (%s, isa %s, %d threads, hooks %v, loaded in %.1f s)\n", r.Model, m.Architecture(), r.ISA, r.Threads, r.Hooks, r.LoadSeconds)
+	fmt.Printf("model      %s (%s, isa %s, %d threads, hooks %v, int8 activations %v, loaded in %.1f s)\n", r.Model, m.Architecture(), r.ISA, r.Threads, r.Hooks, r.Int8Activations, r.LoadSeconds)
 	fmt.Printf("pp%-7d  %.2f tokens/s\n", *p, r.PPTokensPerS)
 	fmt.Printf("tg%-7d  %.2f tokens/s\n", *n, r.TGTokensPerS)
 	fmt.Printf("peak RSS   %.1f MB\n", float64(r.PeakRSSBytes)/1e6)

@@ -1,0 +1,209 @@
+package kernels
+
+import (
+	"math"
+	"sync"
+)
+
+// Products with the input rounded to 8 bits (Mat.Int8Input).
+//
+// llama.cpp multiplies Q4_0 and Q8_0 weights by activations it has first
+// quantized to Q8_0: per 32 values a scale d = amax/127 (kept as float16)
+// and q = round(x·127/amax), rounding halves to even as its x86 code does.
+// Each block's product is then a sum of integer products, exact, times the
+// two scales. That is several times less work per weight than decoding
+// every weight to float32, and it costs about 1e-2 relative error in the
+// logits (the fixtures' llamacpp_logits_* against ref_dequant_logits_*).
+// With Int8Input set on a Q4_0 or Q8_0 matrix, MatVec, MatMul and
+// MatMulGroup do the same: the input is quantized exactly as llama.cpp
+// quantizes it, each block's integer sum is exact, and what remains is
+// float rounding of Σ_b isum_b·dw_b·dx_b (the generic kernels sum those
+// terms in float64, where each is exact; the SIMD kernels in float32
+// lanes widened to float64, within the bound of TestInt8Input).
+
+// int8Block is the block length of the quantized input.
+const int8Block = 32
+
+// int8Input is n input rows quantized for the int8 kernels: per row,
+// Cols int8 values q, one scale d per 32 (the float16 scale as float32),
+// and per four values a correction the AVX-512 kernels start each
+// four-value lane from, as they multiply unsigned weights by q: for
+// Q8_0's values + 128, −128 times the four values' sum (c128); for Q4_0's
+// nibbles, −8 times it for the block's first sixteen values and, as the
+// high nibbles are taken times 16, −128 times it for the last sixteen
+// (cq4).
+type int8Input struct {
+	cols      int
+	q         []int8
+	d         []float32
+	cq4, c128 []int32
+	blockSums []int32 // per 32 values Σq (the generic kernels' correction)
+}
+
+var int8InputPool = sync.Pool{New: func() any { return new(int8Input) }}
+
+// quantizeInput quantizes the n rows of x (cols each, a multiple of 32)
+// into a pooled int8Input; give it back with int8InputPool.Put.
+func quantizeInput(x []float32, n, cols int) *int8Input {
+	a := int8InputPool.Get().(*int8Input)
+	m := n * cols
+	a.cols = cols
+	a.q = grow(a.q, m)
+	a.d = grow(a.d, m/int8Block)
+	a.cq4 = grow(a.cq4, m/4)
+	a.c128 = grow(a.c128, m/4)
+	a.blockSums = grow(a.blockSums, m/int8Block)
+	for b := 0; b < m/int8Block; b++ {
+		quantizeBlock(a, b, x[b*int8Block:(b+1)*int8Block])
+	}
+	return a
+}
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// quantizeBlock quantizes block b of the input as llama.cpp's x86
+// quantize_row_q8_0 does: d = amax/127 stored as float16, q =
+// round-half-even(x·(127/amax)).
+func quantizeBlock(a *int8Input, b int, x []float32) {
+	var amax float32
+	for _, v := range x {
+		amax = max(amax, abs32(v))
+	}
+	d := amax / 127
+	var id float32
+	if amax != 0 {
+		id = 127 / amax
+	}
+	a.d[b] = F16ToF32(F32ToF16(d))
+	q := a.q[b*int8Block : (b+1)*int8Block]
+	var sum int32
+	for j, v := range x {
+		q[j] = int8(math.RoundToEven(float64(v * id)))
+	}
+	for j := 0; j < int8Block; j += 4 {
+		s := int32(q[j]) + int32(q[j+1]) + int32(q[j+2]) + int32(q[j+3])
+		a.c128[(b*int8Block+j)/4] = -128 * s
+		if j < 16 {
+			a.cq4[(b*int8Block+j)/4] = -8 * s
+		} else {
+			a.cq4[(b*int8Block+j)/4] = -128 * s
+		}
+		sum += s
+	}
+	a.blockSums[b] = sum
+}
+
+// int8Rows computes dst[r] = W[r]·(input row i) for rows lo ≤ r < hi,
+// with the input quantized in a.
+type int8Rows func(dst []float32, w Mat, a *int8Input, i, lo, hi int)
+
+// int8Supported reports whether MatVec and MatMul take the int8 path for
+// w: Int8Input set on a dtype that has int8 kernels.
+func int8Supported(w Mat) bool {
+	return w.Int8Input && genericInt8[w.DType] != nil
+}
+
+// int8Kernel returns the active set's int8 kernel for dt.
+func int8Kernel(ks *kernelSet, dt DType) int8Rows {
+	if f := ks.int8[dt]; f != nil {
+		return f
+	}
+	return genericInt8[dt]
+}
+
+var genericInt8 = [numDTypes]int8Rows{Q8_0: q8_0Int8Rows, Q4_0: q4_0Int8Rows}
+
+// q8_0Int8Rows is the generic Q8_0 kernel.
+func q8_0Int8Rows(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
+	rb, nb := w.rowBytes(), w.Cols/int8Block
+	for r := lo; r < hi; r++ {
+		dst[r] = float32(q8_0Int8Dot(w.Data[r*rb:(r+1)*rb], a, i, 0, nb))
+	}
+}
+
+// q8_0Int8Dot sums blocks [b0, b1) of one Q8_0 row times input row i:
+// per block the exact integer sum, then Σ isum·(dw·dx) in float64 (dw·dx,
+// two float16 values, is exact in float32, and each term in float64).
+func q8_0Int8Dot(row []byte, a *int8Input, i, b0, b1 int) float64 {
+	nb := a.cols / int8Block
+	var s float64
+	for b := b0; b < b1; b++ {
+		blk := row[b*34 : b*34+34]
+		xq := a.q[(i*nb+b)*int8Block:][:int8Block]
+		var isum int32
+		for j, v := range blk[2:] {
+			isum += int32(int8(v)) * int32(xq[j])
+		}
+		s += float64(isum) * float64(F16ToF32(le16(blk))*a.d[i*nb+b])
+	}
+	return s
+}
+
+// q4_0Int8Rows is the generic Q4_0 kernel.
+func q4_0Int8Rows(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
+	rb, nb := w.rowBytes(), w.Cols/int8Block
+	for r := lo; r < hi; r++ {
+		dst[r] = float32(q4_0Int8Dot(w.Data[r*rb:(r+1)*rb], a, i, 0, nb))
+	}
+}
+
+// q4_0Int8Dot is q8_0Int8Dot for Q4_0: Σ (nibble−8)·q per block as
+// Σ nibble·q − 8·Σq.
+func q4_0Int8Dot(row []byte, a *int8Input, i, b0, b1 int) float64 {
+	nb := a.cols / int8Block
+	var s float64
+	for b := b0; b < b1; b++ {
+		blk := row[b*18 : b*18+18]
+		xq := a.q[(i*nb+b)*int8Block:][:int8Block]
+		isum := -8 * a.blockSums[i*nb+b]
+		for j, v := range blk[2:] {
+			isum += int32(v&15)*int32(xq[j]) + int32(v>>4)*int32(xq[j+16])
+		}
+		s += float64(isum) * float64(F16ToF32(le16(blk))*a.d[i*nb+b])
+	}
+	return s
+}
+
+// int8Task is the Ranger of a MatVec or MatMul on the int8 path: for a
+// range of rows, tiles of int8Tile rows against every input, so a tile's
+// weights are read from memory once and from cache for the other inputs.
+type int8Task struct {
+	f   int8Rows
+	dst []float32
+	w   Mat
+	a   *int8Input
+	n   int
+}
+
+const int8Tile = 16
+
+func (t *int8Task) Range(lo, hi int) {
+	int8Range(t.f, t.dst, t.w, t.a, t.n, lo, hi)
+}
+
+func int8Range(f int8Rows, dst []float32, w Mat, a *int8Input, n, lo, hi int) {
+	for r0 := lo; r0 < hi; r0 += int8Tile {
+		r1 := min(r0+int8Tile, hi)
+		for i := 0; i < n; i++ {
+			f(dst[i*w.Rows:(i+1)*w.Rows], w, a, i, r0, r1)
+		}
+	}
+}
+
+var int8TaskPool = sync.Pool{New: func() any { return new(int8Task) }}
+
+// int8MatMul runs MatVec (n = 1) or MatMul on the int8 path.
+func int8MatMul(dst []float32, w Mat, x []float32, n int) {
+	a := quantizeInput(x, n, w.Cols)
+	t := int8TaskPool.Get().(*int8Task)
+	*t = int8Task{f: int8Kernel(activeKernels(), w.DType), dst: dst, w: w, a: a, n: n}
+	runRows(w.Rows, n*w.Cols/4, t) // a quarter of the float work per weight
+	*t = int8Task{}
+	int8TaskPool.Put(t)
+	int8InputPool.Put(a)
+}

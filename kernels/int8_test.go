@@ -1,0 +1,154 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// refInt8Dot is the int8 path's product of stored row r of w with x,
+// computed independently: x quantized per 32 as llama.cpp's x86 code does
+// (d = amax/127 rounded to float16, q = round-half-even(x·127/amax)), the
+// weights dequantized to integers and scales, and Σ isum·dw·dx summed in
+// float64 (every term exact). mag is Σ|term|.
+func refInt8Dot(t *testing.T, w Mat, r int, x []float32) (ref, mag float64) {
+	t.Helper()
+	rb := w.rowBytes()
+	row := w.Data[r*rb : (r+1)*rb]
+	bb := w.DType.BlockBytes()
+	for b := 0; b < w.Cols/32; b++ {
+		xb := x[b*32 : (b+1)*32]
+		var amax float32
+		for _, v := range xb {
+			amax = float32(math.Max(float64(amax), math.Abs(float64(v))))
+		}
+		dx := F16ToF32(F32ToF16(amax / 127))
+		id := float32(0)
+		if amax > 0 {
+			id = 127 / amax
+		}
+		blk := row[b*bb : (b+1)*bb]
+		dw := F16ToF32(uint16(blk[0]) | uint16(blk[1])<<8)
+		var isum int64
+		for j := 0; j < 32; j++ {
+			xq := int64(math.RoundToEven(float64(xb[j] * id)))
+			var wq int64
+			switch w.DType {
+			case Q8_0:
+				wq = int64(int8(blk[2+j]))
+			case Q4_0:
+				if j < 16 {
+					wq = int64(blk[2+j]&15) - 8
+				} else {
+					wq = int64(blk[2+j-16]>>4) - 8
+				}
+			default:
+				t.Fatalf("no int8 reference for %s", w.DType)
+			}
+			isum += wq * xq
+		}
+		term := float64(isum) * float64(dw) * float64(dx)
+		ref += term
+		mag += math.Abs(term)
+	}
+	return ref, mag
+}
+
+// TestInt8Input checks the int8 path of every kernel set against the
+// independent reference, MatMul rows bit-identical to MatVec,
+// MatMulGroup equal to separate products, on row and block counts that
+// hit every tail of the SIMD loops.
+func TestInt8Input(t *testing.T) {
+	for _, name := range runnableSets() {
+		withKernels(name, func() {
+			rng := rand.New(rand.NewPCG(21, 22))
+			for _, dt := range []DType{Q8_0, Q4_0} {
+				for _, rows := range []int{1, 5, 17, 40} {
+					for _, cols := range []int{32, 64, 96, 256, 288, 512, 544, 2080} {
+						checkInt8(t, name, rng, dt, rows, cols)
+					}
+				}
+			}
+		})
+	}
+}
+
+func checkInt8(t *testing.T, set string, rng *rand.Rand, dt DType, rows, cols int) {
+	t.Helper()
+	w := randomMat(rng, dt, rows, cols)
+	w.Int8Input = true
+	const n = 5
+	x := randVec(rng, n*cols, 1)
+	x[3] = 0 // a zero and a block of zeros (amax 0)
+	clear(x[cols-32 : cols])
+	mv := make([]float32, rows)
+	mm := make([]float32, n*rows)
+	MatMul(mm, w, x, n)
+	for i := 0; i < n; i++ {
+		MatVec(mv, w, x[i*cols:(i+1)*cols])
+		for r := 0; r < rows; r++ {
+			ref, mag := refInt8Dot(t, w, r, x[i*cols:(i+1)*cols])
+			bound := math.Abs(ref)*0x1p-24 + mag*0x1p-22
+			if e := math.Abs(float64(mv[r]) - ref); e > bound {
+				t.Fatalf("%s %s %d×%d: int8 MatVec[%d] input %d = %v, reference %v (error %g > %g)", set, dt, rows, cols, r, i, mv[r], ref, e, bound)
+			}
+			if v := mm[i*rows+r]; math.Float32bits(v) != math.Float32bits(mv[r]) {
+				t.Fatalf("%s %s %d×%d: int8 MatMul[%d,%d] = %v differs from MatVec %v", set, dt, rows, cols, i, r, v, mv[r])
+			}
+		}
+	}
+	// MatMulGroup: with an exact F32 matrix beside it (ignoring the flag).
+	f := randomMat(rng, F32, 3, cols)
+	f.Int8Input = true
+	gw := []Mat{w, f}
+	gd := [][]float32{make([]float32, n*rows), make([]float32, n*3)}
+	MatMulGroup(gd, gw, x, n)
+	if !slices.Equal(gd[0], mm) {
+		t.Fatalf("%s %s %d×%d: int8 MatMulGroup differs from MatMul", set, dt, rows, cols)
+	}
+	f.Int8Input = false
+	want := make([]float32, n*3)
+	MatMul(want, f, x, n)
+	if !slices.Equal(gd[1], want) {
+		t.Fatalf("%s %s %d×%d: Int8Input changed an F32 product", set, dt, rows, cols)
+	}
+}
+
+// TestInt8Quantize checks the input quantization itself: llama.cpp's x86
+// rounding (halves to even), the float16 scale, the corrections.
+func TestInt8Quantize(t *testing.T) {
+	x := make([]float32, 64)
+	x[0] = 127 // amax 127: id = 1, d = 1
+	x[1], x[2], x[3], x[4] = 2.5, 3.5, -2.5, -0.5
+	x[5] = 1.25
+	for i := 32; i < 64; i++ {
+		x[i] = float32(i-48) / 7 // a block with an inexact scale
+	}
+	a := quantizeInput(x, 1, 64)
+	defer int8InputPool.Put(a)
+	if got := a.q[:6]; !slices.Equal(got, []int8{127, 2, 4, -2, 0, 1}) {
+		t.Errorf("q = %v, want 127 2 4 −2 0 1 (halves to even)", got)
+	}
+	if a.d[0] != 1 {
+		t.Errorf("d = %v, want 1", a.d[0])
+	}
+	amax := float32(16) / 7
+	if want := F16ToF32(F32ToF16(amax / 127)); a.d[1] != want {
+		t.Errorf("d[1] = %v, want %v (amax/127 as float16)", a.d[1], want)
+	}
+	var s int32
+	for j := 0; j < 4; j++ {
+		s += int32(a.q[32+j])
+	}
+	if a.cq4[8] != -8*s || a.c128[8] != -128*s {
+		t.Errorf("corrections of q[32:36] = %d, %d; want %d, %d", a.cq4[8], a.c128[8], -8*s, -128*s)
+	}
+	s = 0
+	for j := 16; j < 20; j++ {
+		s += int32(a.q[32+j])
+	}
+	if a.cq4[12] != -128*s {
+		t.Errorf("Q4_0 correction of q[48:52] = %d, want %d (high nibbles are taken times 16)", a.cq4[12], -128*s)
+	}
+}
