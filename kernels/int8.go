@@ -1,9 +1,6 @@
 package kernels
 
-import (
-	"math"
-	"sync"
-)
+import "sync"
 
 // Products with the input rounded to 8 bits (Mat.Int8Input).
 //
@@ -70,6 +67,7 @@ func grow[T any](s []T, n int) []T {
 // quantize_row_q8_0 does: d = amax/127 stored as float16, q =
 // round-half-even(x·(127/amax)).
 func quantizeBlock(a *int8Input, b int, x []float32) {
+	x = x[:int8Block]
 	var amax float32
 	for _, v := range x {
 		amax = max(amax, abs32(v))
@@ -81,22 +79,32 @@ func quantizeBlock(a *int8Input, b int, x []float32) {
 	}
 	a.d[b] = F16ToF32(F32ToF16(d))
 	q := a.q[b*int8Block : (b+1)*int8Block]
+	c4, c128 := a.cq4[b*8:b*8+8], a.c128[b*8:b*8+8]
 	var sum int32
-	for j, v := range x {
-		q[j] = int8(math.RoundToEven(float64(v * id)))
-	}
 	for j := 0; j < int8Block; j += 4 {
-		s := int32(q[j]) + int32(q[j+1]) + int32(q[j+2]) + int32(q[j+3])
-		a.c128[(b*int8Block+j)/4] = -128 * s
+		var s int32
+		for k := j; k < j+4; k++ {
+			// |x·id| ≤ 127: adding and subtracting 1.5·2²³ rounds it to
+			// an integer, halves to even, in float32 arithmetic (the
+			// conversion keeps the product rounded, not fused).
+			v := int8(int32((float32(x[k]*id) + roundMagic) - roundMagic))
+			q[k] = v
+			s += int32(v)
+		}
+		c128[j/4] = -128 * s
 		if j < 16 {
-			a.cq4[(b*int8Block+j)/4] = -8 * s
+			c4[j/4] = -8 * s
 		} else {
-			a.cq4[(b*int8Block+j)/4] = -128 * s
+			c4[j/4] = -128 * s
 		}
 		sum += s
 	}
 	a.blockSums[b] = sum
 }
+
+// roundMagic is 1.5·2²³: v + roundMagic − roundMagic is v rounded to an
+// integer (halves to even) for |v| < 2²².
+const roundMagic float32 = 12582912
 
 // int8Rows computes dst[r] = W[r]·(input row i) for rows lo ≤ r < hi,
 // with the input quantized in a.
