@@ -15,34 +15,24 @@
 // simd_avx512_x4_amd64.s does the same for four inputs at once with
 // exactly these operations per input, so MatMul equals MatVec bit for bit.
 
-// SCALES8 converts the f16 scales of the eight blocks (st bytes apart)
-// at SI to float32 at 16(SP)…44(SP), gathering them in AX and BX (not
-// with narrow stores, which would stall the wide load).
-#define SCALES8(st) \
-	MOVWLZX (st*0)(SI), AX \
-	MOVWLZX (st*1)(SI), R12 \
-	SHLQ $16, R12 \
-	ORQ R12, AX \
-	MOVWLZX (st*2)(SI), R12 \
-	SHLQ $32, R12 \
-	ORQ R12, AX \
-	MOVWLZX (st*3)(SI), R12 \
-	SHLQ $48, R12 \
-	ORQ R12, AX \
-	MOVWLZX (st*4)(SI), BX \
-	MOVWLZX (st*5)(SI), R12 \
-	SHLQ $16, R12 \
-	ORQ R12, BX \
-	MOVWLZX (st*6)(SI), R12 \
-	SHLQ $32, R12 \
-	ORQ R12, BX \
-	MOVWLZX (st*7)(SI), R12 \
-	SHLQ $48, R12 \
-	ORQ R12, BX \
-	VMOVQ AX, X14 \
-	VPINSRQ $1, BX, X14, X14 \
-	VCVTPH2PS X14, Y14 \
-	VMOVUPS Y14, 16(SP)
+// SCALESQ4 converts the f16 scales of the eight Q4_0 blocks at SI (18
+// bytes apart, all within 128 bytes) to float32 in Y14, picking the
+// words with one two-table permute (index vector idx: scalesq4w).
+#define SCALESQ4(idx) \
+	VMOVDQU16 0(SI), Z14 \
+	VPERMT2W 64(SI), idx, Z14 \
+	VCVTPH2PS X14, Y14
+
+// SCALESQ8 does it for eight Q8_0 blocks (34 bytes apart): four from
+// each 128-byte half (index vector Z15 picks words 0, 17, 34, 51 of a
+// half, the first block's and the fifth's: scalesq8w); it uses Z13.
+#define SCALESQ8(idx) \
+	VMOVDQU16 0(SI), Z14 \
+	VPERMT2W 64(SI), idx, Z14 \
+	VMOVDQU16 136(SI), Z13 \
+	VPERMT2W 200(SI), idx, Z13 \
+	VPUNPCKLQDQ X13, X14, X14 \
+	VCVTPH2PS X14, Y14
 
 // WIDEN adds Z4+Z5 into the float64 Z8/Z9 and zeroes Z4, Z5.
 #define WIDEN \
@@ -176,11 +166,12 @@ bf16loop:
 // Even blocks (counting from the row's start) go into Z4, odd ones into
 // Z5, so two chains of dependent FMAs run side by side. Eight blocks (a
 // widening period) per iteration: their f16 scales are gathered and
-// converted together first (SCALES8), so each block takes d by a
+// converted together first (SCALESQ8), so each block takes d by a
 // broadcast load; the tail takes the blocks one at a time (Q8W, Q8K),
 // with the same results.
 TEXT ·dotQ8_0AVX512(SB), NOSPLIT, $48-32
 	START(4)
+	VMOVDQU16 scalesq8w<>(SB), Z20
 	MOVQ CX, R10
 	SHRQ $3, R10
 	JZ   q8rest
@@ -190,7 +181,8 @@ q8loop:
 	PREFETCHT0 1152(SI)
 	PREFETCHT0 1216(SI)
 	PREFETCHT0 1280(SI)
-	SCALES8(34)
+	SCALESQ8(Z20)
+	VMOVUPS Y14, 16(SP)
 	VPMOVSXBD 2(SI), Z0
 	VPMOVSXBD 18(SI), Z1
 	VCVTDQ2PS Z0, Z0
@@ -299,6 +291,7 @@ q8done:
 TEXT ·dotQ4_0AVX512(SB), NOSPLIT, $48-32
 	START(4)
 	VMOVUPS q4tab<>(SB), Z15
+	VMOVDQU16 scalesq4w<>(SB), Z20
 	MOVQ CX, R10
 	SHRQ $3, R10
 	JZ   q4rest
@@ -306,7 +299,8 @@ q4loop:
 	PREFETCHT0 1024(SI)
 	PREFETCHT0 1088(SI)
 	PREFETCHT0 1152(SI)
-	SCALES8(18)
+	SCALESQ4(Z20)
+	VMOVUPS Y14, 16(SP)
 	VMULPS.BCST 16(SP), Z15, Z6
 	VPMOVZXBD 2(SI), Z0
 	VPSRLD $4, Z0, Z1
@@ -445,25 +439,6 @@ axpyloop:
 	VCVTDQ2PS Z2, Z2 \
 	VFMADD231PS Z3, Z2, za
 
-// SCALESQ4 converts the f16 scales of the eight Q4_0 blocks at SI (18
-// bytes apart, all within 128 bytes) to float32 in Y14, picking the
-// words with one two-table permute (index vector Z15).
-#define SCALESQ4 \
-	VMOVDQU16 0(SI), Z14 \
-	VPERMT2W 64(SI), Z15, Z14 \
-	VCVTPH2PS X14, Y14
-
-// SCALESQ8 does it for eight Q8_0 blocks (34 bytes apart): four from
-// each 128-byte half (index vector Z15 picks words 0, 17, 34, 51 of a
-// half, the first block's and the fifth's).
-#define SCALESQ8 \
-	VMOVDQU16 0(SI), Z14 \
-	VPERMT2W 64(SI), Z15, Z14 \
-	VMOVDQU16 136(SI), Z13 \
-	VPERMT2W 200(SI), Z15, Z13 \
-	VPUNPCKLQDQ X13, X14, X14 \
-	VCVTPH2PS X14, Y14
-
 // I8START is run after loading the arguments into SI, DI, R13, R9, CX.
 #define I8START \
 	SHRQ $3, CX \
@@ -496,13 +471,13 @@ TEXT ·dotQ4_0I8AVX512(SB), NOSPLIT, $48-48
 	VMOVDQU64 i8q4mask<>(SB), Z10
 	VMOVDQU64 i8q4perm<>+0(SB), Z11
 	VMOVDQU64 i8q4perm<>+64(SB), Z12
-	VMOVDQU16 i8q4w<>(SB), Z15
+	VMOVDQU16 scalesq4w<>(SB), Z15
 	VMOVDQU32 i8q4idx<>+0(SB), Z16
 	VMOVDQU32 i8q4idx<>+64(SB), Z17
 	VMOVDQU32 i8q4idx<>+128(SB), Z18
 	VMOVDQU32 i8q4idx<>+192(SB), Z19
 q4i8loop:
-	SCALESQ4
+	SCALESQ4(Z15)
 	VMULPS (R9), Y14, Y6
 	VMULPS.BCST i8inv16<>(SB), Y6, Y7
 	VINSERTF32X8 $1, Y7, Z6, Z6
@@ -531,14 +506,14 @@ TEXT ·dotQ8_0I8AVX512(SB), NOSPLIT, $48-48
 	MOVQ nb+32(FP), CX
 	I8START
 	VPBROADCASTD i8sign<>(SB), Z10
-	VMOVDQU16 i8q8w<>(SB), Z15
+	VMOVDQU16 scalesq8w<>(SB), Z15
 q8i8loop:
 	PREFETCHT0 1024(SI)
 	PREFETCHT0 1088(SI)
 	PREFETCHT0 1152(SI)
 	PREFETCHT0 1216(SI)
 	PREFETCHT0 1280(SI)
-	SCALESQ8
+	SCALESQ8(Z15)
 	VMULPS (R9), Y14, Y6
 	VMOVDQU 2(SI), Y0
 	VINSERTI64X4 $1, 36(SI), Z0, Z0
@@ -631,41 +606,41 @@ DATA i8idx<>+248(SB)/4, $7
 DATA i8idx<>+252(SB)/4, $7
 GLOBL i8idx<>(SB), RODATA|NOPTR, $256
 
-// i8q4w, i8q8w: word indices of the scales (see SCALESQ4, SCALESQ8).
-DATA i8q4w<>+0(SB)/4, $0x00090000
-DATA i8q4w<>+4(SB)/4, $0x001b0012
-DATA i8q4w<>+8(SB)/4, $0x002d0024
-DATA i8q4w<>+12(SB)/4, $0x003f0036
-DATA i8q4w<>+16(SB)/4, $0x00000000
-DATA i8q4w<>+20(SB)/4, $0x00000000
-DATA i8q4w<>+24(SB)/4, $0x00000000
-DATA i8q4w<>+28(SB)/4, $0x00000000
-DATA i8q4w<>+32(SB)/4, $0x00000000
-DATA i8q4w<>+36(SB)/4, $0x00000000
-DATA i8q4w<>+40(SB)/4, $0x00000000
-DATA i8q4w<>+44(SB)/4, $0x00000000
-DATA i8q4w<>+48(SB)/4, $0x00000000
-DATA i8q4w<>+52(SB)/4, $0x00000000
-DATA i8q4w<>+56(SB)/4, $0x00000000
-DATA i8q4w<>+60(SB)/4, $0x00000000
-GLOBL i8q4w<>(SB), RODATA|NOPTR, $64
-DATA i8q8w<>+0(SB)/4, $0x00110000
-DATA i8q8w<>+4(SB)/4, $0x00330022
-DATA i8q8w<>+8(SB)/4, $0x00000000
-DATA i8q8w<>+12(SB)/4, $0x00000000
-DATA i8q8w<>+16(SB)/4, $0x00000000
-DATA i8q8w<>+20(SB)/4, $0x00000000
-DATA i8q8w<>+24(SB)/4, $0x00000000
-DATA i8q8w<>+28(SB)/4, $0x00000000
-DATA i8q8w<>+32(SB)/4, $0x00000000
-DATA i8q8w<>+36(SB)/4, $0x00000000
-DATA i8q8w<>+40(SB)/4, $0x00000000
-DATA i8q8w<>+44(SB)/4, $0x00000000
-DATA i8q8w<>+48(SB)/4, $0x00000000
-DATA i8q8w<>+52(SB)/4, $0x00000000
-DATA i8q8w<>+56(SB)/4, $0x00000000
-DATA i8q8w<>+60(SB)/4, $0x00000000
-GLOBL i8q8w<>(SB), RODATA|NOPTR, $64
+// scalesq4w, scalesq8w: word indices of the scales (see SCALESQ4, SCALESQ8).
+DATA scalesq4w<>+0(SB)/4, $0x00090000
+DATA scalesq4w<>+4(SB)/4, $0x001b0012
+DATA scalesq4w<>+8(SB)/4, $0x002d0024
+DATA scalesq4w<>+12(SB)/4, $0x003f0036
+DATA scalesq4w<>+16(SB)/4, $0x00000000
+DATA scalesq4w<>+20(SB)/4, $0x00000000
+DATA scalesq4w<>+24(SB)/4, $0x00000000
+DATA scalesq4w<>+28(SB)/4, $0x00000000
+DATA scalesq4w<>+32(SB)/4, $0x00000000
+DATA scalesq4w<>+36(SB)/4, $0x00000000
+DATA scalesq4w<>+40(SB)/4, $0x00000000
+DATA scalesq4w<>+44(SB)/4, $0x00000000
+DATA scalesq4w<>+48(SB)/4, $0x00000000
+DATA scalesq4w<>+52(SB)/4, $0x00000000
+DATA scalesq4w<>+56(SB)/4, $0x00000000
+DATA scalesq4w<>+60(SB)/4, $0x00000000
+GLOBL scalesq4w<>(SB), RODATA|NOPTR, $64
+DATA scalesq8w<>+0(SB)/4, $0x00110000
+DATA scalesq8w<>+4(SB)/4, $0x00330022
+DATA scalesq8w<>+8(SB)/4, $0x00000000
+DATA scalesq8w<>+12(SB)/4, $0x00000000
+DATA scalesq8w<>+16(SB)/4, $0x00000000
+DATA scalesq8w<>+20(SB)/4, $0x00000000
+DATA scalesq8w<>+24(SB)/4, $0x00000000
+DATA scalesq8w<>+28(SB)/4, $0x00000000
+DATA scalesq8w<>+32(SB)/4, $0x00000000
+DATA scalesq8w<>+36(SB)/4, $0x00000000
+DATA scalesq8w<>+40(SB)/4, $0x00000000
+DATA scalesq8w<>+44(SB)/4, $0x00000000
+DATA scalesq8w<>+48(SB)/4, $0x00000000
+DATA scalesq8w<>+52(SB)/4, $0x00000000
+DATA scalesq8w<>+56(SB)/4, $0x00000000
+DATA scalesq8w<>+60(SB)/4, $0x00000000
+GLOBL scalesq8w<>(SB), RODATA|NOPTR, $64
 
 // Q4_0 constants: the nibble masks, the VPERMB indices taking pairs
 // 0–2 from a load at the pair (A's quants at 2, B's at 20) and pair 3
