@@ -65,7 +65,7 @@ func (t *groupTask) Range(lo, hi int) {
 			continue
 		}
 		if int8Supported(m) {
-			int8Range(int8Kernel(t.ks, m.DType), t.dst[j], m, t.a, t.n, a, b)
+			int8Range(t.ks, t.dst[j], m, t.a, t.n, a, b)
 			continue
 		}
 		if t.n == 1 {

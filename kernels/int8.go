@@ -110,6 +110,10 @@ const roundMagic float32 = 12582912
 // with the input quantized in a.
 type int8Rows func(dst []float32, w Mat, a *int8Input, i, lo, hi int)
 
+// int8Rows4 computes dst[(i+k)·Rows + r] for the four input rows
+// i…i+3 and rows lo ≤ r < hi, each bit-identical to the set's int8Rows.
+type int8Rows4 func(dst []float32, w Mat, a *int8Input, i, lo, hi int)
+
 // int8Supported reports whether MatVec and MatMul take the int8 path for
 // w: Int8Input set on a dtype that has int8 kernels.
 func int8Supported(w Mat) bool {
@@ -178,10 +182,11 @@ func q4_0Int8Dot(row []byte, a *int8Input, i, b0, b1 int) float64 {
 }
 
 // int8Task is the Ranger of a MatVec or MatMul on the int8 path: for a
-// range of rows, tiles of int8Tile rows against every input, so a tile's
-// weights are read from memory once and from cache for the other inputs.
+// range of rows, tiles of int8Tile rows against every input (four at a
+// time when the set has a four-input kernel), so a tile's weights are
+// read from memory once and from cache for the other inputs.
 type int8Task struct {
-	f   int8Rows
+	ks  *kernelSet
 	dst []float32
 	w   Mat
 	a   *int8Input
@@ -191,13 +196,20 @@ type int8Task struct {
 const int8Tile = 16
 
 func (t *int8Task) Range(lo, hi int) {
-	int8Range(t.f, t.dst, t.w, t.a, t.n, lo, hi)
+	int8Range(t.ks, t.dst, t.w, t.a, t.n, lo, hi)
 }
 
-func int8Range(f int8Rows, dst []float32, w Mat, a *int8Input, n, lo, hi int) {
+func int8Range(ks *kernelSet, dst []float32, w Mat, a *int8Input, n, lo, hi int) {
+	f, f4 := int8Kernel(ks, w.DType), ks.int8x4[w.DType]
 	for r0 := lo; r0 < hi; r0 += int8Tile {
 		r1 := min(r0+int8Tile, hi)
-		for i := 0; i < n; i++ {
+		i := 0
+		if f4 != nil {
+			for ; i+4 <= n; i += 4 {
+				f4(dst, w, a, i, r0, r1)
+			}
+		}
+		for ; i < n; i++ {
 			f(dst[i*w.Rows:(i+1)*w.Rows], w, a, i, r0, r1)
 		}
 	}
@@ -209,7 +221,7 @@ var int8TaskPool = sync.Pool{New: func() any { return new(int8Task) }}
 func int8MatMul(dst []float32, w Mat, x []float32, n int) {
 	a := quantizeInput(x, n, w.Cols)
 	t := int8TaskPool.Get().(*int8Task)
-	*t = int8Task{f: int8Kernel(activeKernels(), w.DType), dst: dst, w: w, a: a, n: n}
+	*t = int8Task{ks: activeKernels(), dst: dst, w: w, a: a, n: n}
 	runRows(w.Rows, n*w.Cols/4, t) // a quarter of the float work per weight
 	*t = int8Task{}
 	int8TaskPool.Put(t)

@@ -31,7 +31,9 @@ type kernelSet struct {
 	matVec [numDTypes]matVecRows
 	matMul [numDTypes]matMulRows
 	// int8 holds the Int8Input kernels; nil entries use genericInt8.
-	int8 [numDTypes]int8Rows
+	// int8x4 holds four-input ones for MatMul (optional).
+	int8   [numDTypes]int8Rows
+	int8x4 [numDTypes]int8Rows4
 	// dot is the F32 row dot (Dot), axpy Axpy; nil: the generic ones.
 	dot  rowDotFn
 	axpy axpyFn

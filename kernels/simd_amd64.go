@@ -49,6 +49,12 @@ func dotQ4_0I8AVX512(w *byte, q *int8, c *int32, d *float32, nb int) float64
 func dotQ8_0I8AVX512(w *byte, q *int8, c *int32, d *float32, nb int) float64
 
 //go:noescape
+func dot4Q4_0I8AVX512(w *byte, q *int8, c *int32, d *float32, stride, nb int, out *[4]float64)
+
+//go:noescape
+func dot4Q8_0I8AVX512(w *byte, q *int8, c *int32, d *float32, stride, nb int, out *[4]float64)
+
+//go:noescape
 func dot4F32AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
 
 //go:noescape
@@ -255,6 +261,36 @@ func int8Dots(k asmInt8Dot, q4 bool, tail func(row []byte, a *int8Input, i, b0, 
 	}
 }
 
+type asmInt8Dot4 func(w *byte, q *int8, c *int32, d *float32, stride, nb int, out *[4]float64)
+
+// int8Dots4 wraps a four-input AVX-512 int8 kernel as int8Dots wraps the
+// one-input kernel, with the same tail, so the results are the same.
+func int8Dots4(k asmInt8Dot4, q4 bool, tail func(row []byte, a *int8Input, i, b0, b1 int) float64) int8Rows4 {
+	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
+		rb, nb := w.rowBytes(), w.Cols/int8Block
+		m := nb / 8 * 8
+		c := a.c128
+		if q4 {
+			c = a.cq4
+		}
+		q, cs, d := a.q[i*w.Cols:], c[i*w.Cols/4:], a.d[i*nb:]
+		var out [4]float64
+		for r := lo; r < hi; r++ {
+			row := w.Data[r*rb : (r+1)*rb]
+			out = [4]float64{}
+			if m > 0 {
+				k(&row[0], &q[0], &cs[0], &d[0], w.Cols, m, &out)
+			}
+			for j := range out {
+				if m < nb {
+					out[j] += tail(row, a, i+j, m, nb)
+				}
+				dst[(i+j)*w.Rows+r] = float32(out[j])
+			}
+		}
+	}
+}
+
 func init() {
 	avx2 := newDotSet("avx2", avx2Dots, nil)
 	avx2.axpy = simdAxpy(axpyAVX2, 8)
@@ -264,6 +300,8 @@ func init() {
 	if cpuid.CPU.Supports(cpuid.AVX512VNNI) {
 		avx512.int8[Q4_0] = int8Dots(dotQ4_0I8AVX512, true, q4_0Int8Dot)
 		avx512.int8[Q8_0] = int8Dots(dotQ8_0I8AVX512, false, q8_0Int8Dot)
+		avx512.int8x4[Q4_0] = int8Dots4(dot4Q4_0I8AVX512, true, q4_0Int8Dot)
+		avx512.int8x4[Q8_0] = int8Dots4(dot4Q8_0I8AVX512, false, q8_0Int8Dot)
 	}
 	kernelSets["avx512"] = avx512
 }
