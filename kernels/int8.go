@@ -26,15 +26,15 @@ const int8Block = 32
 // and per four values a correction the AVX-512 kernels start each
 // four-value lane from, as they multiply unsigned weights by q: for
 // Q8_0's values + 128, −128 times the four values' sum (c128); for Q4_0's
-// nibbles, −8 times it for the block's first sixteen values and, as the
-// high nibbles are taken times 16, −128 times it for the last sixteen
-// (cq4).
+// nibbles −8 times it (c8) or, for the AVX-512 kernels, which take the
+// high nibbles times 16, −8 times it for the block's first sixteen values
+// and −128 times it for the last sixteen (cq4).
 type int8Input struct {
-	cols      int
-	q         []int8
-	d         []float32
-	cq4, c128 []int32
-	blockSums []int32 // per 32 values Σq (the generic kernels' correction)
+	cols          int
+	q             []int8
+	d             []float32
+	c8, cq4, c128 []int32
+	blockSums     []int32 // per 32 values Σq (the generic kernels' correction)
 }
 
 var int8InputPool = sync.Pool{New: func() any { return new(int8Input) }}
@@ -47,6 +47,7 @@ func quantizeInput(x []float32, n, cols int) *int8Input {
 	a.cols = cols
 	a.q = grow(a.q, m)
 	a.d = grow(a.d, m/int8Block)
+	a.c8 = grow(a.c8, m/4)
 	a.cq4 = grow(a.cq4, m/4)
 	a.c128 = grow(a.c128, m/4)
 	a.blockSums = grow(a.blockSums, m/int8Block)
@@ -79,7 +80,7 @@ func quantizeBlock(a *int8Input, b int, x []float32) {
 	}
 	a.d[b] = F16ToF32(F32ToF16(d))
 	q := a.q[b*int8Block : (b+1)*int8Block]
-	c4, c128 := a.cq4[b*8:b*8+8], a.c128[b*8:b*8+8]
+	c8, c4, c128 := a.c8[b*8:b*8+8], a.cq4[b*8:b*8+8], a.c128[b*8:b*8+8]
 	var sum int32
 	for j := 0; j < int8Block; j += 4 {
 		var s int32
@@ -91,6 +92,7 @@ func quantizeBlock(a *int8Input, b int, x []float32) {
 			q[k] = v
 			s += int32(v)
 		}
+		c8[j/4] = -8 * s
 		c128[j/4] = -128 * s
 		if j < 16 {
 			c4[j/4] = -8 * s

@@ -43,6 +43,12 @@ func dotQ8_0AVX512(w *byte, x *float32, n int) float64
 func dotQ4_0AVX512(w *byte, x *float32, n int) float64
 
 //go:noescape
+func dotQ4_0I8AVX2(w *byte, q *int8, c *int32, d *float32, nb int) float64
+
+//go:noescape
+func dotQ8_0I8AVX2(w *byte, q *int8, c *int32, d *float32, nb int) float64
+
+//go:noescape
 func dotQ4_0I8AVX512(w *byte, q *int8, c *int32, d *float32, nb int) float64
 
 //go:noescape
@@ -235,18 +241,14 @@ var avx512Dots4 = map[DType]rowDot4Fn{
 
 type asmInt8Dot func(w *byte, q *int8, c *int32, d *float32, nb int) float64
 
-// int8Dots wraps an AVX-512 int8-input kernel (whole groups of eight
-// blocks; tail, the generic per-block sum, takes the rest). q4 picks the
-// input's Q4_0 correction instead of the Q8_0 one.
-func int8Dots(k asmInt8Dot, q4 bool, tail func(row []byte, a *int8Input, i, b0, b1 int) float64) int8Rows {
+// int8Dots wraps an int8-input kernel that takes whole groups of group
+// blocks (tail, the generic per-block sum, takes the rest); corr picks
+// the input's correction array the kernel wants.
+func int8Dots(k asmInt8Dot, group int, corr func(*int8Input) []int32, tail func(row []byte, a *int8Input, i, b0, b1 int) float64) int8Rows {
 	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
 		rb, nb := w.rowBytes(), w.Cols/int8Block
-		m := nb / 8 * 8
-		c := a.c128
-		if q4 {
-			c = a.cq4
-		}
-		q, cs, d := a.q[i*w.Cols:], c[i*w.Cols/4:], a.d[i*nb:]
+		m := nb / group * group
+		q, cs, d := a.q[i*w.Cols:], corr(a)[i*w.Cols/4:], a.d[i*nb:]
 		for r := lo; r < hi; r++ {
 			row := w.Data[r*rb : (r+1)*rb]
 			var s float64
@@ -261,19 +263,19 @@ func int8Dots(k asmInt8Dot, q4 bool, tail func(row []byte, a *int8Input, i, b0, 
 	}
 }
 
+func c8(a *int8Input) []int32   { return a.c8 }
+func cq4(a *int8Input) []int32  { return a.cq4 }
+func c128(a *int8Input) []int32 { return a.c128 }
+
 type asmInt8Dot4 func(w *byte, q *int8, c *int32, d *float32, stride, nb int, out *[4]float64)
 
 // int8Dots4 wraps a four-input AVX-512 int8 kernel as int8Dots wraps the
 // one-input kernel, with the same tail, so the results are the same.
-func int8Dots4(k asmInt8Dot4, q4 bool, tail func(row []byte, a *int8Input, i, b0, b1 int) float64) int8Rows4 {
+func int8Dots4(k asmInt8Dot4, corr func(*int8Input) []int32, tail func(row []byte, a *int8Input, i, b0, b1 int) float64) int8Rows4 {
 	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
 		rb, nb := w.rowBytes(), w.Cols/int8Block
 		m := nb / 8 * 8
-		c := a.c128
-		if q4 {
-			c = a.cq4
-		}
-		q, cs, d := a.q[i*w.Cols:], c[i*w.Cols/4:], a.d[i*nb:]
+		q, cs, d := a.q[i*w.Cols:], corr(a)[i*w.Cols/4:], a.d[i*nb:]
 		var out [4]float64
 		for r := lo; r < hi; r++ {
 			row := w.Data[r*rb : (r+1)*rb]
@@ -294,14 +296,16 @@ func int8Dots4(k asmInt8Dot4, q4 bool, tail func(row []byte, a *int8Input, i, b0
 func init() {
 	avx2 := newDotSet("avx2", avx2Dots, nil)
 	avx2.axpy = simdAxpy(axpyAVX2, 8)
+	avx2.int8[Q4_0] = int8Dots(dotQ4_0I8AVX2, 1, c8, q4_0Int8Dot)
+	avx2.int8[Q8_0] = int8Dots(dotQ8_0I8AVX2, 1, c128, q8_0Int8Dot)
 	kernelSets["avx2"] = avx2
 	avx512 := newDotSet("avx512", avx512Dots, avx512Dots4)
 	avx512.axpy = simdAxpy(axpyAVX512, 16)
 	if cpuid.CPU.Supports(cpuid.AVX512VNNI) {
-		avx512.int8[Q4_0] = int8Dots(dotQ4_0I8AVX512, true, q4_0Int8Dot)
-		avx512.int8[Q8_0] = int8Dots(dotQ8_0I8AVX512, false, q8_0Int8Dot)
-		avx512.int8x4[Q4_0] = int8Dots4(dot4Q4_0I8AVX512, true, q4_0Int8Dot)
-		avx512.int8x4[Q8_0] = int8Dots4(dot4Q8_0I8AVX512, false, q8_0Int8Dot)
+		avx512.int8[Q4_0] = int8Dots(dotQ4_0I8AVX512, 8, cq4, q4_0Int8Dot)
+		avx512.int8[Q8_0] = int8Dots(dotQ8_0I8AVX512, 8, c128, q8_0Int8Dot)
+		avx512.int8x4[Q4_0] = int8Dots4(dot4Q4_0I8AVX512, cq4, q4_0Int8Dot)
+		avx512.int8x4[Q8_0] = int8Dots4(dot4Q8_0I8AVX512, c128, q8_0Int8Dot)
 	}
 	kernelSets["avx512"] = avx512
 }

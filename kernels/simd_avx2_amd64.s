@@ -200,3 +200,103 @@ axpyloop:
 	JNZ  axpyloop
 	VZEROUPPER
 	RET
+
+// Int8-input row dots (int8.go), one block per iteration: the weights as
+// 32 unsigned bytes (Q4_0: the nibbles; Q8_0: |w|, with the input's signs
+// flipped where w < 0) times the input's int8 values by VPMADDUBSW (pairs,
+// which cannot saturate here) and VPMADDWD (quads) into eight exact int32
+// lanes; Q4_0 adds the input's −8·Σq correction. The lanes are widened to
+// float64 and multiply-added with the block's dw·dx (exact in float64)
+// into Y8, Y9, so the only roundings are those of float64 additions.
+//
+// func dotQ4_0I8AVX2(w *byte, q *int8, c *int32, d *float32, nb int) float64
+// func dotQ8_0I8AVX2(w *byte, q *int8, c *int32, d *float32, nb int) float64
+// nb > 0; c is the input's c8 (Q4_0; unused by Q8_0).
+
+// I8SCALE2 broadcasts the block's dw·dx as float64 into Y7.
+#define I8SCALE2 \
+	MOVWLZX (SI), AX \
+	VMOVD AX, X7 \
+	VCVTPH2PS X7, X7 \
+	VMULSS (R9), X7, X7 \
+	VCVTSS2SD X7, X7, X7 \
+	VBROADCASTSD X7, Y7
+
+// I8ACC2 adds the int32 lanes Y0 times Y7 into Y8, Y9.
+#define I8ACC2 \
+	VCVTDQ2PD X0, Y1 \
+	VEXTRACTI128 $1, Y0, X0 \
+	VCVTDQ2PD X0, Y0 \
+	VFMADD231PD Y7, Y1, Y8 \
+	VFMADD231PD Y7, Y0, Y9
+
+TEXT ·dotQ4_0I8AVX2(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ c+16(FP), R13
+	MOVQ d+24(FP), R9
+	MOVQ nb+32(FP), CX
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	VPCMPEQW Y15, Y15, Y15
+	VPSRLW $15, Y15, Y15
+	VPBROADCASTD i8nib2<>(SB), Y14
+q4i8loop2:
+	VMOVDQU 2(SI), X0
+	VPSRLW $4, X0, X1
+	VINSERTI128 $1, X1, Y0, Y0
+	VPAND Y14, Y0, Y0
+	VPMADDUBSW (DI), Y0, Y0
+	VPMADDWD Y15, Y0, Y0
+	VPADDD (R13), Y0, Y0
+	I8SCALE2
+	I8ACC2
+	ADDQ $18, SI
+	ADDQ $32, DI
+	ADDQ $32, R13
+	ADDQ $4, R9
+	DECQ CX
+	JNZ  q4i8loop2
+	VADDPD Y9, Y8, Y8
+	VEXTRACTF128 $1, Y8, X1
+	VADDPD X1, X8, X8
+	VPERMILPD $1, X8, X1
+	VADDSD X1, X8, X8
+	VZEROUPPER
+	MOVSD X8, ret+40(FP)
+	RET
+
+TEXT ·dotQ8_0I8AVX2(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ d+24(FP), R9
+	MOVQ nb+32(FP), CX
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	VPCMPEQW Y15, Y15, Y15
+	VPSRLW $15, Y15, Y15
+q8i8loop2:
+	VMOVDQU 2(SI), Y0
+	VPSIGNB Y0, Y0, Y1
+	VMOVDQU (DI), Y2
+	VPSIGNB Y0, Y2, Y2
+	VPMADDUBSW Y2, Y1, Y1
+	VPMADDWD Y15, Y1, Y0
+	I8SCALE2
+	I8ACC2
+	ADDQ $34, SI
+	ADDQ $32, DI
+	ADDQ $4, R9
+	DECQ CX
+	JNZ  q8i8loop2
+	VADDPD Y9, Y8, Y8
+	VEXTRACTF128 $1, Y8, X1
+	VADDPD X1, X8, X8
+	VPERMILPD $1, X8, X1
+	VADDSD X1, X8, X8
+	VZEROUPPER
+	MOVSD X8, ret+40(FP)
+	RET
+
+DATA i8nib2<>+0(SB)/4, $0x0f0f0f0f
+GLOBL i8nib2<>(SB), RODATA|NOPTR, $4
