@@ -144,6 +144,7 @@ func BenchmarkKernels(b *testing.B) {
 // from memory, as in decoding), after a parallel streaming read of a
 // buffer as large, and reports each product's bytes/s as a fraction of
 // that read ("x-stream"): 1 means MatVec runs at the memory roofline.
+// Q8_0-int8 and Q4_0-int8 are the products with Mat.Int8Input.
 // Run it with -benchtime 20x or so.
 func BenchmarkRoofline(b *testing.B) {
 	const size = 256 << 20
@@ -166,18 +167,31 @@ func BenchmarkRoofline(b *testing.B) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	const cols = 4096
 	x := randVec(rng, cols, 1)
+	type product struct {
+		dt   DType
+		int8 bool // Mat.Int8Input
+	}
+	var products []product
 	for _, dt := range weightDTypes {
-		if dt == TLInt8 {
-			continue
+		if dt != TLInt8 {
+			products = append(products, product{dt, false})
 		}
+	}
+	products = append(products, product{Q8_0, true}, product{Q4_0, true})
+	for _, p := range products {
+		dt := p.dt
 		row := randomMat(rng, dt, 1, cols)
 		rows := size / len(row.Data)
-		w := Mat{DType: dt, Rows: rows, Cols: cols, Data: make([]byte, rows*len(row.Data))}
+		w := Mat{DType: dt, Rows: rows, Cols: cols, Data: make([]byte, rows*len(row.Data)), Int8Input: p.int8}
 		for r := 0; r < rows; r++ { // values do not change the speed
 			copy(w.Data[r*len(row.Data):], row.Data)
 		}
 		dst := make([]float32, rows)
-		b.Run(dt.String(), func(b *testing.B) {
+		name := dt.String()
+		if p.int8 {
+			name += "-int8"
+		}
+		b.Run(name, func(b *testing.B) {
 			b.SetBytes(int64(len(w.Data)))
 			start := time.Now()
 			loop(b, func() { MatVec(dst, w, x) })
