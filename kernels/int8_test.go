@@ -65,7 +65,7 @@ func TestInt8Input(t *testing.T) {
 			rng := rand.New(rand.NewPCG(21, 22))
 			for _, dt := range []DType{Q8_0, Q4_0} {
 				for _, rows := range []int{1, 5, 17, 40} {
-					for _, cols := range []int{32, 64, 96, 256, 288, 512, 544, 2080} {
+					for _, cols := range []int{32, 64, 96, 256, 288, 512, 544, 2080, 4096} { // 5×4096: quantized on the pool
 						checkInt8(t, name, rng, dt, rows, cols)
 					}
 				}
