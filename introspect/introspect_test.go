@@ -393,3 +393,31 @@ func TestCompareFormats(t *testing.T) {
 		t.Error("mistral vs phi2: nothing skipped")
 	}
 }
+
+// The int8-activation mode seen through the hooks: the same weights, exact
+// versus llama.cpp's rounding of the activations. The embeddings agree
+// exactly; the first product already differs (hook_q), and the logits
+// move.
+func TestCompareInt8Activations(t *testing.T) {
+	dir := testenv.Shared(t, "fixtures", "llama2")
+	path := filepath.Join(dir, "model-q8_0.gguf")
+	exact, ids := load(t, "llama2", "model-q8_0.gguf")
+	rounded, err := models.LoadAuto(path, models.LoadOptions{Lazy: true, Int8Activations: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rounded.Close()
+	c, err := introspect.Compare(ctx, rounded, exact, ids, introspect.CaptureOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := c.ByLayer(models.HookResidPre, 1)[0]; e != 0 {
+		t.Errorf("embeddings differ: %g", e)
+	}
+	if e := c.ByLayer(models.HookQ, 1)[0]; !(e > 1e-4 && e < 0.1) {
+		t.Errorf("hook_q of layer 0: relative error %g, want between 1e-4 and 0.1", e)
+	}
+	if kl := c.LogitsKL[len(ids)-1]; !(kl > 0) {
+		t.Errorf("logits KL %g", kl)
+	}
+}
