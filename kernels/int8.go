@@ -36,6 +36,7 @@ type int8Input struct {
 	c8, cq4, c128 []int32
 	blockSums     []int32   // per 32 values Σq (the generic kernels' correction)
 	x             []float32 // the input, while quantizeInput runs
+	quantize      func(a *int8Input, lo, hi int)
 }
 
 var int8InputPool = sync.Pool{New: func() any { return new(int8Input) }}
@@ -53,23 +54,27 @@ func quantizeInput(x []float32, n, cols int) *int8Input {
 	a.cq4 = grow(a.cq4, m/4)
 	a.c128 = grow(a.c128, m/4)
 	a.blockSums = grow(a.blockSums, m/int8Block)
-	a.x = x
+	a.x, a.quantize = x, activeKernels().quantize
 	if m < parallelQuantize {
 		a.Range(0, m/int8Block)
 	} else {
 		parallel(m/int8Block, parallelQuantize/int8Block, a)
 	}
-	a.x = nil
+	a.x, a.quantize = nil, nil
 	return a
 }
 
 // parallelQuantize is the input size from which quantizeInput uses the
-// pool (a 2048-wide decoding step takes ~7 µs on one core, less than
-// waking the pool is worth).
+// pool (a 2048-wide decoding step takes ~0.7 µs with AVX-512 and ~7 µs in
+// Go on one core, less than waking the pool is worth).
 const parallelQuantize = 1 << 14
 
 // Range quantizes blocks [lo, hi) of a.x.
 func (a *int8Input) Range(lo, hi int) {
+	if a.quantize != nil {
+		a.quantize(a, lo, hi)
+		return
+	}
 	for b := lo; b < hi; b++ {
 		quantizeBlock(a, b, a.x[b*int8Block:(b+1)*int8Block])
 	}

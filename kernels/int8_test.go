@@ -155,3 +155,56 @@ func TestInt8Quantize(t *testing.T) {
 		t.Errorf("Q4_0 correction of q[48:52] = %d, want %d (high nibbles are taken times 16)", a.cq4[12], -128*s)
 	}
 }
+
+// TestInt8QuantizeSets checks every set's input quantization against
+// quantizeBlock, bit for bit: random values, exact halves (ties), zero
+// blocks, one-value blocks, tiny and huge magnitudes.
+func TestInt8QuantizeSets(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	const blocks = 64
+	x := make([]float32, blocks*32)
+	for i := range x {
+		switch b := i / 32; {
+		case b%8 == 1: // halves: amax 127 makes id 1
+			x[i] = float32(rng.IntN(255)-127) + 0.5
+			if i%32 == 0 {
+				x[i] = 127
+			}
+		case b%8 == 2: // zeros
+		case b%8 == 3: // one value
+			if i%32 == 5 {
+				x[i] = -3
+			}
+		case b%8 == 4:
+			x[i] = float32(rng.NormFloat64()) * 1e-30
+		case b%8 == 5:
+			x[i] = float32(rng.NormFloat64()) * 1e30
+		default:
+			x[i] = float32(rng.NormFloat64()) * float32(1+b)
+		}
+	}
+	want := &int8Input{cols: len(x), x: x}
+	want.q, want.d = make([]int8, len(x)), make([]float32, blocks)
+	want.c8, want.cq4, want.c128 = make([]int32, len(x)/4), make([]int32, len(x)/4), make([]int32, len(x)/4)
+	want.blockSums = make([]int32, blocks)
+	for b := 0; b < blocks; b++ {
+		quantizeBlock(want, b, x[b*32:(b+1)*32])
+	}
+	for _, name := range runnableSets() {
+		withKernels(name, func() {
+			for _, n := range []int{1, 16} { // one row, and rows quantized on the pool
+				xs := slices.Repeat(x, n)
+				a := quantizeInput(xs, n, len(x))
+				for r := 0; r < n; r++ {
+					o := r * len(x)
+					if !slices.Equal(a.q[o:o+len(x)], want.q) || !slices.Equal(a.d[r*blocks:(r+1)*blocks], want.d) ||
+						!slices.Equal(a.c8[o/4:(o+len(x))/4], want.c8) || !slices.Equal(a.cq4[o/4:(o+len(x))/4], want.cq4) ||
+						!slices.Equal(a.c128[o/4:(o+len(x))/4], want.c128) || !slices.Equal(a.blockSums[r*blocks:(r+1)*blocks], want.blockSums) {
+						t.Fatalf("%s: quantizing %d rows: row %d differs from quantizeBlock", name, n, r)
+					}
+				}
+				int8InputPool.Put(a)
+			}
+		})
+	}
+}

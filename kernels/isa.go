@@ -34,6 +34,8 @@ type kernelSet struct {
 	// int8x4 holds four-input ones for MatMul (optional).
 	int8   [numDTypes]int8Rows
 	int8x4 [numDTypes]int8Rows4
+	// quantize quantizes blocks of an int8 input (nil: quantizeBlock).
+	quantize func(a *int8Input, lo, hi int)
 	// dot is the F32 row dot (Dot), axpy Axpy; nil: the generic ones.
 	dot  rowDotFn
 	axpy axpyFn

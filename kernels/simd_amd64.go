@@ -49,6 +49,16 @@ func dotQ4_0I8AVX2(w *byte, q *int8, c *int32, d *float32, nb int) float64
 func dotQ8_0I8AVX2(w *byte, q *int8, c *int32, d *float32, nb int) float64
 
 //go:noescape
+func quantizeQ8AVX512(x *float32, q *int8, d *float32, c8, cq4, c128, sums *int32, nb int)
+
+// quantizeAVX512 quantizes blocks [lo, hi) of a.x (see quantizeBlock).
+func quantizeAVX512(a *int8Input, lo, hi int) {
+	if hi > lo {
+		quantizeQ8AVX512(&a.x[lo*int8Block], &a.q[lo*int8Block], &a.d[lo], &a.c8[lo*8], &a.cq4[lo*8], &a.c128[lo*8], &a.blockSums[lo], hi-lo)
+	}
+}
+
+//go:noescape
 func dotQ4_0I8AVX512(w *byte, q *int8, c *int32, d *float32, nb int) float64
 
 //go:noescape
@@ -306,6 +316,7 @@ func init() {
 		avx512.int8[Q8_0] = int8Dots(dotQ8_0I8AVX512, 8, c128, q8_0Int8Dot)
 		avx512.int8x4[Q4_0] = int8Dots4(dot4Q4_0I8AVX512, cq4, q4_0Int8Dot)
 		avx512.int8x4[Q8_0] = int8Dots4(dot4Q8_0I8AVX512, c128, q8_0Int8Dot)
+		avx512.quantize = quantizeAVX512
 	}
 	kernelSets["avx512"] = avx512
 }

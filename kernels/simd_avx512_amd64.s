@@ -1076,3 +1076,90 @@ DATA i8q4idx<>+252(SB)/4, $15
 GLOBL i8q4idx<>(SB), RODATA|NOPTR, $256
 DATA i8inv16<>+0(SB)/4, $0x3d800000
 GLOBL i8inv16<>(SB), RODATA|NOPTR, $4
+
+// func quantizeQ8AVX512(x *float32, q *int8, d *float32, c8, cq4, c128, sums *int32, nb int)
+// quantizes nb blocks of 32 exactly as quantizeBlock does (int8.go): amax,
+// d = amax/127 through float16, q = round-half-even(x·(127/amax)) (the
+// conversion's default rounding), the quads' sums by VPDPBUSD with ones,
+// the corrections and the block sums.
+TEXT ·quantizeQ8AVX512(SB), NOSPLIT, $0-64
+	MOVQ x+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ d+16(FP), R9
+	MOVQ c8+24(FP), R10
+	MOVQ cq4+32(FP), R11
+	MOVQ c128+40(FP), R12
+	MOVQ sums+48(FP), R13
+	MOVQ nb+56(FP), CX
+	VPBROADCASTD i8abs<>(SB), Z15
+	VMOVSS i8c127<>(SB), X14
+	VPBROADCASTD i8ones<>(SB), Y13
+	VPXORD Y12, Y12, Y12
+quantloop:
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VPANDD Z15, Z0, Z2
+	VPANDD Z15, Z1, Z3
+	VMAXPS Z3, Z2, Z2
+	VEXTRACTF32X8 $1, Z2, Y3
+	VMAXPS Y3, Y2, Y2
+	VEXTRACTF128 $1, Y2, X3
+	VMAXPS X3, X2, X2
+	VPERMILPS $0x4E, X2, X3
+	VMAXPS X3, X2, X2
+	VPERMILPS $0xB1, X2, X3
+	VMAXPS X3, X2, X2
+	VDIVSS X14, X2, X4
+	VCVTPS2PH $0, X4, X4
+	VCVTPH2PS X4, X4
+	VMOVSS X4, (R9)
+	VXORPS X5, X5, X5
+	VUCOMISS X5, X2
+	JEQ  quantzero
+	VDIVSS X2, X14, X5
+quantzero:
+	VBROADCASTSS X5, Z5
+	VMULPS Z5, Z0, Z0
+	VMULPS Z5, Z1, Z1
+	VCVTPS2DQ Z0, Z0
+	VCVTPS2DQ Z1, Z1
+	VPMOVDB Z0, X0
+	VPMOVDB Z1, X1
+	VMOVDQU X0, (DI)
+	VMOVDQU X1, 16(DI)
+	VINSERTI128 $1, X1, Y0, Y0
+	VPXORD Y6, Y6, Y6
+	VPDPBUSD Y0, Y13, Y6
+	VPSLLD $3, Y6, Y7
+	VPSUBD Y7, Y12, Y7
+	VPSLLD $7, Y6, Y8
+	VPSUBD Y8, Y12, Y8
+	VMOVDQU Y7, (R10)
+	VMOVDQU Y8, (R12)
+	VPBLENDD $0xF0, Y8, Y7, Y9
+	VMOVDQU Y9, (R11)
+	VEXTRACTI128 $1, Y6, X10
+	VPADDD X10, X6, X6
+	VPSHUFD $0x4E, X6, X10
+	VPADDD X10, X6, X6
+	VPSHUFD $0xB1, X6, X10
+	VPADDD X10, X6, X6
+	VMOVD X6, (R13)
+	ADDQ $128, SI
+	ADDQ $32, DI
+	ADDQ $4, R9
+	ADDQ $32, R10
+	ADDQ $32, R11
+	ADDQ $32, R12
+	ADDQ $4, R13
+	DECQ CX
+	JNZ  quantloop
+	VZEROUPPER
+	RET
+
+DATA i8abs<>+0(SB)/4, $0x7fffffff
+GLOBL i8abs<>(SB), RODATA|NOPTR, $4
+DATA i8c127<>+0(SB)/4, $0x42fe0000
+GLOBL i8c127<>(SB), RODATA|NOPTR, $4
+DATA i8ones<>+0(SB)/4, $0x01010101
+GLOBL i8ones<>(SB), RODATA|NOPTR, $4
