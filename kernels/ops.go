@@ -129,6 +129,11 @@ const softmaxStack = 512
 
 // SiLU replaces x[i] with x[i]·σ(x[i]) = x/(1 + e^−x), in place.
 func SiLU(x []float32) {
+	if f := activeKernels().silu; f != nil && len(x) >= 8 {
+		m := len(x) / 8 * 8
+		f(x[:m])
+		x = x[m:]
+	}
 	for i, v := range x {
 		f := float64(v)
 		x[i] = float32(f / (1 + math.Exp(-f)))

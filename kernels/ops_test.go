@@ -254,3 +254,34 @@ func TestRoPE(t *testing.T) {
 		t.Errorf("RoPEAdjacent quarter turn = %v", x)
 	}
 }
+
+// TestSiLUSets checks SiLU on every kernel set against math.Exp in
+// float64 (rounded once), on lengths that hit the SIMD tail, with the
+// special values.
+func TestSiLUSets(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	inf := float32(math.Inf(1))
+	for _, name := range runnableSets() {
+		withKernels(name, func() {
+			for _, n := range []int{1, 7, 8, 9, 23, 64, 5632} {
+				x := randVec(rng, n, 8)
+				special := []float32{0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, 88, -88, 100, -100, 800, -800, 1e4, -1e4, inf, -inf}
+				for i := 0; i < n && i < len(special); i++ {
+					x[i*7%n] = special[i]
+				}
+				got := append([]float32(nil), x...)
+				SiLU(got)
+				for i, v := range x {
+					f := float64(v)
+					want := float32(f / (1 + math.Exp(-f)))
+					if got[i] != want && !near(got[i], float64(want), 0) && !(math.IsNaN(float64(want)) && math.IsNaN(float64(got[i]))) {
+						t.Fatalf("%s: SiLU(%v) = %v, want %v", name, v, got[i], want)
+					}
+					if math.Signbit(float64(got[i])) != math.Signbit(float64(want)) && !math.IsNaN(float64(want)) {
+						t.Fatalf("%s: SiLU(%v) = %v, want %v (sign)", name, v, got[i], want)
+					}
+				}
+			}
+		})
+	}
+}

@@ -49,6 +49,9 @@ func dotQ4_0I8AVX2(w *byte, q *int8, c *int32, d *float32, nb int) float64
 func dotQ8_0I8AVX2(w *byte, q *int8, c *int32, d *float32, nb int) float64
 
 //go:noescape
+func siluAVX512(x *float32, n int)
+
+//go:noescape
 func quantizeQ8AVX512(x *float32, q *int8, d *float32, c8, cq4, c128, sums *int32, nb int)
 
 // quantizeAVX512 quantizes blocks [lo, hi) of a.x (see quantizeBlock).
@@ -311,6 +314,7 @@ func init() {
 	kernelSets["avx2"] = avx2
 	avx512 := newDotSet("avx512", avx512Dots, avx512Dots4)
 	avx512.axpy = simdAxpy(axpyAVX512, 16)
+	avx512.silu = func(x []float32) { siluAVX512(&x[0], len(x)) }
 	if cpuid.CPU.Supports(cpuid.AVX512VNNI) {
 		avx512.int8[Q4_0] = int8Dots(dotQ4_0I8AVX512, 8, cq4, q4_0Int8Dot)
 		avx512.int8[Q8_0] = int8Dots(dotQ8_0I8AVX512, 8, c128, q8_0Int8Dot)

@@ -1163,3 +1163,72 @@ DATA i8c127<>+0(SB)/4, $0x42fe0000
 GLOBL i8c127<>(SB), RODATA|NOPTR, $4
 DATA i8ones<>+0(SB)/4, $0x01010101
 GLOBL i8ones<>(SB), RODATA|NOPTR, $4
+
+// func siluAVX512(x *float32, n int) — n a positive multiple of 8:
+// x[i] = x/(1+e^−x) computed in float64 and rounded once, as SiLU does
+// with math.Exp: e^−x = 2^k·e^r with k = round(−x·log2 e), r = −x − k·ln 2
+// (ln 2 in two parts, so r is exact to float64 rounding), e^r by its
+// Taylor polynomial of degree 11 (|r| ≤ 0.35: truncation < 1e-14), 2^k by
+// VSCALEFPD (overflow to +Inf, underflow to 0 as exp does). −x is clamped
+// to ±800 first so that ±Inf inputs give what math.Exp gives.
+TEXT ·siluAVX512(SB), NOSPLIT, $0-16
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	SHRQ $3, CX
+siluloop:
+	VCVTPS2PD (SI), Z0
+	VXORPD.BCST silusign<>(SB), Z0, Z4
+	VMINPD.BCST silu800<>(SB), Z4, Z4
+	VMAXPD.BCST silum800<>(SB), Z4, Z4
+	VMULPD.BCST silulog2e<>(SB), Z4, Z1
+	VRNDSCALEPD $0, Z1, Z2
+	VFNMADD231PD.BCST siluln2hi<>(SB), Z2, Z4
+	VFNMADD231PD.BCST siluln2lo<>(SB), Z2, Z4
+	VBROADCASTSD siluc<>+88(SB), Z5
+	VFMADD213PD.BCST siluc<>+80(SB), Z4, Z5
+	VFMADD213PD.BCST siluc<>+72(SB), Z4, Z5
+	VFMADD213PD.BCST siluc<>+64(SB), Z4, Z5
+	VFMADD213PD.BCST siluc<>+56(SB), Z4, Z5
+	VFMADD213PD.BCST siluc<>+48(SB), Z4, Z5
+	VFMADD213PD.BCST siluc<>+40(SB), Z4, Z5
+	VFMADD213PD.BCST siluc<>+32(SB), Z4, Z5
+	VFMADD213PD.BCST siluc<>+24(SB), Z4, Z5
+	VFMADD213PD.BCST siluc<>+16(SB), Z4, Z5
+	VFMADD213PD.BCST siluc<>+8(SB), Z4, Z5
+	VFMADD213PD.BCST siluc<>+0(SB), Z4, Z5
+	VSCALEFPD Z2, Z5, Z5
+	VADDPD.BCST siluc<>+0(SB), Z5, Z5
+	VDIVPD Z5, Z0, Z0
+	VCVTPD2PS Z0, Y0
+	VMOVUPS Y0, (SI)
+	ADDQ $32, SI
+	DECQ CX
+	JNZ  siluloop
+	VZEROUPPER
+	RET
+
+DATA siluc<>+0(SB)/8, $0x3ff0000000000000
+DATA siluc<>+8(SB)/8, $0x3ff0000000000000
+DATA siluc<>+16(SB)/8, $0x3fe0000000000000
+DATA siluc<>+24(SB)/8, $0x3fc5555555555555
+DATA siluc<>+32(SB)/8, $0x3fa5555555555555
+DATA siluc<>+40(SB)/8, $0x3f81111111111111
+DATA siluc<>+48(SB)/8, $0x3f56c16c16c16c17
+DATA siluc<>+56(SB)/8, $0x3f2a01a01a01a01a
+DATA siluc<>+64(SB)/8, $0x3efa01a01a01a01a
+DATA siluc<>+72(SB)/8, $0x3ec71de3a556c734
+DATA siluc<>+80(SB)/8, $0x3e927e4fb7789f5c
+DATA siluc<>+88(SB)/8, $0x3e5ae64567f544e4
+GLOBL siluc<>(SB), RODATA|NOPTR, $96
+DATA silusign<>+0(SB)/8, $0x8000000000000000
+GLOBL silusign<>(SB), RODATA|NOPTR, $8
+DATA silu800<>+0(SB)/8, $0x4089000000000000
+GLOBL silu800<>(SB), RODATA|NOPTR, $8
+DATA silum800<>+0(SB)/8, $0xc089000000000000
+GLOBL silum800<>(SB), RODATA|NOPTR, $8
+DATA silulog2e<>+0(SB)/8, $0x3ff71547652b82fe
+GLOBL silulog2e<>(SB), RODATA|NOPTR, $8
+DATA siluln2hi<>+0(SB)/8, $0x3fe62e4200000000
+GLOBL siluln2hi<>(SB), RODATA|NOPTR, $8
+DATA siluln2lo<>+0(SB)/8, $0x3e9fdf473de00000
+GLOBL siluln2lo<>(SB), RODATA|NOPTR, $8
