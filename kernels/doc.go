@@ -12,15 +12,18 @@
 // SIMD products keep float32 partials of at most a few hundred elements
 // (eight products per lane) and accumulate them in float64, which stays
 // within ~2.5e-7 of the exact result relative to the rms of the results
-// (see MatVec and TestSIMDPrecision).
+// (see MatVec and TestSIMDPrecision). With Mat.Int8Input a Q4_0 or Q8_0
+// product instead rounds its input to 8 bits per 32 values, as llama.cpp
+// does, and multiplies in integers (int8.go): faster, ~1e-2 from the exact
+// result in a model's logits, and equal to llama.cpp's to float rounding.
 //
 // Instruction sets: ISA reports the kernel set in use: "generic" (pure
 // Go, every architecture), "avx2" (AVX2+FMA+F16C: F32, F16, BF16, Q8_0,
 // Q4_0, Q4_K, Q6_K) or "avx512" (AVX-512 F/BW/VL/DQ: the same types and
-// Q5_K, with four-input MatMul kernels for the first five), in Go
-// assembly on amd64,
-// chosen at first use from the CPU (cpuid) and TORCHLESS_ISA. Types a
-// set lacks use the generic kernels.
+// Q5_K, with four-input MatMul kernels for the first five, and SiLU), in
+// Go assembly on amd64, chosen at first use from the CPU (cpuid) and
+// TORCHLESS_ISA. Both have int8-input kernels for Q4_0 and Q8_0 (AVX-512
+// with VNNI). Types a set lacks use the generic kernels.
 //
 // Parallelism: MatVec and MatMul spread rows over a persistent worker
 // pool (Parallel, ParallelRanger) without allocating per call.
