@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -39,7 +40,11 @@ type benchResult struct {
 	StreamBytesPerS      float64 `json:"stream_read_bytes_per_s"`
 	RooflineTGTokensPerS float64 `json:"roofline_tg_tokens_per_s"`
 	TGFractionOfRoofline float64 `json:"tg_fraction_of_roofline"`
-	LoadSeconds          float64 `json:"load_s"`
+	// TGCoresBusy is the process's CPU time during the tg steps over
+	// their wall time: how many cores the decoder kept busy on average
+	// (at most the thread count; the rest is waiting and serial work).
+	TGCoresBusy float64 `json:"tg_cores_busy"`
+	LoadSeconds float64 `json:"load_s"`
 }
 
 func runBench(ctx context.Context, args []string) error {
@@ -116,6 +121,7 @@ func runBench(ctx context.Context, args []string) error {
 		return err
 	}
 	s.Reset()
+	cpu0 := cpuTime()
 	t0 := time.Now()
 	tok := prompt[0]
 	for i := 0; i < *n; i++ {
@@ -124,7 +130,9 @@ func runBench(ctx context.Context, args []string) error {
 		}
 		tok = prompt[(i+1)%len(prompt)]
 	}
-	r.TGTokensPerS = float64(*n) / time.Since(t0).Seconds()
+	wall := time.Since(t0)
+	r.TGTokensPerS = float64(*n) / wall.Seconds()
+	r.TGCoresBusy = float64(cpuTime()-cpu0) / float64(wall)
 	r.PeakRSSBytes = peakRSS()
 	r.WeightBytesPerToken = weightBytesPerToken(m)
 	r.StreamBytesPerS = streamBandwidth(*streamMB << 20)
@@ -142,7 +150,7 @@ func runBench(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("model      %s (%s, isa %s, %d threads, hooks %v, int8 activations %v, loaded in %.1f s)\n", r.Model, m.Architecture(), r.ISA, r.Threads, r.Hooks, r.Int8Activations, r.LoadSeconds)
 	fmt.Printf("pp%-7d  %.2f tokens/s\n", *p, r.PPTokensPerS)
-	fmt.Printf("tg%-7d  %.2f tokens/s\n", *n, r.TGTokensPerS)
+	fmt.Printf("tg%-7d  %.2f tokens/s (%.2f cores busy)\n", *n, r.TGTokensPerS, r.TGCoresBusy)
 	fmt.Printf("peak RSS   %.1f MB\n", float64(r.PeakRSSBytes)/1e6)
 	fmt.Printf("roofline   %.2f tokens/s (%.2f GB/s streaming read / %.1f MB of weights per token); tg is %.0f%% of it\n",
 		r.RooflineTGTokensPerS, r.StreamBytesPerS/1e9, float64(r.WeightBytesPerToken)/1e6, 100*r.TGFractionOfRoofline)
@@ -150,6 +158,15 @@ func runBench(ctx context.Context, args []string) error {
 }
 
 // peakRSS returns the process's peak resident set (VmHWM), or 0.
+// cpuTime returns the process's user+system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 func peakRSS() int64 {
 	f, err := os.Open("/proc/self/status")
 	if err != nil {
