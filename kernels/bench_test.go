@@ -49,6 +49,13 @@ func BenchmarkMatVec(b *testing.B) {
 			b.SetBytes(int64(len(w.Data)))
 			loop(b, func() { MatVec(dst, w, x) })
 		})
+		if dt == Q8_0 || dt == Q4_0 {
+			w.Int8Input = true
+			b.Run(dt.String()+"-int8", func(b *testing.B) {
+				b.SetBytes(int64(len(w.Data)))
+				loop(b, func() { MatVec(dst, w, x) })
+			})
+		}
 	}
 }
 
@@ -63,6 +70,13 @@ func BenchmarkMatMul(b *testing.B) {
 			b.SetBytes(int64(len(w.Data)))
 			loop(b, func() { MatMul(dst, w, x, n) })
 		})
+		if dt == Q8_0 || dt == Q4_0 {
+			w.Int8Input = true
+			b.Run(dt.String()+"-int8", func(b *testing.B) {
+				b.SetBytes(int64(len(w.Data)))
+				loop(b, func() { MatMul(dst, w, x, n) })
+			})
+		}
 	}
 }
 
