@@ -80,6 +80,43 @@ func checkSet(t *testing.T, set string, rng *rand.Rand, dt DType, rows, cols int
 	}
 }
 
+// TestSIMDMatMulBatch checks MatMul rows against MatVec bit for bit at
+// batch sizes that take the large-product paths (row pairs, tiles decoded
+// to float32, inputs left over after the groups of four), on row counts
+// that leave a single row in a tile and lengths with and without a
+// float tail or an odd block.
+func TestSIMDMatMulBatch(t *testing.T) {
+	for _, name := range runnableSets() {
+		withKernels(name, func() {
+			rng := rand.New(rand.NewPCG(15, 16))
+			for _, dt := range []DType{F32, F16, BF16, Q8_0, Q4_0, Q4_K} {
+				cols := []int{256, 2048}
+				if dt.BlockSize() == 1 {
+					cols = append(cols, 100, 1000, 1088)
+				} else if dt.BlockSize() == 32 {
+					cols = append(cols, 96, 1056, 1088)
+				}
+				for _, c := range cols {
+					const rows, n = 35, 19
+					w := randomMat(rng, dt, rows, c)
+					x := randVec(rng, n*c, 1)
+					mm := make([]float32, n*rows)
+					MatMul(mm, w, x, n)
+					mv := make([]float32, rows)
+					for i := 0; i < n; i++ {
+						MatVec(mv, w, x[i*c:(i+1)*c])
+						for r, v := range mv {
+							if got := mm[i*rows+r]; math.Float32bits(got) != math.Float32bits(v) {
+								t.Fatalf("%s %s %d×%d n=%d: MatMul[%d,%d] = %v differs from MatVec %v", name, dt, rows, c, n, i, r, got, v)
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
 // TestSIMDPrecision measures each set's error on random 4096-long dot
 // products against the exact (float64) result, two ways: relative to
 // each result (median; a mean or max is dominated by the rows whose

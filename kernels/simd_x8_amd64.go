@@ -1,0 +1,102 @@
+//go:build amd64
+
+package kernels
+
+// Two-row, four-input kernels (simd_avx512_x8_amd64.s).
+
+//go:noescape
+func dot8F32AVX512(w *byte, wstride int, x *float32, stride, n int, acc *[2][64]float64, last int)
+
+//go:noescape
+func dot8F16AVX512(w *byte, wstride int, x *float32, stride, n int, acc *[2][64]float64, last int)
+
+//go:noescape
+func dot8BF16AVX512(w *byte, wstride int, x *float32, stride, n int, acc *[2][64]float64, last int)
+
+//go:noescape
+func dot8Q4_0AVX512(w *byte, wstride int, s *float32, sstride int, x *float32, stride, n int, acc *[2][64]float64, last int)
+
+type asmDot8 func(w *byte, wstride int, x *float32, stride, n int, acc *[2][64]float64, last int)
+
+// floatDot8 wraps a two-row kernel for a float type as floatDot4 wraps
+// a one-row kernel.
+func floatDot8(k asmDot8, group, size int, decode func([]byte) float32) rowDot8Fn {
+	return func(rows []byte, rb int, _ []float32, x []float32, cols, c0, c1 int, acc *[2][64]float64) {
+		last := c1 == cols
+		m := c0 + (c1-c0)/group*group
+		if m > c0 {
+			k(&rows[size*c0], rb, &x[c0], 4*cols, m-c0, acc, b2i(last))
+		}
+		if !last {
+			return
+		}
+		for j := 0; j < 2; j++ {
+			row := rows[j*rb : (j+1)*rb]
+			for i := 0; i < 4; i++ {
+				s := acc[j][16*i]
+				if m == c0 {
+					s = finish4(acc[j][16*i : 16*i+16])
+				}
+				xi := x[i*cols : (i+1)*cols]
+				for c := m; c < cols; c++ {
+					s += float64(decode(row[size*c:])) * float64(xi[c])
+				}
+				acc[j][16*i] = s
+			}
+		}
+	}
+}
+
+type asmDot8S func(w *byte, wstride int, s *float32, sstride int, x *float32, stride, n int, acc *[2][64]float64, last int)
+
+// blockDot8 wraps a two-row kernel for a 32-element block type with
+// scales decoded (sc).
+func blockDot8(k asmDot8S, bytes int) rowDot8Fn {
+	return func(rows []byte, rb int, sc []float32, x []float32, cols, c0, c1 int, acc *[2][64]float64) {
+		if c1 > c0 {
+			b0 := c0 / 32
+			k(&rows[b0*bytes], rb, &sc[b0], 4*(cols/32), &x[c0], 4*cols, (c1-c0)/32, acc, b2i(c1 == cols))
+		}
+	}
+}
+
+//go:noescape
+func decQ4_0AVX512(dst *float32, src *byte, nb int)
+
+//go:noescape
+func dotQ8_0WAVX512(w *byte, x *float32, n int) float64
+
+//go:noescape
+func decQ8_0AVX512(dst *float32, src *byte, nb int)
+
+// decodeQ8_0Cols decodes the Q8_0 columns [c0, c1) (multiples of 32) of
+// row to dst[c0:c1].
+func decodeQ8_0Cols(dst []float32, row []byte, c0, c1 int) {
+	if c1 > c0 {
+		decQ8_0AVX512(&dst[c0], &row[c0/32*34], (c1-c0)/32)
+	}
+}
+
+// decodeQ4_0Cols decodes the Q4_0 columns [c0, c1) (multiples of 32) of
+// row to dst[c0:c1].
+func decodeQ4_0Cols(dst []float32, row []byte, c0, c1 int) {
+	if c1 > c0 {
+		decQ4_0AVX512(&dst[c0], &row[c0/32*18], (c1-c0)/32)
+	}
+}
+
+// avx512Gemm lists the kernels of the AVX-512 MatMul (gemmMatMul; f is
+// filled in from the set's row dots). Q8_0 has no kernels of its own:
+// its row dot (dotQ8_0WAVX512) is the F32 dot of the decoded row, so
+// MatMul always decodes (or, for rows of an odd number of blocks, takes
+// the row dot for every input).
+func avx512Gemm() map[DType]*gemmKernels {
+	d4, d8 := avx512Dots4[F32], floatDot8(dot8F32AVX512, 64, 4, f32At)
+	return map[DType]*gemmKernels{
+		F32:  {f4: d4, f8: d8},
+		F16:  {f4: avx512Dots4[F16], f8: floatDot8(dot8F16AVX512, 64, 2, f16At)},
+		BF16: {f4: avx512Dots4[BF16], f8: floatDot8(dot8BF16AVX512, 64, 2, bf16At)},
+		Q8_0: {decode: decodeQ8_0Cols, decodeAlign: 64, decodeMin: 4, d4: d4, d8: d8},
+		Q4_0: {f4: avx512Dots4[Q4_0], f8: blockDot8(dot8Q4_0AVX512, 18), bb: 18, decode: decodeQ4_0Cols, decodeAlign: 64, decodeMin: 16, d4: d4, d8: d8},
+	}
+}
