@@ -48,6 +48,9 @@ func dot4F16AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last in
 func dot4BF16AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
 
 //go:noescape
+func dot4Q8_0AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
+
+//go:noescape
 func dot4Q4_0AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
 
 //go:noescape
@@ -199,7 +202,7 @@ var avx512Dots = map[DType]rowDotFn{
 	F32:  floatDot(dotF32AVX512, 64, 4, f32At),
 	F16:  floatDot(dotF16AVX512, 64, 2, f16At),
 	BF16: floatDot(dotBF16AVX512, 64, 2, bf16At),
-	Q8_0: blockDot(dotQ8_0WAVX512), // simd_avx512_q8_amd64.s
+	Q8_0: blockDot(dotQ8_0AVX512),
 	Q4_0: blockDot(dotQ4_0AVX512),
 	Q4_K: superDot(dotQ4_KAVX512),
 	Q5_K: superDot(dotQ5_KAVX512),
@@ -210,6 +213,7 @@ var avx512Dots4 = map[DType]rowDot4Fn{
 	F32:  floatDot4(dot4F32AVX512, 64, 4, f32At),
 	F16:  floatDot4(dot4F16AVX512, 64, 2, f16At),
 	BF16: floatDot4(dot4BF16AVX512, 64, 2, bf16At),
+	Q8_0: blockDot4(dot4Q8_0AVX512, 34),
 	Q4_0: blockDot4(dot4Q4_0AVX512, 18),
 }
 

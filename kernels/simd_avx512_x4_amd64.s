@@ -177,6 +177,59 @@ bf16loop:
 	VCVTPH2PS off(SI), X7 \
 	VBROADCASTSS X7, Z7
 
+#define Q8W(off) \
+	VPMOVSXBD off+2(SI), Z0 \
+	VPMOVSXBD off+18(SI), Z1 \
+	VCVTDQ2PS Z0, Z0 \
+	VCVTDQ2PS Z1, Z1 \
+	D7(off)
+
+// Q8K: za += d·(q·x) for one input (block at x offset o, products in zt).
+#define Q8K(xk, o, zt, za) \
+	VMULPS xk(o), Z0, zt \
+	VFMADD231PS xk(o+64), Z1, zt \
+	VFMADD231PS Z7, zt, za
+
+// BLOCK4A/B sum the decoded block (Z0, Z1, d in Z7) at x offset o into
+// each input's first partial (even blocks: Z16+2k) or second (odd
+// blocks: Z17+2k), as dotQ8_0AVX512 does.
+#define BLOCK4A(o) \
+	Q8K(X0, o, Z2, Z16) \
+	Q8K(X1, o, Z3, Z18) \
+	Q8K(X2, o, Z4, Z20) \
+	Q8K(X3, o, Z5, Z22)
+
+#define BLOCK4B(o) \
+	Q8K(X0, o, Z2, Z17) \
+	Q8K(X1, o, Z3, Z19) \
+	Q8K(X2, o, Z4, Z21) \
+	Q8K(X3, o, Z5, Z23)
+
+// func dot4Q8_0AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
+// Two blocks per iteration (chunks start on even blocks).
+TEXT ·dot4Q8_0AVX512(SB), NOSPLIT, $0-48
+	START4(4)
+	SHRQ $1, CX
+	JZ   q8tail
+q8loop:
+	Q8W(0)
+	BLOCK4A(0)
+	Q8W(34)
+	BLOCK4B(128)
+	STEP4(q8next, 4)
+	ADDQ $68, SI
+	ADDQ $256, DI
+	DECQ CX
+	JNZ  q8loop
+q8tail:
+	MOVQ n+24(FP), CX
+	ANDQ $1, CX
+	JZ   q8done
+	Q8W(0)
+	BLOCK4A(0)
+q8done:
+	FINISH4
+
 #define Q4W(off) \
 	D7(off) \
 	VMULPS Z15, Z7, Z6 \

@@ -8,8 +8,8 @@ import (
 // gemmKernels are the row dots gemmMatMul runs for one dtype.
 type gemmKernels struct {
 	f  rowDotFn  // one row, one input (inputs left after the fours)
-	f4 rowDot4Fn // one row, four inputs (a tile's last odd row)
-	f8 rowDot8Fn // two rows, four inputs
+	f4 rowDot4Fn // one row, four inputs (rows without f8, a tile's odd row)
+	f8 rowDot8Fn // two rows, four inputs (optional)
 	// bb is the block size in bytes of Q4_0, whose f8 takes the block
 	// scales decoded to float32; 0 for the others.
 	bb int
@@ -21,11 +21,14 @@ type gemmKernels struct {
 	// (elements 16j..16j+15 of each 64-element group into the first
 	// partial for even j, the second for odd j), widened at the same
 	// 256-element boundaries, so the results are the dtype's own, bit
-	// for bit: Q4_0 and Q8_0 (whose (q−8)·d and q·d are exact), when
-	// the row length is a multiple of decodeAlign. (F16 could too, but
-	// its own two-row kernel is as fast.)
-	// Without f4 and f8 (Q8_0), products that cannot decode take f for
-	// every input.
+	// for bit: Q4_0 (whose (q−8)·d are exact), when the row length is a
+	// multiple of decodeAlign. (F16 could too, but its own two-row
+	// kernel is as fast.) The one exception is Q8_0: its weights q·d are
+	// exact, but its kernels sum d·(q·x) block by block, so its decoded
+	// MatMul differs from its MatVec within MatVec's error bound (see
+	// MatMul). (Its row dot could multiply by q·d too and stay
+	// identical, but that takes one operation more per block and made
+	// token generation on Q8_0 about 5% slower.)
 	decode      func(dst []float32, row []byte, c0, c1 int)
 	decodeAlign int
 	decodeMin   int // inputs from which decoding pays
@@ -75,7 +78,7 @@ func gemmMatMul(g *gemmKernels) matMulRows {
 			f4, f8 = g.d4, g.d8
 		}
 		nq := 0
-		if f4 != nil && f8 != nil {
+		if f4 != nil {
 			nq = n / 4
 		}
 		var b *gemmBuf
@@ -130,14 +133,14 @@ func gemmMatMul(g *gemmKernels) matMulRows {
 					for q := range acc {
 						xq := x[4*q*cols : (4*q+4)*cols]
 						r := 0
-						for ; r+2 <= r1-r0; r += 2 {
+						for ; f8 != nil && r+2 <= r1-r0; r += 2 {
 							var s []float32
 							if sc != nil {
 								s = sc[r*nb : (r+2)*nb]
 							}
 							f8(data[r*drb:], drb, s, xq, cols, c0, c1, (*[2][64]float64)(acc[q][r:r+2]))
 						}
-						if r < r1-r0 {
+						for ; r < r1-r0; r++ {
 							f4(data[r*drb:(r+1)*drb], xq, cols, c0, c1, &acc[q][r])
 						}
 					}

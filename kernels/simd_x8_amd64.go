@@ -64,9 +64,6 @@ func blockDot8(k asmDot8S, bytes int) rowDot8Fn {
 func decQ4_0AVX512(dst *float32, src *byte, nb int)
 
 //go:noescape
-func dotQ8_0WAVX512(w *byte, x *float32, n int) float64
-
-//go:noescape
 func decQ8_0AVX512(dst *float32, src *byte, nb int)
 
 // decodeQ8_0Cols decodes the Q8_0 columns [c0, c1) (multiples of 32) of
@@ -86,17 +83,17 @@ func decodeQ4_0Cols(dst []float32, row []byte, c0, c1 int) {
 }
 
 // avx512Gemm lists the kernels of the AVX-512 MatMul (gemmMatMul; f is
-// filled in from the set's row dots). Q8_0 has no kernels of its own:
-// its row dot (dotQ8_0WAVX512) is the F32 dot of the decoded row, so
-// MatMul always decodes (or, for rows of an odd number of blocks, takes
-// the row dot for every input).
+// filled in from the set's row dots). Q8_0 has no two-row kernel: with
+// four inputs or more its rows are decoded to float32 and run through
+// the F32 kernels, which differs from its MatVec within MatVec's error
+// bound (see MatMul).
 func avx512Gemm() map[DType]*gemmKernels {
 	d4, d8 := avx512Dots4[F32], floatDot8(dot8F32AVX512, 64, 4, f32At)
 	return map[DType]*gemmKernels{
 		F32:  {f4: d4, f8: d8},
 		F16:  {f4: avx512Dots4[F16], f8: floatDot8(dot8F16AVX512, 64, 2, f16At)},
 		BF16: {f4: avx512Dots4[BF16], f8: floatDot8(dot8BF16AVX512, 64, 2, bf16At)},
-		Q8_0: {decode: decodeQ8_0Cols, decodeAlign: 64, decodeMin: 4, d4: d4, d8: d8},
+		Q8_0: {f4: avx512Dots4[Q8_0], decode: decodeQ8_0Cols, decodeAlign: 64, decodeMin: 4, d4: d4, d8: d8},
 		Q4_0: {f4: avx512Dots4[Q4_0], f8: blockDot8(dot8Q4_0AVX512, 18), bb: 18, decode: decodeQ4_0Cols, decodeAlign: 64, decodeMin: 16, d4: d4, d8: d8},
 	}
 }
