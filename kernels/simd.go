@@ -26,6 +26,10 @@ type rowDot4Fn func(row []byte, x []float32, cols, c0, c1 int, acc *[64]float64)
 // sc[j·cols/32:] (nil for the other dtypes).
 type rowDot8Fn func(rows []byte, rb int, sc []float32, x []float32, cols, c0, c1 int, acc *[2][64]float64)
 
+// rowDot8TFn is rowDot8Fn for pairs consecutive pairs of rows (2·pairs
+// rows, rb bytes apart, row j's accumulators in acc[j]) in one call.
+type rowDot8TFn func(rows []byte, rb int, x []float32, cols, c0, c1 int, acc [][64]float64, pairs int)
+
 // simdMatMulTile is the number of weight rows a dotMatMul tile holds:
 // the tile stays in L2 while all n inputs pass over it, so each weight
 // byte comes from memory once per MatMul.

@@ -193,6 +193,54 @@ f32loop:
 	JNZ  f32loop
 	FINISH8
 
+// func dot8F32TAVX512(w *byte, wstride int, x *float32, stride, n int, acc *[64]float64, last, pairs int)
+// dot8F32AVX512 for pairs consecutive pairs of rows (pair p's rows at
+// w+2p·wstride, its accumulators at acc+1024p bytes), saving a call
+// per pair.
+TEXT ·dot8F32TAVX512(SB), NOSPLIT, $0-64
+	MOVQ w+0(FP), SI
+	MOVQ wstride+8(FP), R10
+	MOVQ x+16(FP), DX
+	MOVQ stride+24(FP), R8
+	LEAQ (R8)(R8*2), R9
+	MOVQ n+32(FP), R13
+	MOVQ acc+40(FP), BX
+	MOVQ pairs+56(FP), AX
+	LEAQ (R10)(R10*1), R12
+	MOVQ R13, CX
+	SHLQ $2, CX
+	SUBQ CX, R12
+tpairloop:
+	MOVQ DX, DI
+	MOVQ R13, CX
+	ZERO16
+	MOVQ $4, R11
+tf32loop:
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVUPS 128(SI), Z2
+	VMOVUPS 192(SI), Z3
+	VMOVUPS (SI)(R10*1), Z8
+	VMOVUPS 64(SI)(R10*1), Z9
+	VMOVUPS 128(SI)(R10*1), Z10
+	VMOVUPS 192(SI)(R10*1), Z11
+	GROUP8
+	STEP8(tf32next, 4)
+	ADDQ $256, SI
+	ADDQ $256, DI
+	SUBQ $64, CX
+	JNZ  tf32loop
+	CMPQ last+48(FP), $0
+	JEQ  tnolast
+	FINISH8BODY
+tnolast:
+	ADDQ R12, SI
+	ADDQ $1024, BX
+	DECQ AX
+	JNZ  tpairloop
+	VZEROUPPER
+	RET
+
 // func dot8F16AVX512(w *byte, wstride int, x *float32, stride, n int, acc *[2][64]float64, last int)
 TEXT ·dot8F16AVX512(SB), NOSPLIT, $0-56
 	START8(4)
