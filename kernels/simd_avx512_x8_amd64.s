@@ -173,125 +173,98 @@ done8: \
 	G2(X3, 128, Z6, Z2, Z10, Z22, Z30) \
 	G2(X3, 192, Z7, Z3, Z11, Z23, Z31)
 
-// func dot8F32AVX512(w *byte, wstride int, x *float32, stride, n int, acc *[2][64]float64, last int)
-TEXT ·dot8F32AVX512(SB), NOSPLIT, $0-56
-	START8(4)
-f32loop:
-	VMOVUPS (SI), Z0
-	VMOVUPS 64(SI), Z1
-	VMOVUPS 128(SI), Z2
-	VMOVUPS 192(SI), Z3
-	VMOVUPS (SI)(R10*1), Z8
-	VMOVUPS 64(SI)(R10*1), Z9
-	VMOVUPS 128(SI)(R10*1), Z10
-	VMOVUPS 192(SI)(R10*1), Z11
-	GROUP8
-	STEP8(f32next, 4)
-	ADDQ $256, SI
-	ADDQ $256, DI
-	SUBQ $64, CX
-	JNZ  f32loop
-	FINISH8
-
-// func dot8F32TAVX512(w *byte, wstride int, x *float32, stride, n int, acc *[64]float64, last, pairs int)
-// dot8F32AVX512 for pairs consecutive pairs of rows (pair p's rows at
-// w+2p·wstride, its accumulators at acc+1024p bytes), saving a call
-// per pair.
-TEXT ·dot8F32TAVX512(SB), NOSPLIT, $0-64
-	MOVQ w+0(FP), SI
-	MOVQ wstride+8(FP), R10
-	MOVQ x+16(FP), DX
-	MOVQ stride+24(FP), R8
-	LEAQ (R8)(R8*2), R9
-	MOVQ n+32(FP), R13
-	MOVQ acc+40(FP), BX
-	MOVQ pairs+56(FP), AX
-	LEAQ (R10)(R10*1), R12
-	MOVQ R13, CX
-	SHLQ $2, CX
-	SUBQ CX, R12
-tpairloop:
-	MOVQ DX, DI
-	MOVQ R13, CX
-	ZERO16
-	MOVQ $4, R11
-tf32loop:
-	VMOVUPS (SI), Z0
-	VMOVUPS 64(SI), Z1
-	VMOVUPS 128(SI), Z2
-	VMOVUPS 192(SI), Z3
-	VMOVUPS (SI)(R10*1), Z8
-	VMOVUPS 64(SI)(R10*1), Z9
-	VMOVUPS 128(SI)(R10*1), Z10
-	VMOVUPS 192(SI)(R10*1), Z11
-	GROUP8
-	STEP8(tf32next, 4)
-	ADDQ $256, SI
-	ADDQ $256, DI
-	SUBQ $64, CX
-	JNZ  tf32loop
-	CMPQ last+48(FP), $0
-	JEQ  tnolast
-	FINISH8BODY
-tnolast:
-	ADDQ R12, SI
-	ADDQ $1024, BX
-	DECQ AX
-	JNZ  tpairloop
-	VZEROUPPER
+// TILE8 is the body of the pair-looping kernels: dot8<T>AVX512 for
+// pairs consecutive pairs of rows (pair p's rows at w+2p·wstride, its
+// accumulators at acc+1024p bytes), saving a call per pair. load loads
+// and decodes a 64-element group of both rows into Z0..Z3, Z8..Z11;
+// the rows have size bytes per element (shift = log2 size).
+#define TILE8(load, size, shift) \
+	MOVQ w+0(FP), SI \
+	MOVQ wstride+8(FP), R10 \
+	MOVQ x+16(FP), DX \
+	MOVQ stride+24(FP), R8 \
+	LEAQ (R8)(R8*2), R9 \
+	MOVQ n+32(FP), R13 \
+	MOVQ acc+40(FP), BX \
+	MOVQ pairs+56(FP), AX \
+	LEAQ (R10)(R10*1), R12 \
+	MOVQ R13, CX \
+	SHLQ $shift, CX \
+	SUBQ CX, R12 \
+tpairloop: \
+	MOVQ DX, DI \
+	MOVQ R13, CX \
+	ZERO16 \
+	MOVQ $4, R11 \
+tloop: \
+	load \
+	GROUP8 \
+	STEP8(tnext, 4) \
+	ADDQ $(64*size), SI \
+	ADDQ $256, DI \
+	SUBQ $64, CX \
+	JNZ  tloop \
+	CMPQ last+48(FP), $0 \
+	JEQ  tnolast \
+	FINISH8BODY \
+tnolast: \
+	ADDQ R12, SI \
+	ADDQ $1024, BX \
+	DECQ AX \
+	JNZ  tpairloop \
+	VZEROUPPER \
 	RET
 
-// func dot8F16AVX512(w *byte, wstride int, x *float32, stride, n int, acc *[2][64]float64, last int)
-TEXT ·dot8F16AVX512(SB), NOSPLIT, $0-56
-	START8(4)
-f16loop:
-	VCVTPH2PS (SI), Z0
-	VCVTPH2PS 32(SI), Z1
-	VCVTPH2PS 64(SI), Z2
-	VCVTPH2PS 96(SI), Z3
-	VCVTPH2PS (SI)(R10*1), Z8
-	VCVTPH2PS 32(SI)(R10*1), Z9
-	VCVTPH2PS 64(SI)(R10*1), Z10
+#define LOADF32 \
+	VMOVUPS (SI), Z0 \
+	VMOVUPS 64(SI), Z1 \
+	VMOVUPS 128(SI), Z2 \
+	VMOVUPS 192(SI), Z3 \
+	VMOVUPS (SI)(R10*1), Z8 \
+	VMOVUPS 64(SI)(R10*1), Z9 \
+	VMOVUPS 128(SI)(R10*1), Z10 \
+	VMOVUPS 192(SI)(R10*1), Z11
+
+#define LOADF16 \
+	VCVTPH2PS (SI), Z0 \
+	VCVTPH2PS 32(SI), Z1 \
+	VCVTPH2PS 64(SI), Z2 \
+	VCVTPH2PS 96(SI), Z3 \
+	VCVTPH2PS (SI)(R10*1), Z8 \
+	VCVTPH2PS 32(SI)(R10*1), Z9 \
+	VCVTPH2PS 64(SI)(R10*1), Z10 \
 	VCVTPH2PS 96(SI)(R10*1), Z11
-	GROUP8
-	STEP8(f16next, 4)
-	ADDQ $128, SI
-	ADDQ $256, DI
-	SUBQ $64, CX
-	JNZ  f16loop
-	FINISH8
 
-// func dot8BF16AVX512(w *byte, wstride int, x *float32, stride, n int, acc *[2][64]float64, last int)
-TEXT ·dot8BF16AVX512(SB), NOSPLIT, $0-56
-	START8(4)
-bf16loop:
-	VPMOVZXWD (SI), Z0
-	VPMOVZXWD 32(SI), Z1
-	VPMOVZXWD 64(SI), Z2
-	VPMOVZXWD 96(SI), Z3
-	VPMOVZXWD (SI)(R10*1), Z8
-	VPMOVZXWD 32(SI)(R10*1), Z9
-	VPMOVZXWD 64(SI)(R10*1), Z10
-	VPMOVZXWD 96(SI)(R10*1), Z11
-	VPSLLD $16, Z0, Z0
-	VPSLLD $16, Z1, Z1
-	VPSLLD $16, Z2, Z2
-	VPSLLD $16, Z3, Z3
-	VPSLLD $16, Z8, Z8
-	VPSLLD $16, Z9, Z9
-	VPSLLD $16, Z10, Z10
+#define LOADBF16 \
+	VPMOVZXWD (SI), Z0 \
+	VPMOVZXWD 32(SI), Z1 \
+	VPMOVZXWD 64(SI), Z2 \
+	VPMOVZXWD 96(SI), Z3 \
+	VPMOVZXWD (SI)(R10*1), Z8 \
+	VPMOVZXWD 32(SI)(R10*1), Z9 \
+	VPMOVZXWD 64(SI)(R10*1), Z10 \
+	VPMOVZXWD 96(SI)(R10*1), Z11 \
+	VPSLLD $16, Z0, Z0 \
+	VPSLLD $16, Z1, Z1 \
+	VPSLLD $16, Z2, Z2 \
+	VPSLLD $16, Z3, Z3 \
+	VPSLLD $16, Z8, Z8 \
+	VPSLLD $16, Z9, Z9 \
+	VPSLLD $16, Z10, Z10 \
 	VPSLLD $16, Z11, Z11
-	GROUP8
-	STEP8(bf16next, 4)
-	ADDQ $128, SI
-	ADDQ $256, DI
-	SUBQ $64, CX
-	JNZ  bf16loop
-	FINISH8
 
-// The block kernels take the weights' scales as float32 (decoded once
-// per tile by MatMul, exactly as VCVTPH2PS converts them): block b's of
-// row 0 at s+4b, of row 1 at s+sstride+4b.
+// func dot8F32TAVX512(w *byte, wstride int, x *float32, stride, n int, acc *[64]float64, last, pairs int)
+TEXT ·dot8F32TAVX512(SB), NOSPLIT, $0-64
+	TILE8(LOADF32, 4, 2)
+
+// func dot8F16TAVX512(w *byte, wstride int, x *float32, stride, n int, acc *[64]float64, last, pairs int)
+TEXT ·dot8F16TAVX512(SB), NOSPLIT, $0-64
+	TILE8(LOADF16, 2, 1)
+
+// func dot8BF16TAVX512(w *byte, wstride int, x *float32, stride, n int, acc *[64]float64, last, pairs int)
+TEXT ·dot8BF16TAVX512(SB), NOSPLIT, $0-64
+	TILE8(LOADBF16, 2, 1)
+
 // Q4W2 decodes the Q4_0 block at off(SI) of both rows as Q4W does: row
 // 0 into Z0 (elements 0..15) and Z1 (16..31), row 1 into Z8 and Z9.
 #define Q4W2 \

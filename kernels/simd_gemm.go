@@ -11,14 +11,14 @@ type gemmKernels struct {
 	f4 rowDot4Fn // one row, four inputs (rows without f8, a tile's odd row)
 	f8 rowDot8Fn // two rows, four inputs (optional)
 	// f8t, when set, does f8's work for all the pairs of a tile in one
-	// call (the same operations; a call per pair costs ~5%).
+	// call (a call per pair costs ~5%).
 	f8t rowDot8TFn
 	// bb is the block size in bytes of Q4_0, whose f8 takes the block
 	// scales decoded to float32; 0 for the others.
 	bb int
 	// decode, when set, converts the stored columns [c0, c1) of a row to
 	// float32 in dst[c0:c1]: then large products run the F32 kernels
-	// (d4, d8) over the decoded rows. This is for dtypes whose kernels
+	// (d4, d8t) over the decoded rows. This is for dtypes whose kernels
 	// multiply each input by exactly those float32 weights (fused
 	// multiply-adds of w·x) into the same partials as the F32 kernels
 	// (elements 16j..16j+15 of each 64-element group into the first
@@ -36,7 +36,6 @@ type gemmKernels struct {
 	decodeAlign int
 	decodeMin   int // inputs from which decoding pays
 	d4          rowDot4Fn
-	d8          rowDot8Fn
 	d8t         rowDot8TFn
 }
 
@@ -79,7 +78,7 @@ func gemmMatMul(g *gemmKernels) matMulRows {
 		decode := g.decode != nil && n >= g.decodeMin && cols%g.decodeAlign == 0
 		f4, f8, f8t := g.f4, g.f8, g.f8t
 		if decode {
-			f4, f8, f8t = g.d4, g.d8, g.d8t
+			f4, f8, f8t = g.d4, nil, g.d8t
 		}
 		nq := 0
 		if f4 != nil {
