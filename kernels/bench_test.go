@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"sync/atomic"
 	"syscall"
@@ -75,6 +76,32 @@ func BenchmarkMatMul(b *testing.B) {
 			b.Run(dt.String()+"-int8", func(b *testing.B) {
 				b.SetBytes(int64(len(w.Data)))
 				loop(b, func() { MatMul(dst, w, x, n) })
+			})
+		}
+	}
+}
+
+// BenchmarkMatMulPP measures MatMul at prompt-processing shapes (64
+// inputs; TinyLlama's 2048×2048 attention and 5632×2048 MLP weights) and
+// reports the CPU time per 16 multiply-adds (one AVX-512 FMA's worth),
+// summed over the worker threads.
+func BenchmarkMatMulPP(b *testing.B) {
+	const n, cols = 64, 2048
+	rng := rand.New(rand.NewPCG(5, 5))
+	x := randVec(rng, n*cols, 1)
+	for _, rows := range []int{2048, 5632} {
+		dst := make([]float32, n*rows)
+		for _, dt := range []DType{F32, F16, BF16, Q8_0, Q4_0} {
+			w := randomMat(rng, dt, rows, cols)
+			b.Run(fmt.Sprintf("%s/%dx%d", dt, rows, cols), func(b *testing.B) {
+				start := cpuTime()
+				k := 0
+				for b.Loop() {
+					MatMul(dst, w, x, n)
+					k++
+				}
+				fmas := float64(k) * float64(rows) * cols * n / 16
+				b.ReportMetric(float64(cpuTime()-start)/fmas, "cpu-ns/fma")
 			})
 		}
 	}

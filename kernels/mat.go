@@ -150,9 +150,13 @@ var widePool = sync.Pool{New: func() any { return new([]float64) }}
 
 // MatMul computes dst[i·Rows + r] = Σ_c W[r,c]·x[i·Cols + c] for n input
 // rows: x is n×Cols and dst n×Rows, both row-major. Each block of W is
-// decoded once and used for all n rows of x. Every output row equals
-// what MatVec gives for that row of x, bit for bit. It panics on an
-// invalid w or lengths other than len(x) = n·Cols, len(dst) = n·Rows.
+// decoded once and used for several rows of x. Every output row equals
+// what MatVec gives for that row of x, bit for bit, with one exception:
+// on AVX-512, Q8_0 products of four or more inputs with Cols a multiple
+// of 64 decode the weights to float32 and sum w·x instead of MatVec's
+// per-block d·(q·x), so they agree with MatVec only within the error
+// bound MatVec has against the exact result (see MatVec). It panics on
+// an invalid w or lengths other than len(x) = n·Cols, len(dst) = n·Rows.
 func MatMul(dst []float32, w Mat, x []float32, n int) {
 	checkMat(w)
 	if n < 0 || len(dst) != n*w.Rows || len(x) != n*w.Cols {

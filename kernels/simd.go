@@ -1,11 +1,12 @@
 package kernels
 
-import "sync"
-
-// Kernel sets built from SIMD row dot products (simd_amd64.go): MatVec
-// and MatMul of a dtype call the same row function for every (row,
-// input) pair, so each MatMul row is bit-identical to the MatVec of that
-// input row, as the kernel-set contract requires.
+// Kernel sets built from SIMD row dot products (simd_amd64.go). MatMul
+// either calls the row function MatVec uses for every (row, input) pair
+// (dotMatMul) or runs kernels that do, for each pair, exactly the
+// operations of that row function (gemmMatMul, simd_gemm.go), so each
+// MatMul row is bit-identical to the MatVec of that input row, as the
+// kernel-set contract requires; the one exception, AVX-512 Q8_0 (see
+// MatMul and gemmKernels), stays within MatVec's error bound.
 
 // rowDotFn returns Σ_c W[c]·x[c] for one stored row (RowBytes(len(x))
 // bytes) in float64.
@@ -14,34 +15,39 @@ type rowDotFn func(row []byte, x []float32) float64
 // rowDot4Fn computes the dots of one stored row with four input rows (x
 // holds them one after another, cols each) over columns [c0, c1),
 // carrying float64 accumulators in acc from chunk to chunk (zeroed before
-// the first). c0 is a multiple of matMulChunk; when c1 = cols it
-// finishes, leaving input i's result in acc[16·i], exactly as the set's
-// rowDotFn computes it.
+// the first). c0 is a multiple of 256 (the kernels' widening period);
+// when c1 = cols it finishes, leaving input i's result in acc[16·i],
+// exactly as the set's rowDotFn computes it.
 type rowDot4Fn func(row []byte, x []float32, cols, c0, c1 int, acc *[64]float64)
 
-// simdMatMulTile is the number of weight rows a MatMul tile holds: the
-// tile stays in L2 while all n inputs pass over it, so each weight byte
-// comes from memory once per MatMul.
+// rowDot8Fn is rowDot4Fn for two stored rows at once: rows holds them
+// one after another (rb bytes apart) and acc[j] is row j's acc. For
+// Q4_0, sc holds the two rows' block scales as float32, row j's at
+// sc[j·cols/32:] (nil for the other dtypes).
+type rowDot8Fn func(rows []byte, rb int, sc []float32, x []float32, cols, c0, c1 int, acc *[2][64]float64)
+
+// rowDot8TFn is rowDot8Fn for pairs consecutive pairs of rows (2·pairs
+// rows, rb bytes apart, row j's accumulators in acc[j]) in one call.
+type rowDot8TFn func(rows []byte, rb int, x []float32, cols, c0, c1 int, acc [][64]float64, pairs int)
+
+// simdMatMulTile is the number of weight rows a dotMatMul tile holds:
+// the tile stays in L2 while all n inputs pass over it, so each weight
+// byte comes from memory once per MatMul.
 const simdMatMulTile = 16
 
-// matMulChunk is the column block of the four-input kernels (a multiple
-// of 256, their widening period): four inputs' chunks (16 KiB) stay in
-// L1 while the tile's rows pass.
-const matMulChunk = 1024
-
-// matMulBuf holds a tile's accumulators (simdMatMulTile rows × four
-// inputs).
-type matMulBuf [simdMatMulTile][64]float64
-
-var matMulBufPool = sync.Pool{New: func() any { return new(matMulBuf) }}
-
 // newDotSet makes a kernel set named name from per-dtype row dot
-// products; dtypes without one use the generic kernels.
-func newDotSet(name string, dots map[DType]rowDotFn, dots4 map[DType]rowDot4Fn) *kernelSet {
+// products; dtypes without one use the generic kernels. MatMul runs
+// gemmMatMul for the dtypes in gemm, dotMatMul for the others.
+func newDotSet(name string, dots map[DType]rowDotFn, gemm map[DType]*gemmKernels) *kernelSet {
 	ks := &kernelSet{name: name, dot: dots[F32]}
 	for dt, f := range dots {
 		ks.matVec[dt] = dotMatVec(f)
-		ks.matMul[dt] = dotMatMul(f, dots4[dt])
+		if g := gemm[dt]; g != nil {
+			g.f = f
+			ks.matMul[dt] = gemmMatMul(g)
+		} else {
+			ks.matMul[dt] = dotMatMul(f)
+		}
 	}
 	return ks
 }
@@ -55,42 +61,15 @@ func dotMatVec(f rowDotFn) matVecRows {
 	}
 }
 
-// dotMatMul runs tiles of rows × all inputs: four inputs at a time
-// through f4 when the set has it (each weight group decoded once for
-// four inputs, columns in chunks so the inputs stay in L1), the rest
-// through f.
-func dotMatMul(f rowDotFn, f4 rowDot4Fn) matMulRows {
+// dotMatMul runs tiles of rows × all inputs through f, one input at a
+// time.
+func dotMatMul(f rowDotFn) matMulRows {
 	return func(dst []float32, w Mat, x []float32, n, lo, hi int) {
 		rb := w.rowBytes()
 		cols := w.Cols
-		var buf *matMulBuf
-		if f4 != nil && n >= 4 {
-			buf = matMulBufPool.Get().(*matMulBuf)
-			defer matMulBufPool.Put(buf)
-		}
 		for r0 := lo; r0 < hi; r0 += simdMatMulTile {
 			r1 := min(r0+simdMatMulTile, hi)
-			i := 0
-			if buf != nil {
-				for ; i+4 <= n; i += 4 {
-					xi := x[i*cols : (i+4)*cols]
-					for r := r0; r < r1; r++ {
-						buf[r-r0] = [64]float64{}
-					}
-					for c0 := 0; c0 < cols; c0 += matMulChunk {
-						c1 := min(c0+matMulChunk, cols)
-						for r := r0; r < r1; r++ {
-							f4(w.Data[r*rb:(r+1)*rb], xi, cols, c0, c1, &buf[r-r0])
-						}
-					}
-					for r := r0; r < r1; r++ {
-						for k := 0; k < 4; k++ {
-							dst[(i+k)*w.Rows+r] = float32(buf[r-r0][16*k])
-						}
-					}
-				}
-			}
-			for ; i < n; i++ {
+			for i := 0; i < n; i++ {
 				xi := x[i*cols : (i+1)*cols]
 				out := dst[i*w.Rows:]
 				for r := r0; r < r1; r++ {

@@ -312,7 +312,7 @@ func init() {
 	avx2.int8[Q4_0] = int8Dots(dotQ4_0I8AVX2, 1, c8, q4_0Int8Dot)
 	avx2.int8[Q8_0] = int8Dots(dotQ8_0I8AVX2, 1, c128, q8_0Int8Dot)
 	kernelSets["avx2"] = avx2
-	avx512 := newDotSet("avx512", avx512Dots, avx512Dots4)
+	avx512 := newDotSet("avx512", avx512Dots, avx512Gemm())
 	avx512.axpy = simdAxpy(axpyAVX512, 16)
 	avx512.silu = func(x []float32) { siluAVX512(&x[0], len(x)) }
 	if cpuid.CPU.Supports(cpuid.AVX512VNNI) {

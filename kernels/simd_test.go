@@ -73,10 +73,69 @@ func checkSet(t *testing.T, set string, rng *rand.Rand, dt DType, rows, cols int
 			if e := math.Abs(float64(mv[r]) - ref); e > bound {
 				t.Fatalf("%s %s %d×%d: MatVec[%d] input %d = %v, reference %v (error %g > %g)", set, dt, rows, cols, r, i, mv[r], ref, e, bound)
 			}
-			if v := mm[i*rows+r]; math.Float32bits(v) != math.Float32bits(mv[r]) {
+			v := mm[i*rows+r]
+			if matMulInexact(set, dt, cols, n) {
+				if e := math.Abs(float64(v) - ref); e > bound {
+					t.Fatalf("%s %s %d×%d: MatMul[%d,%d] = %v, reference %v (error %g > %g)", set, dt, rows, cols, i, r, v, ref, e, bound)
+				}
+			} else if math.Float32bits(v) != math.Float32bits(mv[r]) {
 				t.Fatalf("%s %s %d×%d: MatMul[%d,%d] = %v differs from MatVec %v", set, dt, rows, cols, i, r, v, mv[r])
 			}
 		}
+	}
+}
+
+// matMulInexact reports whether the set's MatMul of dt may differ from
+// its MatVec, within MatVec's error bound against the exact result,
+// instead of matching it bit for bit: AVX-512 Q8_0 with four inputs or
+// more on rows of whole 64-element groups, which MatMul decodes to
+// float32 (see gemmKernels).
+func matMulInexact(set string, dt DType, cols, n int) bool {
+	return set == "avx512" && dt == Q8_0 && n >= 4 && cols%64 == 0
+}
+
+// TestSIMDMatMulBatch checks MatMul rows against MatVec bit for bit at
+// batch sizes that take the large-product paths (row pairs, tiles decoded
+// to float32, inputs left over after the groups of four), on row counts
+// that leave a single row in a tile and lengths with and without a
+// float tail or an odd block (or, where matMulInexact, against the
+// reference within MatVec's bound).
+func TestSIMDMatMulBatch(t *testing.T) {
+	for _, name := range runnableSets() {
+		withKernels(name, func() {
+			rng := rand.New(rand.NewPCG(15, 16))
+			for _, dt := range []DType{F32, F16, BF16, Q8_0, Q4_0, Q4_K} {
+				cols := []int{256, 2048}
+				if dt.BlockSize() == 1 {
+					cols = append(cols, 100, 1000, 1088)
+				} else if dt.BlockSize() == 32 {
+					cols = append(cols, 96, 1056, 1088)
+				}
+				for _, c := range cols {
+					const rows, n = 35, 19
+					w := randomMat(rng, dt, rows, c)
+					x := randVec(rng, n*c, 1)
+					mm := make([]float32, n*rows)
+					MatMul(mm, w, x, n)
+					mv := make([]float32, rows)
+					for i := 0; i < n; i++ {
+						MatVec(mv, w, x[i*c:(i+1)*c])
+						for r, v := range mv {
+							got := mm[i*rows+r]
+							if matMulInexact(name, dt, c, n) {
+								ref, mag := refDot(refRow(w, r), x[i*c:(i+1)*c])
+								bound := math.Abs(ref)*0x1p-24 + mag*0x1p-22
+								if e := math.Abs(float64(got) - ref); e > bound {
+									t.Fatalf("%s %s %d×%d n=%d: MatMul[%d,%d] = %v, reference %v (error %g > %g)", name, dt, rows, c, n, i, r, got, ref, e, bound)
+								}
+							} else if math.Float32bits(got) != math.Float32bits(v) {
+								t.Fatalf("%s %s %d×%d n=%d: MatMul[%d,%d] = %v differs from MatVec %v", name, dt, rows, c, n, i, r, got, v)
+							}
+						}
+					}
+				}
+			}
+		})
 	}
 }
 
