@@ -4,6 +4,7 @@ package kernels
 
 import (
 	"math"
+	"unsafe"
 
 	"github.com/klauspost/cpuid/v2"
 )
@@ -62,10 +63,10 @@ func quantizeAVX512(a *int8Input, lo, hi int) {
 }
 
 //go:noescape
-func dotQ4_0I8AVX512(w *byte, q *int8, c *int32, d *float32, nb int) float64
+func dotQ4_0I8AVX512(w *byte, q *int8, c *int32, d *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
-func dotQ8_0I8AVX512(w *byte, q *int8, c *int32, d *float32, nb int) float64
+func dotQ8_0I8AVX512(w *byte, q *int8, c *int32, d *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
 func dot4Q4_0I8AVX512(w *byte, q *int8, c *int32, d *float32, stride, nb int, out *[4]float64)
@@ -254,24 +255,41 @@ var avx512Dots4 = map[DType]rowDot4Fn{
 
 type asmInt8Dot func(w *byte, q *int8, c *int32, d *float32, nb int) float64
 
-// int8Dots wraps an int8-input kernel that takes whole groups of group
-// blocks (tail, the generic per-block sum, takes the rest); corr picks
-// the input's correction array the kernel wants.
-func int8Dots(k asmInt8Dot, group int, corr func(*int8Input) []int32, tail func(row []byte, a *int8Input, i, b0, b1 int) float64) int8Rows {
+// asmInt8Rows is an int8-input kernel that does several rows a call.
+type asmInt8Rows func(w *byte, q *int8, c *int32, d *float32, nb, rows, rb int, out *float64)
+
+// int8Dots wraps a one-row int8-input kernel (any block count) as a
+// several-rows one.
+func int8Dots(k asmInt8Dot) asmInt8Rows {
+	return func(w *byte, q *int8, c *int32, d *float32, nb, rows, rb int, out *float64) {
+		o := unsafe.Slice(out, rows)
+		for r := range o {
+			o[r] = k((*byte)(unsafe.Add(unsafe.Pointer(w), r*rb)), q, c, d, nb)
+		}
+	}
+}
+
+// int8RowDots makes the set's int8Rows from a several-rows kernel taking
+// whole groups of group blocks (tail, the generic per-block sum, takes
+// the rest), in batches of rows whose sums it keeps on the stack.
+func int8RowDots(k asmInt8Rows, group int, corr func(*int8Input) []int32, tail func(row []byte, a *int8Input, i, b0, b1 int) float64) int8Rows {
 	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
 		rb, nb := w.rowBytes(), w.Cols/int8Block
 		m := nb / group * group
 		q, cs, d := a.q[i*w.Cols:], corr(a)[i*w.Cols/4:], a.d[i*nb:]
-		for r := lo; r < hi; r++ {
-			row := w.Data[r*rb : (r+1)*rb]
-			var s float64
+		var out [64]float64
+		for r0 := lo; r0 < hi; r0 += len(out) {
+			r1 := min(r0+len(out), hi)
 			if m > 0 {
-				s = k(&row[0], &q[0], &cs[0], &d[0], m)
+				k(&w.Data[r0*rb], &q[0], &cs[0], &d[0], m, r1-r0, rb, &out[0])
 			}
-			if m < nb {
-				s += tail(row, a, i, m, nb)
+			for r := r0; r < r1; r++ {
+				s := out[r-r0]
+				if m < nb {
+					s += tail(w.Data[r*rb:(r+1)*rb], a, i, m, nb)
+				}
+				dst[r] = float32(s)
 			}
-			dst[r] = float32(s)
 		}
 	}
 }
@@ -309,15 +327,15 @@ func int8Dots4(k asmInt8Dot4, corr func(*int8Input) []int32, tail func(row []byt
 func init() {
 	avx2 := newDotSet("avx2", avx2Dots, nil)
 	avx2.axpy = simdAxpy(axpyAVX2, 8)
-	avx2.int8[Q4_0] = int8Dots(dotQ4_0I8AVX2, 1, c8, q4_0Int8Dot)
-	avx2.int8[Q8_0] = int8Dots(dotQ8_0I8AVX2, 1, c128, q8_0Int8Dot)
+	avx2.int8[Q4_0] = int8RowDots(int8Dots(dotQ4_0I8AVX2), 1, c8, q4_0Int8Dot)
+	avx2.int8[Q8_0] = int8RowDots(int8Dots(dotQ8_0I8AVX2), 1, c128, q8_0Int8Dot)
 	kernelSets["avx2"] = avx2
 	avx512 := newDotSet("avx512", avx512Dots, avx512Gemm())
 	avx512.axpy = simdAxpy(axpyAVX512, 16)
 	avx512.silu = func(x []float32) { siluAVX512(&x[0], len(x)) }
 	if cpuid.CPU.Supports(cpuid.AVX512VNNI) {
-		avx512.int8[Q4_0] = int8Dots(dotQ4_0I8AVX512, 8, cq4, q4_0Int8Dot)
-		avx512.int8[Q8_0] = int8Dots(dotQ8_0I8AVX512, 8, c128, q8_0Int8Dot)
+		avx512.int8[Q4_0] = int8RowDots(dotQ4_0I8AVX512, 8, cq4, q4_0Int8Dot)
+		avx512.int8[Q8_0] = int8RowDots(dotQ8_0I8AVX512, 8, c128, q8_0Int8Dot)
 		avx512.int8x4[Q4_0] = int8Dots4(dot4Q4_0I8AVX512, cq4, q4_0Int8Dot)
 		avx512.int8x4[Q8_0] = int8Dots4(dot4Q8_0I8AVX512, c128, q8_0Int8Dot)
 		avx512.quantize = quantizeAVX512

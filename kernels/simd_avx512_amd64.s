@@ -70,14 +70,18 @@ label:
 
 // SUM512 sums the float64 accumulators Z8, Z9 into X8.
 #define SUM512 \
+	SUM512NZ \
+	VZEROUPPER
+
+// SUM512NZ is SUM512 without the VZEROUPPER (for loops over rows).
+#define SUM512NZ \
 	VADDPD Z9, Z8, Z8 \
 	VEXTRACTF64X4 $1, Z8, Y1 \
 	VADDPD Y1, Y8, Y8 \
 	VEXTRACTF128 $1, Y8, X1 \
 	VADDPD X1, X8, X8 \
 	VPERMILPD $1, X8, X1 \
-	VADDSD X1, X8, X8 \
-	VZEROUPPER
+	VADDSD X1, X8, X8
 
 #define FINISH512 \
 	REDUCE512 \
@@ -432,9 +436,11 @@ axpyloop:
 // (MatMul) do exactly these operations for each input, so MatMul rows are
 // bit-identical to MatVec on this path too.
 //
-// func dotQ4_0I8AVX512(w *byte, q *int8, c *int32, d *float32, nb int) float64
-// func dotQ8_0I8AVX512(w *byte, q *int8, c *int32, d *float32, nb int) float64
-// nb a positive multiple of 8; c is the input's cq4 (Q4_0) or c128 (Q8_0).
+// func dotQ4_0I8AVX512(w *byte, q *int8, c *int32, d *float32, nb, rows, rb int, out *float64)
+// func dotQ8_0I8AVX512(w *byte, q *int8, c *int32, d *float32, nb, rows, rb int, out *float64)
+// out[k] = the first nb blocks of row k (at w + k·rb) times the input, for
+// rows > 0 rows; nb a positive multiple of 8; c is the input's cq4 (Q4_0)
+// or c128 (Q8_0).
 
 // I8SUM adds the products of a pair of blocks (weights in Z0, input at
 // off(DI), correction at off(R13)) into za.
@@ -445,17 +451,32 @@ axpyloop:
 	VCVTDQ2PS Z2, Z2 \
 	VFMADD231PS Z3, Z2, za
 
-// I8START is run after loading the arguments into SI, DI, R13, R9, CX.
+// I8START loads the index vectors; I8ROW starts a row: the input's
+// pointers again (q, c, d kept in AX, BX, DX), CX = its groups of eight
+// blocks (kept in R11), SI = the row (R12), and zero partials.
 #define I8START \
-	SHRQ $3, CX \
-	VXORPD Z8, Z8, Z8 \
-	VXORPD Z9, Z9, Z9 \
-	VXORPS Z4, Z4, Z4 \
-	VXORPS Z5, Z5, Z5 \
 	VMOVDQU32 i8idx<>+0(SB), Z16 \
 	VMOVDQU32 i8idx<>+64(SB), Z17 \
 	VMOVDQU32 i8idx<>+128(SB), Z18 \
 	VMOVDQU32 i8idx<>+192(SB), Z19
+
+#define I8ROW \
+	MOVQ AX, DI \
+	MOVQ BX, R13 \
+	MOVQ DX, R9 \
+	MOVQ R11, CX \
+	MOVQ R12, SI \
+	VXORPD Z8, Z8, Z8 \
+	VXORPD Z9, Z9, Z9 \
+	VXORPS Z4, Z4, Z4
+
+// I8ENDROW stores the row's sum to (R8) and counts the rows down in R10
+// (the caller then moves R12 to the next row and loops).
+#define I8ENDROW \
+	SUM512NZ \
+	MOVSD X8, (R8) \
+	ADDQ $8, R8 \
+	DECQ R10
 
 // WIDEN1 widens the float32 partials za into the float64 fa, fb and
 // zeroes za (WIDEN for one partial; Z1…Z3 are scratch).
@@ -477,12 +498,15 @@ axpyloop:
 	DECQ CX \
 	JNZ  label
 
-TEXT ·dotQ4_0I8AVX512(SB), NOSPLIT, $48-48
-	MOVQ w+0(FP), SI
-	MOVQ q+8(FP), DI
-	MOVQ c+16(FP), R13
-	MOVQ d+24(FP), R9
-	MOVQ nb+32(FP), CX
+TEXT ·dotQ4_0I8AVX512(SB), NOSPLIT, $0-64
+	MOVQ w+0(FP), R12
+	MOVQ q+8(FP), AX
+	MOVQ c+16(FP), BX
+	MOVQ d+24(FP), DX
+	MOVQ nb+32(FP), R11
+	SHRQ $3, R11
+	MOVQ rows+40(FP), R10
+	MOVQ out+56(FP), R8
 	I8START
 	VMOVDQU64 i8q4mask<>(SB), Z10
 	VMOVDQU64 i8q4perm<>+0(SB), Z11
@@ -492,6 +516,8 @@ TEXT ·dotQ4_0I8AVX512(SB), NOSPLIT, $48-48
 	VMOVDQU32 i8q4idx<>+64(SB), Z17
 	VMOVDQU32 i8q4idx<>+128(SB), Z18
 	VMOVDQU32 i8q4idx<>+192(SB), Z19
+q4i8row:
+	I8ROW
 q4i8loop:
 	SCALESQ4(Z15)
 	VMULPS (R9), Y14, Y6
@@ -510,19 +536,27 @@ q4i8loop:
 	VPANDD Z10, Z0, Z0
 	I8SUM(192, Z19, Z4)
 	I8NEXT(18, q4i8loop)
-	SUM512
-	MOVSD X8, ret+40(FP)
+	I8ENDROW
+	ADDQ rb+48(FP), R12
+	TESTQ R10, R10
+	JNZ  q4i8row
+	VZEROUPPER
 	RET
 
-TEXT ·dotQ8_0I8AVX512(SB), NOSPLIT, $48-48
-	MOVQ w+0(FP), SI
-	MOVQ q+8(FP), DI
-	MOVQ c+16(FP), R13
-	MOVQ d+24(FP), R9
-	MOVQ nb+32(FP), CX
+TEXT ·dotQ8_0I8AVX512(SB), NOSPLIT, $0-64
+	MOVQ w+0(FP), R12
+	MOVQ q+8(FP), AX
+	MOVQ c+16(FP), BX
+	MOVQ d+24(FP), DX
+	MOVQ nb+32(FP), R11
+	SHRQ $3, R11
+	MOVQ rows+40(FP), R10
+	MOVQ out+56(FP), R8
 	I8START
 	VPBROADCASTD i8sign<>(SB), Z10
 	VMOVDQU16 scalesq8w<>(SB), Z15
+q8i8row:
+	I8ROW
 q8i8loop:
 	PREFETCHT0 1024(SI)
 	PREFETCHT0 1088(SI)
@@ -548,8 +582,11 @@ q8i8loop:
 	VPXORD Z10, Z0, Z0
 	I8SUM(192, Z19, Z4)
 	I8NEXT(34, q8i8loop)
-	SUM512
-	MOVSD X8, ret+40(FP)
+	I8ENDROW
+	ADDQ rb+48(FP), R12
+	TESTQ R10, R10
+	JNZ  q8i8row
+	VZEROUPPER
 	RET
 
 DATA i8sign<>+0(SB)/4, $0x80808080
