@@ -43,7 +43,7 @@ func TestSIMDKernels(t *testing.T) {
 				} else if dt.BlockSize() == 32 {
 					cols = append(cols, 64, 160, 416, 1056, 2080, 4096)
 				}
-				for _, rows := range []int{1, 5, 17, 40} {
+				for _, rows := range []int{1, 5, 17, 40, 70} { // 70: more than a batch of rows
 					for _, c := range cols {
 						checkSet(t, name, rng, dt, rows, c)
 					}
