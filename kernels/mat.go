@@ -19,9 +19,10 @@ type Mat struct {
 
 	// Int8Input makes MatVec, MatMul and MatMulGroup round the input to
 	// 8 bits per 32 values and multiply in integers, as llama.cpp does
-	// (see int8.go): 2–3× faster on Q4_0 and Q8_0, for about 1e-2
-	// relative error in a model's logits. Only Q4_0 and Q8_0 have such
-	// kernels; other dtypes ignore it and stay exact.
+	// (see int8.go): about half the work per block on Q4_0 and Q8_0
+	// (×1.1–1.3 for a whole model's decoding and prompts), for about 1e-2
+	// relative error in its logits. Only Q4_0 and Q8_0 have such kernels;
+	// other dtypes ignore it and stay exact.
 	Int8Input bool
 }
 
