@@ -124,7 +124,11 @@ func Compare(ctx context.Context, a, b models.Model, tokens []int, opts CaptureO
 }
 
 func describe(m models.Model) string {
-	return fmt.Sprintf("%s (%s)", m.Architecture(), m.Source().Path)
+	d := fmt.Sprintf("%s (%s)", m.Architecture(), m.Source().Path)
+	if r, ok := m.(interface{ Int8Activations() bool }); ok && r.Int8Activations() {
+		d += " with int8 activations"
+	}
+	return d
 }
 
 // kl is KL(softmax(a) ‖ softmax(b)).

@@ -411,6 +411,9 @@ func TestCompareInt8Activations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !strings.Contains(c.A, "int8 activations") || strings.Contains(c.B, "int8") {
+		t.Errorf("descriptions %q and %q do not tell the runs apart", c.A, c.B)
+	}
 	if e := c.ByLayer(models.HookResidPre, 1)[0]; e != 0 {
 		t.Errorf("embeddings differ: %g", e)
 	}

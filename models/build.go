@@ -94,7 +94,7 @@ func Build(src *Source, arch Architecture, opts LoadOptions) (*Decoder, error) {
 	}
 	b := &builder{src: src, names: names, int8: opts.Int8Activations}
 	d := &Decoder{cfg: cfg, desc: desc, source: src, unusedConfig: unused, kvHalf: opts.KVCacheF16,
-		ropePairing: desc.RopePairing}
+		int8Act: opts.Int8Activations, ropePairing: desc.RopePairing}
 	if src.Format == FormatGGUF && desc.GGUFPermutedQK {
 		if opts.KeepGGUFLayout {
 			d.ropePairing = RopeAdjacent

@@ -93,6 +93,9 @@ type Decoder struct {
 	attnFactor float64
 	// kvHalf: new states keep their KV cache in float16.
 	kvHalf bool
+	// int8Act: Q4_0/Q8_0 products round their input to 8 bits
+	// (LoadOptions.Int8Activations).
+	int8Act bool
 
 	tok    *tokenizer.Tokenizer // nil when the files have none (tokErr says why)
 	tokErr error

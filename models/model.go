@@ -119,9 +119,17 @@ func LoadQwen(path string, opts LoadOptions) (Model, error) { return LoadAs(path
 // LoadQwen2 loads a Qwen 2 model.
 func LoadQwen2(path string, opts LoadOptions) (Model, error) { return LoadAs(path, Qwen2, opts) }
 
+// Int8Activations reports whether the model's Q4_0/Q8_0 products round
+// their input to 8 bits (LoadOptions.Int8Activations).
+func (d *Decoder) Int8Activations() bool { return d.int8Act }
+
 // String describes the model in one line.
 func (d *Decoder) String() string {
 	c := &d.cfg
-	return fmt.Sprintf("%s model from %s (%s): %d layers, hidden %d, %d heads (%d kv) × %d, vocab %d",
+	desc := fmt.Sprintf("%s model from %s (%s): %d layers, hidden %d, %d heads (%d kv) × %d, vocab %d",
 		c.Arch, d.source.Path, d.source.Format, c.Layers, c.Hidden, c.Heads, c.KVHeads, c.HeadDim, c.VocabSize)
+	if d.int8Act {
+		desc += ", int8 activations"
+	}
+	return desc
 }
