@@ -27,17 +27,18 @@ const int8Block = 32
 // and per four values a correction the AVX-512 kernels start each
 // four-value lane from, as they multiply unsigned weights by q: for
 // Q8_0's values + 128, −128 times the four values' sum (c128); for Q4_0's
-// nibbles −8 times it (c8) or, for the AVX-512 kernels, which take the
-// high nibbles times 16, −8 times it for the block's first sixteen values
-// and −128 times it for the last sixteen (cq4).
+// nibbles −8 times it (c8). The AVX-512 Q4_0 kernels instead add the
+// block's −8·Σq·dx, times dw, in float (e4, one per block: exact in
+// float32), which spares them a load per product.
 type int8Input struct {
-	cols          int
-	q             []int8
-	d             []float32
-	c8, cq4, c128 []int32
-	blockSums     []int32   // per 32 values Σq (the generic kernels' correction)
-	x             []float32 // the input, while quantizeInput runs
-	quantize      func(a *int8Input, lo, hi int)
+	cols      int
+	q         []int8
+	d         []float32
+	c8, c128  []int32
+	e4        []float32 // per 32 values −8·d·Σq
+	blockSums []int32   // per 32 values Σq (the generic kernels' correction)
+	x         []float32 // the input, while quantizeInput runs
+	quantize  func(a *int8Input, lo, hi int)
 }
 
 var int8InputPool = sync.Pool{New: func() any { return new(int8Input) }}
@@ -52,7 +53,7 @@ func quantizeInput(x []float32, n, cols int) *int8Input {
 	a.q = grow(a.q, m)
 	a.d = grow(a.d, m/int8Block)
 	a.c8 = grow(a.c8, m/4)
-	a.cq4 = grow(a.cq4, m/4)
+	a.e4 = grow(a.e4, m/int8Block)
 	a.c128 = grow(a.c128, m/4)
 	a.blockSums = grow(a.blockSums, m/int8Block)
 	a.x, a.quantize = x, activeKernels().quantize
@@ -104,7 +105,7 @@ func quantizeBlock(a *int8Input, b int, x []float32) {
 	}
 	a.d[b] = F16ToF32(F32ToF16(d))
 	q := a.q[b*int8Block : (b+1)*int8Block]
-	c8, c4, c128 := a.c8[b*8:b*8+8], a.cq4[b*8:b*8+8], a.c128[b*8:b*8+8]
+	c8, c128 := a.c8[b*8:b*8+8], a.c128[b*8:b*8+8]
 	var sum int32
 	for j := 0; j < int8Block; j += 4 {
 		var s int32
@@ -118,14 +119,10 @@ func quantizeBlock(a *int8Input, b int, x []float32) {
 		}
 		c8[j/4] = -8 * s
 		c128[j/4] = -128 * s
-		if j < 16 {
-			c4[j/4] = -8 * s
-		} else {
-			c4[j/4] = -128 * s
-		}
 		sum += s
 	}
 	a.blockSums[b] = sum
+	a.e4[b] = -8 * (a.d[b] * float32(sum)) // exact: 11 × 12 bits
 }
 
 // roundMagic is 1.5·2²³: v + roundMagic − roundMagic is v rounded to an

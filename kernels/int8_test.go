@@ -13,7 +13,8 @@ import (
 // weights dequantized to integers and scales, and Σ isum·dw·dx summed in
 // float64 (every term exact). mag is Σ|quad·dw·dx| over the sums of four
 // products (the SIMD kernels' int32 lanes, whose float32 roundings the
-// error bound counts).
+// error bound counts; for Q4_0 the nibbles' products and each block's
+// −8·Σq, as the AVX-512 kernels add them).
 func refInt8Dot(t *testing.T, w Mat, r int, x []float32) (ref, mag float64) {
 	t.Helper()
 	rb := w.rowBytes()
@@ -32,7 +33,7 @@ func refInt8Dot(t *testing.T, w Mat, r int, x []float32) (ref, mag float64) {
 		}
 		blk := row[b*bb : (b+1)*bb]
 		dw := F16ToF32(uint16(blk[0]) | uint16(blk[1])<<8)
-		var isum, quad int64
+		var isum, quad, sumq int64
 		for j := 0; j < 32; j++ {
 			xq := int64(math.RoundToEven(float64(xb[j] * id)))
 			var wq int64
@@ -49,12 +50,18 @@ func refInt8Dot(t *testing.T, w Mat, r int, x []float32) (ref, mag float64) {
 				t.Fatalf("no int8 reference for %s", w.DType)
 			}
 			isum += wq * xq
-			quad += wq * xq
+			if w.DType == Q4_0 {
+				quad += (wq + 8) * xq // the AVX-512 kernels sum the nibbles' products…
+				sumq += xq
+			} else {
+				quad += wq * xq
+			}
 			if j%4 == 3 {
 				mag += math.Abs(float64(quad) * float64(dw) * float64(dx))
 				quad = 0
 			}
 		}
+		mag += math.Abs(float64(8*sumq) * float64(dw) * float64(dx)) // …and −8·Σq apart
 		ref += float64(isum) * float64(dw) * float64(dx)
 	}
 	return ref, mag
@@ -149,15 +156,15 @@ func TestInt8Quantize(t *testing.T) {
 	for j := 0; j < 4; j++ {
 		s += int32(a.q[32+j])
 	}
-	if a.cq4[8] != -8*s || a.c128[8] != -128*s {
-		t.Errorf("corrections of q[32:36] = %d, %d; want %d, %d", a.cq4[8], a.c128[8], -8*s, -128*s)
+	if a.c8[8] != -8*s || a.c128[8] != -128*s {
+		t.Errorf("corrections of q[32:36] = %d, %d; want %d, %d", a.c8[8], a.c128[8], -8*s, -128*s)
 	}
-	s = 0
-	for j := 16; j < 20; j++ {
-		s += int32(a.q[32+j])
+	var sum int32
+	for j := 32; j < 64; j++ {
+		sum += int32(a.q[j])
 	}
-	if a.cq4[12] != -128*s {
-		t.Errorf("Q4_0 correction of q[48:52] = %d, want %d (high nibbles are taken times 16)", a.cq4[12], -128*s)
+	if want := -8 * float64(a.d[1]) * float64(sum); float64(a.e4[1]) != want {
+		t.Errorf("e4[1] = %v, want −8·d·Σq = %v", a.e4[1], want)
 	}
 }
 
@@ -190,8 +197,8 @@ func TestInt8QuantizeSets(t *testing.T) {
 	}
 	want := &int8Input{cols: len(x), x: x}
 	want.q, want.d = make([]int8, len(x)), make([]float32, blocks)
-	want.c8, want.cq4, want.c128 = make([]int32, len(x)/4), make([]int32, len(x)/4), make([]int32, len(x)/4)
-	want.blockSums = make([]int32, blocks)
+	want.c8, want.c128 = make([]int32, len(x)/4), make([]int32, len(x)/4)
+	want.e4, want.blockSums = make([]float32, blocks), make([]int32, blocks)
 	for b := 0; b < blocks; b++ {
 		quantizeBlock(want, b, x[b*32:(b+1)*32])
 	}
@@ -203,7 +210,7 @@ func TestInt8QuantizeSets(t *testing.T) {
 				for r := 0; r < n; r++ {
 					o := r * len(x)
 					if !slices.Equal(a.q[o:o+len(x)], want.q) || !slices.Equal(a.d[r*blocks:(r+1)*blocks], want.d) ||
-						!slices.Equal(a.c8[o/4:(o+len(x))/4], want.c8) || !slices.Equal(a.cq4[o/4:(o+len(x))/4], want.cq4) ||
+						!slices.Equal(a.c8[o/4:(o+len(x))/4], want.c8) || !slices.Equal(a.e4[r*blocks:(r+1)*blocks], want.e4) ||
 						!slices.Equal(a.c128[o/4:(o+len(x))/4], want.c128) || !slices.Equal(a.blockSums[r*blocks:(r+1)*blocks], want.blockSums) {
 						t.Fatalf("%s: quantizing %d rows: row %d differs from quantizeBlock", name, n, r)
 					}

@@ -53,26 +53,26 @@ func dotQ8_0I8AVX2(w *byte, q *int8, c *int32, d *float32, nb int) float64
 func siluAVX512(x *float32, n int)
 
 //go:noescape
-func quantizeQ8AVX512(x *float32, q *int8, d *float32, c8, cq4, c128, sums *int32, nb int)
+func quantizeQ8AVX512(x *float32, q *int8, d *float32, c8 *int32, e4 *float32, c128, sums *int32, nb int)
 
 // quantizeAVX512 quantizes blocks [lo, hi) of a.x (see quantizeBlock).
 func quantizeAVX512(a *int8Input, lo, hi int) {
 	if hi > lo {
-		quantizeQ8AVX512(&a.x[lo*int8Block], &a.q[lo*int8Block], &a.d[lo], &a.c8[lo*8], &a.cq4[lo*8], &a.c128[lo*8], &a.blockSums[lo], hi-lo)
+		quantizeQ8AVX512(&a.x[lo*int8Block], &a.q[lo*int8Block], &a.d[lo], &a.c8[lo*8], &a.e4[lo], &a.c128[lo*8], &a.blockSums[lo], hi-lo)
 	}
 }
 
 //go:noescape
-func dotQ4_0I8AVX512(w *byte, q *int8, c *int32, d *float32, nb, rows, rb int, out *float64)
+func dotQ4_0I8AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
-func dotQ8_0I8AVX512(w *byte, q *int8, c *int32, d *float32, nb, rows, rb int, out *float64)
+func dotQ8_0I8AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
-func dot4Q4_0I8AVX512(w *byte, q *int8, c *int32, d *float32, stride, nb int, out *[4]float64)
+func dot4Q4_0I8AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, stride, nb int, out *[4]float64)
 
 //go:noescape
-func dot4Q8_0I8AVX512(w *byte, q *int8, c *int32, d *float32, stride, nb int, out *[4]float64)
+func dot4Q8_0I8AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, stride, nb int, out *[4]float64)
 
 //go:noescape
 func dot4F32AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
@@ -255,16 +255,17 @@ var avx512Dots4 = map[DType]rowDot4Fn{
 
 type asmInt8Dot func(w *byte, q *int8, c *int32, d *float32, nb int) float64
 
-// asmInt8Rows is an int8-input kernel that does several rows a call.
-type asmInt8Rows func(w *byte, q *int8, c *int32, d *float32, nb, rows, rb int, out *float64)
+// asmInt8Rows is an int8-input kernel that does several rows a call; c
+// is the input row's correction array the kernel wants (see corrFn).
+type asmInt8Rows func(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 
 // int8Dots wraps a one-row int8-input kernel (any block count) as a
 // several-rows one.
 func int8Dots(k asmInt8Dot) asmInt8Rows {
-	return func(w *byte, q *int8, c *int32, d *float32, nb, rows, rb int, out *float64) {
+	return func(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64) {
 		o := unsafe.Slice(out, rows)
 		for r := range o {
-			o[r] = k((*byte)(unsafe.Add(unsafe.Pointer(w), r*rb)), q, c, d, nb)
+			o[r] = k((*byte)(unsafe.Add(unsafe.Pointer(w), r*rb)), q, (*int32)(c), d, nb)
 		}
 	}
 }
@@ -272,16 +273,16 @@ func int8Dots(k asmInt8Dot) asmInt8Rows {
 // int8RowDots makes the set's int8Rows from a several-rows kernel taking
 // whole groups of group blocks (tail, the generic per-block sum, takes
 // the rest), in batches of rows whose sums it keeps on the stack.
-func int8RowDots(k asmInt8Rows, group int, corr func(*int8Input) []int32, tail func(row []byte, a *int8Input, i, b0, b1 int) float64) int8Rows {
+func int8RowDots(k asmInt8Rows, group int, corr corrFn, tail func(row []byte, a *int8Input, i, b0, b1 int) float64) int8Rows {
 	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
 		rb, nb := w.rowBytes(), w.Cols/int8Block
 		m := nb / group * group
-		q, cs, d := a.q[i*w.Cols:], corr(a)[i*w.Cols/4:], a.d[i*nb:]
+		q, cs, d := a.q[i*w.Cols:], corr(a, i), a.d[i*nb:]
 		var out [64]float64
 		for r0 := lo; r0 < hi; r0 += len(out) {
 			r1 := min(r0+len(out), hi)
 			if m > 0 {
-				k(&w.Data[r0*rb], &q[0], &cs[0], &d[0], m, r1-r0, rb, &out[0])
+				k(&w.Data[r0*rb], &q[0], cs, &d[0], m, r1-r0, rb, &out[0])
 			}
 			for r := r0; r < r1; r++ {
 				s := out[r-r0]
@@ -294,25 +295,29 @@ func int8RowDots(k asmInt8Rows, group int, corr func(*int8Input) []int32, tail f
 	}
 }
 
-func c8(a *int8Input) []int32   { return a.c8 }
-func cq4(a *int8Input) []int32  { return a.cq4 }
-func c128(a *int8Input) []int32 { return a.c128 }
+// corrFn returns input row i's correction array for a kernel: c8, c128
+// (an int32 per four values) or e4 (a float32 per block).
+type corrFn func(a *int8Input, i int) unsafe.Pointer
 
-type asmInt8Dot4 func(w *byte, q *int8, c *int32, d *float32, stride, nb int, out *[4]float64)
+func c8(a *int8Input, i int) unsafe.Pointer   { return unsafe.Pointer(&a.c8[i*a.cols/4]) }
+func c128(a *int8Input, i int) unsafe.Pointer { return unsafe.Pointer(&a.c128[i*a.cols/4]) }
+func e4(a *int8Input, i int) unsafe.Pointer   { return unsafe.Pointer(&a.e4[i*a.cols/int8Block]) }
+
+type asmInt8Dot4 func(w *byte, q *int8, c unsafe.Pointer, d *float32, stride, nb int, out *[4]float64)
 
 // int8Dots4 wraps a four-input AVX-512 int8 kernel as int8Dots wraps the
 // one-input kernel, with the same tail, so the results are the same.
-func int8Dots4(k asmInt8Dot4, corr func(*int8Input) []int32, tail func(row []byte, a *int8Input, i, b0, b1 int) float64) int8Rows4 {
+func int8Dots4(k asmInt8Dot4, corr corrFn, tail func(row []byte, a *int8Input, i, b0, b1 int) float64) int8Rows4 {
 	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
 		rb, nb := w.rowBytes(), w.Cols/int8Block
 		m := nb / 8 * 8
-		q, cs, d := a.q[i*w.Cols:], corr(a)[i*w.Cols/4:], a.d[i*nb:]
+		q, cs, d := a.q[i*w.Cols:], corr(a, i), a.d[i*nb:]
 		var out [4]float64
 		for r := lo; r < hi; r++ {
 			row := w.Data[r*rb : (r+1)*rb]
 			out = [4]float64{}
 			if m > 0 {
-				k(&row[0], &q[0], &cs[0], &d[0], w.Cols, m, &out)
+				k(&row[0], &q[0], cs, &d[0], w.Cols, m, &out)
 			}
 			for j := range out {
 				if m < nb {
@@ -334,9 +339,9 @@ func init() {
 	avx512.axpy = simdAxpy(axpyAVX512, 16)
 	avx512.silu = func(x []float32) { siluAVX512(&x[0], len(x)) }
 	if cpuid.CPU.Supports(cpuid.AVX512VNNI) {
-		avx512.int8[Q4_0] = int8RowDots(dotQ4_0I8AVX512, 8, cq4, q4_0Int8Dot)
+		avx512.int8[Q4_0] = int8RowDots(dotQ4_0I8AVX512, 8, e4, q4_0Int8Dot)
 		avx512.int8[Q8_0] = int8RowDots(dotQ8_0I8AVX512, 8, c128, q8_0Int8Dot)
-		avx512.int8x4[Q4_0] = int8Dots4(dot4Q4_0I8AVX512, cq4, q4_0Int8Dot)
+		avx512.int8x4[Q4_0] = int8Dots4(dot4Q4_0I8AVX512, e4, q4_0Int8Dot)
 		avx512.int8x4[Q8_0] = int8Dots4(dot4Q8_0I8AVX512, c128, q8_0Int8Dot)
 		avx512.quantize = quantizeAVX512
 	}

@@ -446,10 +446,20 @@ axpyloop:
 // off(DI), correction at off(R13)) into za.
 #define I8SUM(off, idx, za) \
 	VMOVDQU32 off(R13), Z2 \
+	I8SUMZ(off, idx, za)
+
+// I8SUMZ is I8SUM from zero (Q4_0: the correction comes as I8E adds it).
+#define I8SUMZ(off, idx, za) \
 	VPDPBUSD off(DI), Z0, Z2 \
 	VPERMPS Z6, idx, Z3 \
 	VCVTDQ2PS Z2, Z2 \
 	VFMADD231PS Z3, Z2, za
+
+// I8E adds the eight blocks' corrections ea (−8·dx·Σq) times their dw
+// (Y14) into lanes 0–7 of za (Z2 scratch).
+#define I8E(ea, za) \
+	VMOVUPS ea, Y2 \
+	VFMADD231PS Z14, Z2, za
 
 // I8START loads the index vectors; I8ROW starts a row: the input's
 // pointers again (q, c, d kept in AX, BX, DX), CX = its groups of eight
@@ -488,12 +498,13 @@ axpyloop:
 	VADDPD Z3, fb, fb \
 	VXORPS za, za, za
 
-// I8NEXT widens, advances past eight blocks of bb bytes and loops.
-#define I8NEXT(bb, label) \
+// I8NEXT widens, advances past eight blocks of bb bytes (and the
+// correction by cstep) and loops.
+#define I8NEXT(bb, cstep, label) \
 	WIDEN1(Z4, Y4, Z8, Z9) \
 	ADDQ $(8*bb), SI \
 	ADDQ $256, DI \
-	ADDQ $256, R13 \
+	ADDQ cstep, R13 \
 	ADDQ $32, R9 \
 	DECQ CX \
 	JNZ  label
@@ -525,17 +536,22 @@ q4i8loop:
 	VINSERTF32X8 $1, Y7, Z6, Z6
 	VPERMB 0(SI), Z11, Z0
 	VPANDD Z10, Z0, Z0
-	I8SUM(0, Z16, Z4)
+	VPXORD Z2, Z2, Z2
+	I8SUMZ(0, Z16, Z4)
 	VPERMB 36(SI), Z11, Z0
 	VPANDD Z10, Z0, Z0
-	I8SUM(64, Z17, Z4)
+	VPXORD Z2, Z2, Z2
+	I8SUMZ(64, Z17, Z4)
 	VPERMB 72(SI), Z11, Z0
 	VPANDD Z10, Z0, Z0
-	I8SUM(128, Z18, Z4)
+	VPXORD Z2, Z2, Z2
+	I8SUMZ(128, Z18, Z4)
 	VPERMB 80(SI), Z12, Z0
 	VPANDD Z10, Z0, Z0
-	I8SUM(192, Z19, Z4)
-	I8NEXT(18, q4i8loop)
+	VPXORD Z2, Z2, Z2
+	I8SUMZ(192, Z19, Z4)
+	I8E((R13), Z4)
+	I8NEXT(18, $32, q4i8loop)
 	I8ENDROW
 	ADDQ rb+48(FP), R12
 	TESTQ R10, R10
@@ -581,7 +597,7 @@ q8i8loop:
 	VINSERTI64X4 $1, 240(SI), Z0, Z0
 	VPXORD Z10, Z0, Z0
 	I8SUM(192, Z19, Z4)
-	I8NEXT(34, q8i8loop)
+	I8NEXT(34, $256, q8i8loop)
 	I8ENDROW
 	ADDQ rb+48(FP), R12
 	TESTQ R10, R10
@@ -734,6 +750,27 @@ GLOBL scalesq8w<>(SB), RODATA|NOPTR, $64
 	I8SUMK(off(DI)(R8*2), off(R13)(R8*2), Z22, idx, Z6) \
 	I8SUMK(off(DI)(R10*1), off(R13)(R10*1), Z23, idx, Z7)
 
+// I8SUM4Z is I8SUM4 from zero, and I8E4 adds the four inputs' Q4_0
+// corrections (e4, at R13 with the scales' stride BX, DX = 3·BX).
+#define I8SUMKZ(qa, zt, idx, za) \
+	VPXORD Z2, Z2, Z2 \
+	VPDPBUSD qa, Z0, Z2 \
+	VPERMPS zt, idx, Z3 \
+	VCVTDQ2PS Z2, Z2 \
+	VFMADD231PS Z3, Z2, za
+
+#define I8SUM4Z(off, idx) \
+	I8SUMKZ(off(DI), Z20, idx, Z4) \
+	I8SUMKZ(off(DI)(R8*1), Z21, idx, Z5) \
+	I8SUMKZ(off(DI)(R8*2), Z22, idx, Z6) \
+	I8SUMKZ(off(DI)(R10*1), Z23, idx, Z7)
+
+#define I8E4 \
+	I8E((R13), Z4) \
+	I8E((R13)(BX*1), Z5) \
+	I8E((R13)(BX*2), Z6) \
+	I8E((R13)(DX*1), Z7)
+
 // Q4TABLES4 and Q8TABLES4 make the four inputs' scale tables from the
 // weights' scales in Y14 (scales d at R9, stride BX; DX = 3·BX).
 #define Q4TABLE(da, yt, zt) \
@@ -805,20 +842,21 @@ q4x4loop:
 	Q4TABLES4
 	VPERMB 0(SI), Z13, Z0
 	VPANDD Z12, Z0, Z0
-	I8SUM4(0, Z16)
+	I8SUM4Z(0, Z16)
 	VPERMB 36(SI), Z13, Z0
 	VPANDD Z12, Z0, Z0
-	I8SUM4(64, Z17)
+	I8SUM4Z(64, Z17)
 	VPERMB 72(SI), Z13, Z0
 	VPANDD Z12, Z0, Z0
-	I8SUM4(128, Z18)
+	I8SUM4Z(128, Z18)
 	VPERMB 80(SI), Z11, Z0
 	VPANDD Z12, Z0, Z0
-	I8SUM4(192, Z19)
+	I8SUM4Z(192, Z19)
+	I8E4
 	WIDEN4I8
 	ADDQ $144, SI
 	ADDQ $256, DI
-	ADDQ $256, R13
+	ADDQ $32, R13
 	ADDQ $32, R9
 	DECQ CX
 	JNZ  q4x4loop
@@ -975,7 +1013,7 @@ GLOBL i8q4idx<>(SB), RODATA|NOPTR, $256
 DATA i8inv16<>+0(SB)/4, $0x3d800000
 GLOBL i8inv16<>(SB), RODATA|NOPTR, $4
 
-// func quantizeQ8AVX512(x *float32, q *int8, d *float32, c8, cq4, c128, sums *int32, nb int)
+// func quantizeQ8AVX512(x *float32, q *int8, d *float32, c8 *int32, e4 *float32, c128, sums *int32, nb int)
 // quantizes nb blocks of 32 exactly as quantizeBlock does (int8.go): amax,
 // d = amax/127 through float16, q = round-half-even(x·(127/amax)) (the
 // conversion's default rounding), the quads' sums by VPDPBUSD with ones,
@@ -985,7 +1023,7 @@ TEXT ·quantizeQ8AVX512(SB), NOSPLIT, $0-64
 	MOVQ q+8(FP), DI
 	MOVQ d+16(FP), R9
 	MOVQ c8+24(FP), R10
-	MOVQ cq4+32(FP), R11
+	MOVQ e4+32(FP), R11
 	MOVQ c128+40(FP), R12
 	MOVQ sums+48(FP), R13
 	MOVQ nb+56(FP), CX
@@ -1034,8 +1072,6 @@ quantzero:
 	VPSUBD Y8, Y12, Y8
 	VMOVDQU Y7, (R10)
 	VMOVDQU Y8, (R12)
-	VPBLENDD $0xF0, Y8, Y7, Y9
-	VMOVDQU Y9, (R11)
 	VEXTRACTI128 $1, Y6, X10
 	VPADDD X10, X6, X6
 	VPSHUFD $0x4E, X6, X10
@@ -1043,11 +1079,15 @@ quantzero:
 	VPSHUFD $0xB1, X6, X10
 	VPADDD X10, X6, X6
 	VMOVD X6, (R13)
+	VCVTDQ2PS X6, X6
+	VMULSS X4, X6, X6
+	VMULSS i8m8<>(SB), X6, X6
+	VMOVSS X6, (R11)
 	ADDQ $128, SI
 	ADDQ $32, DI
 	ADDQ $4, R9
 	ADDQ $32, R10
-	ADDQ $32, R11
+	ADDQ $4, R11
 	ADDQ $32, R12
 	ADDQ $4, R13
 	DECQ CX
@@ -1130,3 +1170,5 @@ DATA siluln2hi<>+0(SB)/8, $0x3fe62e4200000000
 GLOBL siluln2hi<>(SB), RODATA|NOPTR, $8
 DATA siluln2lo<>+0(SB)/8, $0x3e9fdf473de00000
 GLOBL siluln2lo<>(SB), RODATA|NOPTR, $8
+DATA i8m8<>+0(SB)/4, $0xc1000000
+GLOBL i8m8<>(SB), RODATA|NOPTR, $4
