@@ -63,6 +63,23 @@ label:
 	VXORPS Z5, Z5, Z5 \
 	MOVQ $units, R11
 
+// I8X4ARGS loads the arguments of the four-input int8 kernels (defined
+// here, before any TEXT, because it names them): inputs' q at DI with
+// stride R8 (R10 = 3·R8), corrections at R13, scales at R9 with stride BX
+// (DX = 3·BX), CX = groups of eight blocks.
+#define I8X4ARGS \
+	MOVQ w+0(FP), SI \
+	MOVQ q+8(FP), DI \
+	MOVQ c+16(FP), R13 \
+	MOVQ d+24(FP), R9 \
+	MOVQ stride+32(FP), R8 \
+	MOVQ nb+40(FP), CX \
+	LEAQ (R8)(R8*2), R10 \
+	MOVQ R8, BX \
+	SHRQ $3, BX \
+	LEAQ (BX)(BX*2), DX \
+	SHRQ $3, CX
+
 // REDUCE512 widens what is left and sums the float64 accumulators into X8.
 #define REDUCE512 \
 	WIDEN \
@@ -743,17 +760,7 @@ GLOBL scalesq8w<>(SB), RODATA|NOPTR, $64
 	SUMK(Z30, Z31, 24)
 
 TEXT ·dot4Q4_0I8AVX512(SB), NOSPLIT, $0-56
-	MOVQ w+0(FP), SI
-	MOVQ q+8(FP), DI
-	MOVQ c+16(FP), R13
-	MOVQ d+24(FP), R9
-	MOVQ stride+32(FP), R8
-	MOVQ nb+40(FP), CX
-	LEAQ (R8)(R8*2), R10
-	MOVQ R8, BX
-	SHRQ $3, BX
-	LEAQ (BX)(BX*2), DX
-	SHRQ $3, CX
+	I8X4ARGS
 	VMOVDQU32 i8q4idx<>+0(SB), Z16
 	VMOVDQU32 i8q4idx<>+64(SB), Z17
 	VMOVDQU32 i8q4idx<>+128(SB), Z18
@@ -792,17 +799,7 @@ q4x4loop:
 	RET
 
 TEXT ·dot4Q8_0I8AVX512(SB), NOSPLIT, $0-56
-	MOVQ w+0(FP), SI
-	MOVQ q+8(FP), DI
-	MOVQ c+16(FP), R13
-	MOVQ d+24(FP), R9
-	MOVQ stride+32(FP), R8
-	MOVQ nb+40(FP), CX
-	LEAQ (R8)(R8*2), R10
-	MOVQ R8, BX
-	SHRQ $3, BX
-	LEAQ (BX)(BX*2), DX
-	SHRQ $3, CX
+	I8X4ARGS
 	VMOVDQU32 i8idx<>+0(SB), Z16
 	VMOVDQU32 i8idx<>+64(SB), Z17
 	VMOVDQU32 i8idx<>+128(SB), Z18
