@@ -151,13 +151,18 @@ func int8Kernel(ks *kernelSet, dt DType) int8Rows {
 	return genericInt8[dt]
 }
 
-var genericInt8 = [numDTypes]int8Rows{Q8_0: q8_0Int8Rows, Q4_0: q4_0Int8Rows}
+var genericInt8 = [numDTypes]int8Rows{Q8_0: genericInt8Rows(q8_0Int8Dot), Q4_0: genericInt8Rows(q4_0Int8Dot)}
 
-// q8_0Int8Rows is the generic Q8_0 kernel.
-func q8_0Int8Rows(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
-	rb, nb := w.rowBytes(), w.Cols/int8Block
-	for r := lo; r < hi; r++ {
-		dst[r] = float32(q8_0Int8Dot(w.Data[r*rb:(r+1)*rb], a, i, 0, nb))
+// int8Dot sums blocks [b0, b1) of one stored row times input row i.
+type int8Dot func(row []byte, a *int8Input, i, b0, b1 int) float64
+
+// genericInt8Rows is the generic kernel of a dtype: its int8Dot per row.
+func genericInt8Rows(dot int8Dot) int8Rows {
+	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
+		rb, nb := w.rowBytes(), w.Cols/int8Block
+		for r := lo; r < hi; r++ {
+			dst[r] = float32(dot(w.Data[r*rb:(r+1)*rb], a, i, 0, nb))
+		}
 	}
 }
 
@@ -177,14 +182,6 @@ func q8_0Int8Dot(row []byte, a *int8Input, i, b0, b1 int) float64 {
 		s += float64(isum) * float64(F16ToF32(le16(blk))*a.d[i*nb+b])
 	}
 	return s
-}
-
-// q4_0Int8Rows is the generic Q4_0 kernel.
-func q4_0Int8Rows(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
-	rb, nb := w.rowBytes(), w.Cols/int8Block
-	for r := lo; r < hi; r++ {
-		dst[r] = float32(q4_0Int8Dot(w.Data[r*rb:(r+1)*rb], a, i, 0, nb))
-	}
 }
 
 // q4_0Int8Dot is q8_0Int8Dot for Q4_0: Σ (nibble−8)·q per block as

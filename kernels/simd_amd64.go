@@ -273,7 +273,7 @@ func int8Dots(k asmInt8Dot) asmInt8Rows {
 // int8RowDots makes the set's int8Rows from a several-rows kernel taking
 // whole groups of group blocks (tail, the generic per-block sum, takes
 // the rest), in batches of rows whose sums it keeps on the stack.
-func int8RowDots(k asmInt8Rows, group int, corr corrFn, tail func(row []byte, a *int8Input, i, b0, b1 int) float64) int8Rows {
+func int8RowDots(k asmInt8Rows, group int, corr corrFn, tail int8Dot) int8Rows {
 	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
 		rb, nb := w.rowBytes(), w.Cols/int8Block
 		m := nb / group * group
@@ -307,7 +307,7 @@ type asmInt8Dot4 func(w *byte, q *int8, c unsafe.Pointer, d *float32, stride, nb
 
 // int8Dots4 wraps a four-input AVX-512 int8 kernel as int8Dots wraps the
 // one-input kernel, with the same tail, so the results are the same.
-func int8Dots4(k asmInt8Dot4, corr corrFn, tail func(row []byte, a *int8Input, i, b0, b1 int) float64) int8Rows4 {
+func int8Dots4(k asmInt8Dot4, corr corrFn, tail int8Dot) int8Rows4 {
 	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
 		rb, nb := w.rowBytes(), w.Cols/int8Block
 		m := nb / 8 * 8
