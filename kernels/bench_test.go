@@ -181,17 +181,19 @@ func BenchmarkKernels(b *testing.B) {
 }
 
 // BenchmarkRoofline measures MatVec on every dtype with matrices of
-// about 256 MiB (far larger than the caches, so every weight byte comes
-// from memory, as in decoding), after a parallel streaming read of a
-// buffer as large, and reports each product's bytes/s as a fraction of
+// about 256 MiB and 2048 columns (far larger than the caches, so every
+// weight byte comes from memory, as in decoding), after a parallel
+// streaming read of a buffer as large, and reports each product's bytes/s as a fraction of
 // that read ("x-stream"): 1 means MatVec runs at the memory roofline.
-// Q8_0-int8 and Q4_0-int8 are the products with Mat.Int8Input.
+// Q8_0-int8 and Q4_0-int8 are the products with Mat.Int8Input; the
+// buffers are WeightBuffers, but for Q4_0-int8-4k's weights (4 KiB pages,
+// as a memory-mapped file's are).
 // Run it with -benchtime 20x or so.
 func BenchmarkRoofline(b *testing.B) {
 	const size = 256 << 20
 	var stream float64 // bytes per second of the streaming read
 	b.Run("stream", func(b *testing.B) {
-		buf := make([]byte, size)
+		buf := WeightBuffer(size)
 		for i := range buf {
 			buf[i] = byte(i)
 		}
@@ -206,24 +208,29 @@ func BenchmarkRoofline(b *testing.B) {
 		stream = float64(size) * float64(b.N) / time.Since(start).Seconds()
 	})
 	rng := rand.New(rand.NewPCG(9, 9))
-	const cols = 4096
+	const cols = 2048 // TinyLlama's width
 	x := randVec(rng, cols, 1)
 	type product struct {
-		dt   DType
-		int8 bool // Mat.Int8Input
+		dt    DType
+		int8  bool // Mat.Int8Input
+		small bool // weights in 4 KiB pages, not WeightBuffer's
 	}
 	var products []product
 	for _, dt := range weightDTypes {
 		if dt != TLInt8 {
-			products = append(products, product{dt, false})
+			products = append(products, product{dt: dt})
 		}
 	}
-	products = append(products, product{Q8_0, true}, product{Q4_0, true})
+	products = append(products, product{dt: Q8_0, int8: true}, product{dt: Q4_0, int8: true}, product{dt: Q4_0, int8: true, small: true})
 	for _, p := range products {
 		dt := p.dt
 		row := randomMat(rng, dt, 1, cols)
 		rows := size / len(row.Data)
-		w := Mat{DType: dt, Rows: rows, Cols: cols, Data: make([]byte, rows*len(row.Data)), Int8Input: p.int8}
+		data := WeightBuffer(rows * len(row.Data))
+		if p.small {
+			data = smallPageBuffer(rows * len(row.Data))
+		}
+		w := Mat{DType: dt, Rows: rows, Cols: cols, Data: data, Int8Input: p.int8}
 		for r := 0; r < rows; r++ { // values do not change the speed
 			copy(w.Data[r*len(row.Data):], row.Data)
 		}
@@ -231,6 +238,9 @@ func BenchmarkRoofline(b *testing.B) {
 		name := dt.String()
 		if p.int8 {
 			name += "-int8"
+		}
+		if p.small {
+			name += "-4k"
 		}
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(int64(len(w.Data)))

@@ -24,43 +24,55 @@ const int8Block = 32
 
 // int8Input is n input rows quantized for the int8 kernels: per row,
 // Cols int8 values q, one scale d per 32 (the float16 scale as float32),
-// and per four values a correction the AVX-512 kernels start each
-// four-value lane from, as they multiply unsigned weights by q: for
-// Q8_0's values + 128, −128 times the four values' sum (c128); for Q4_0's
-// nibbles −8 times it (c8). The AVX-512 Q4_0 kernels instead add the
-// block's −8·Σq·dx, times dw, in float (e4, one per block: exact in
-// float32), which spares them a load per product.
+// and per four values a correction the SIMD kernels start each four-value
+// lane from, as they multiply unsigned weights by q: for Q8_0's values +
+// 128, −128 times the four values' sum (c128); for Q4_0's nibbles −8
+// times it (c8).
+//
+// The AVX-512 Q4_0 kernels take the input laid out for nibbles (q4, c4,
+// when the set asks for it): per four blocks, the 16 values each block's
+// low nibbles multiply (values 0–15 of blocks 0, 1, 2, 3), then the 16
+// its high nibbles do (values 16–31), so one int32 lane sums a low and a
+// high product of one block and two products share one accumulator; c4
+// is −8 times the sum of each such lane's eight values. Blocks past the
+// last whole four stay in q's order.
 type int8Input struct {
 	cols      int
 	q         []int8
 	d         []float32
 	c8, c128  []int32
-	e4        []float32 // per 32 values −8·d·Σq
-	blockSums []int32   // per 32 values Σq (the generic kernels' correction)
+	blockSums []int32 // per 32 values Σq (the generic kernels' correction)
+	q4        []int8
+	c4        []int32
 	x         []float32 // the input, while quantizeInput runs
 	quantize  func(a *int8Input, lo, hi int)
+	layoutQ4  bool // fill q4 and c4 (for the kernel set that quantizes)
 }
 
 var int8InputPool = sync.Pool{New: func() any { return new(int8Input) }}
 
 // quantizeInput quantizes the n rows of x (cols each, a multiple of 32)
 // into a pooled int8Input; give it back with int8InputPool.Put. Large
-// inputs (prompts) are quantized on the worker pool.
+// inputs (prompts) are quantized on the worker pool, by rows.
 func quantizeInput(x []float32, n, cols int) *int8Input {
 	a := int8InputPool.Get().(*int8Input)
+	ks := activeKernels()
 	m := n * cols
 	a.cols = cols
 	a.q = grow(a.q, m)
 	a.d = grow(a.d, m/int8Block)
 	a.c8 = grow(a.c8, m/4)
-	a.e4 = grow(a.e4, m/int8Block)
 	a.c128 = grow(a.c128, m/4)
 	a.blockSums = grow(a.blockSums, m/int8Block)
-	a.x, a.quantize = x, activeKernels().quantize
+	if ks.q4Layout {
+		a.q4 = grow(a.q4, m)
+		a.c4 = grow(a.c4, m/8)
+	}
+	a.x, a.quantize, a.layoutQ4 = x, ks.quantize, ks.q4Layout
 	if m < parallelQuantize {
-		a.Range(0, m/int8Block)
+		a.Range(0, n)
 	} else {
-		parallel(m/int8Block, parallelQuantize/int8Block, a)
+		parallel(n, max(1, parallelQuantize/cols), a)
 	}
 	a.x, a.quantize = nil, nil
 	return a
@@ -71,15 +83,40 @@ func quantizeInput(x []float32, n, cols int) *int8Input {
 // Go on one core, less than waking the pool is worth).
 const parallelQuantize = 1 << 14
 
-// Range quantizes blocks [lo, hi) of a.x.
+// Range quantizes rows [lo, hi) of a.x.
 func (a *int8Input) Range(lo, hi int) {
+	nb := a.cols / int8Block
 	if a.quantize != nil {
-		a.quantize(a, lo, hi)
-		return
+		a.quantize(a, lo*nb, hi*nb)
+	} else {
+		for b := lo * nb; b < hi*nb; b++ {
+			quantizeBlock(a, b, a.x[b*int8Block:(b+1)*int8Block])
+		}
 	}
-	for b := lo; b < hi; b++ {
-		quantizeBlock(a, b, a.x[b*int8Block:(b+1)*int8Block])
+	if a.layoutQ4 {
+		for r := lo; r < hi; r++ {
+			a.nibbleLayout(r)
+		}
 	}
+}
+
+// nibbleLayout fills row r of q4 and c4 from q and c8.
+func (a *int8Input) nibbleLayout(r int) {
+	q, q4 := a.q[r*a.cols:(r+1)*a.cols], a.q4[r*a.cols:(r+1)*a.cols]
+	c8, c4 := a.c8[r*a.cols/4:], a.c4[r*a.cols/8:]
+	const group = 4 * int8Block
+	whole := a.cols / group * group
+	for g := 0; g < whole; g += group {
+		for k := 0; k < 4; k++ {
+			b := g + k*int8Block
+			copy(q4[g+16*k:g+16*k+16], q[b:b+16])
+			copy(q4[g+64+16*k:g+64+16*k+16], q[b+16:b+32])
+			for l := 0; l < 4; l++ { // lane l of the block: values 4l…4l+3 and 16+4l…
+				c4[g/8+4*k+l] = c8[b/4+l] + c8[b/4+4+l]
+			}
+		}
+	}
+	copy(q4[whole:], q[whole:])
 }
 
 func grow[T any](s []T, n int) []T {
@@ -122,7 +159,6 @@ func quantizeBlock(a *int8Input, b int, x []float32) {
 		sum += s
 	}
 	a.blockSums[b] = sum
-	a.e4[b] = -8 * (a.d[b] * float32(sum)) // exact: 11 × 12 bits
 }
 
 // roundMagic is 1.5·2²³: v + roundMagic − roundMagic is v rounded to an
@@ -221,6 +257,10 @@ func (t *int8Task) Range(lo, hi int) {
 
 func int8Range(ks *kernelSet, dst []float32, w Mat, a *int8Input, n, lo, hi int) {
 	f, f4 := int8Kernel(ks, w.DType), ks.int8x4[w.DType]
+	if n == 1 { // nothing to share a tile with
+		f(dst, w, a, 0, lo, hi)
+		return
+	}
 	for r0 := lo; r0 < hi; r0 += int8Tile {
 		r1 := min(r0+int8Tile, hi)
 		i := 0

@@ -159,13 +159,6 @@ func TestInt8Quantize(t *testing.T) {
 	if a.c8[8] != -8*s || a.c128[8] != -128*s {
 		t.Errorf("corrections of q[32:36] = %d, %d; want %d, %d", a.c8[8], a.c128[8], -8*s, -128*s)
 	}
-	var sum int32
-	for j := 32; j < 64; j++ {
-		sum += int32(a.q[j])
-	}
-	if want := -8 * float64(a.d[1]) * float64(sum); float64(a.e4[1]) != want {
-		t.Errorf("e4[1] = %v, want −8·d·Σq = %v", a.e4[1], want)
-	}
 }
 
 // TestInt8QuantizeSets checks every set's input quantization against
@@ -198,7 +191,7 @@ func TestInt8QuantizeSets(t *testing.T) {
 	want := &int8Input{cols: len(x), x: x}
 	want.q, want.d = make([]int8, len(x)), make([]float32, blocks)
 	want.c8, want.c128 = make([]int32, len(x)/4), make([]int32, len(x)/4)
-	want.e4, want.blockSums = make([]float32, blocks), make([]int32, blocks)
+	want.blockSums = make([]int32, blocks)
 	for b := 0; b < blocks; b++ {
 		quantizeBlock(want, b, x[b*32:(b+1)*32])
 	}
@@ -210,7 +203,7 @@ func TestInt8QuantizeSets(t *testing.T) {
 				for r := 0; r < n; r++ {
 					o := r * len(x)
 					if !slices.Equal(a.q[o:o+len(x)], want.q) || !slices.Equal(a.d[r*blocks:(r+1)*blocks], want.d) ||
-						!slices.Equal(a.c8[o/4:(o+len(x))/4], want.c8) || !slices.Equal(a.e4[r*blocks:(r+1)*blocks], want.e4) ||
+						!slices.Equal(a.c8[o/4:(o+len(x))/4], want.c8) ||
 						!slices.Equal(a.c128[o/4:(o+len(x))/4], want.c128) || !slices.Equal(a.blockSums[r*blocks:(r+1)*blocks], want.blockSums) {
 						t.Fatalf("%s: quantizing %d rows: row %d differs from quantizeBlock", name, n, r)
 					}

@@ -37,6 +37,8 @@ type kernelSet struct {
 	int8x4 [numDTypes]int8Rows4
 	// quantize quantizes blocks of an int8 input (nil: quantizeBlock).
 	quantize func(a *int8Input, lo, hi int)
+	// q4Layout: the Q4_0 int8 kernels take the input as q4 and c4.
+	q4Layout bool
 	// silu is SiLU on a multiple of 8 values (nil: the Go loop).
 	silu func(x []float32)
 	// dot is the F32 row dot (Dot), axpy Axpy; nil: the generic ones.

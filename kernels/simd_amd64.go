@@ -53,12 +53,12 @@ func dotQ8_0I8AVX2(w *byte, q *int8, c *int32, d *float32, nb int) float64
 func siluAVX512(x *float32, n int)
 
 //go:noescape
-func quantizeQ8AVX512(x *float32, q *int8, d *float32, c8 *int32, e4 *float32, c128, sums *int32, nb int)
+func quantizeQ8AVX512(x *float32, q *int8, d *float32, c8, c128, sums *int32, nb int)
 
 // quantizeAVX512 quantizes blocks [lo, hi) of a.x (see quantizeBlock).
 func quantizeAVX512(a *int8Input, lo, hi int) {
 	if hi > lo {
-		quantizeQ8AVX512(&a.x[lo*int8Block], &a.q[lo*int8Block], &a.d[lo], &a.c8[lo*8], &a.e4[lo], &a.c128[lo*8], &a.blockSums[lo], hi-lo)
+		quantizeQ8AVX512(&a.x[lo*int8Block], &a.q[lo*int8Block], &a.d[lo], &a.c8[lo*8], &a.c128[lo*8], &a.blockSums[lo], hi-lo)
 	}
 }
 
@@ -273,16 +273,17 @@ func int8Dots(k asmInt8Dot) asmInt8Rows {
 // int8RowDots makes the set's int8Rows from a several-rows kernel taking
 // whole groups of group blocks (tail, the generic per-block sum, takes
 // the rest), in batches of rows whose sums it keeps on the stack.
-func int8RowDots(k asmInt8Rows, group int, corr corrFn, tail int8Dot) int8Rows {
+func int8RowDots(k asmInt8Rows, group int, in int8Operands, tail int8Dot) int8Rows {
 	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
 		rb, nb := w.rowBytes(), w.Cols/int8Block
 		m := nb / group * group
-		q, cs, d := a.q[i*w.Cols:], corr(a, i), a.d[i*nb:]
+		q, cs := in(a, i)
+		d := a.d[i*nb:]
 		var out [64]float64
 		for r0 := lo; r0 < hi; r0 += len(out) {
 			r1 := min(r0+len(out), hi)
 			if m > 0 {
-				k(&w.Data[r0*rb], &q[0], cs, &d[0], m, r1-r0, rb, &out[0])
+				k(&w.Data[r0*rb], q, cs, &d[0], m, r1-r0, rb, &out[0])
 			}
 			for r := r0; r < r1; r++ {
 				s := out[r-r0]
@@ -295,29 +296,39 @@ func int8RowDots(k asmInt8Rows, group int, corr corrFn, tail int8Dot) int8Rows {
 	}
 }
 
-// corrFn returns input row i's correction array for a kernel: c8, c128
-// (an int32 per four values) or e4 (a float32 per block).
-type corrFn func(a *int8Input, i int) unsafe.Pointer
+// int8Operands returns input row i's values and correction array in the
+// layout a kernel wants: q with c8 or c128 (an int32 per four values), or
+// q4 with c4 (see int8Input).
+type int8Operands func(a *int8Input, i int) (q *int8, c unsafe.Pointer)
 
-func c8(a *int8Input, i int) unsafe.Pointer   { return unsafe.Pointer(&a.c8[i*a.cols/4]) }
-func c128(a *int8Input, i int) unsafe.Pointer { return unsafe.Pointer(&a.c128[i*a.cols/4]) }
-func e4(a *int8Input, i int) unsafe.Pointer   { return unsafe.Pointer(&a.e4[i*a.cols/int8Block]) }
+func withC8(a *int8Input, i int) (*int8, unsafe.Pointer) {
+	return &a.q[i*a.cols], unsafe.Pointer(&a.c8[i*a.cols/4])
+}
+
+func withC128(a *int8Input, i int) (*int8, unsafe.Pointer) {
+	return &a.q[i*a.cols], unsafe.Pointer(&a.c128[i*a.cols/4])
+}
+
+func nibbleOrder(a *int8Input, i int) (*int8, unsafe.Pointer) {
+	return &a.q4[i*a.cols], unsafe.Pointer(&a.c4[i*a.cols/8])
+}
 
 type asmInt8Dot4 func(w *byte, q *int8, c unsafe.Pointer, d *float32, stride, nb int, out *[4]float64)
 
 // int8Dots4 wraps a four-input AVX-512 int8 kernel as int8Dots wraps the
 // one-input kernel, with the same tail, so the results are the same.
-func int8Dots4(k asmInt8Dot4, corr corrFn, tail int8Dot) int8Rows4 {
+func int8Dots4(k asmInt8Dot4, in int8Operands, tail int8Dot) int8Rows4 {
 	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
 		rb, nb := w.rowBytes(), w.Cols/int8Block
 		m := nb / 8 * 8
-		q, cs, d := a.q[i*w.Cols:], corr(a, i), a.d[i*nb:]
+		q, cs := in(a, i)
+		d := a.d[i*nb:]
 		var out [4]float64
 		for r := lo; r < hi; r++ {
 			row := w.Data[r*rb : (r+1)*rb]
 			out = [4]float64{}
 			if m > 0 {
-				k(&row[0], &q[0], cs, &d[0], w.Cols, m, &out)
+				k(&row[0], q, cs, &d[0], w.Cols, m, &out)
 			}
 			for j := range out {
 				if m < nb {
@@ -332,18 +343,19 @@ func int8Dots4(k asmInt8Dot4, corr corrFn, tail int8Dot) int8Rows4 {
 func init() {
 	avx2 := newDotSet("avx2", avx2Dots, nil)
 	avx2.axpy = simdAxpy(axpyAVX2, 8)
-	avx2.int8[Q4_0] = int8RowDots(int8Dots(dotQ4_0I8AVX2), 1, c8, q4_0Int8Dot)
-	avx2.int8[Q8_0] = int8RowDots(int8Dots(dotQ8_0I8AVX2), 1, c128, q8_0Int8Dot)
+	avx2.int8[Q4_0] = int8RowDots(int8Dots(dotQ4_0I8AVX2), 1, withC8, q4_0Int8Dot)
+	avx2.int8[Q8_0] = int8RowDots(int8Dots(dotQ8_0I8AVX2), 1, withC128, q8_0Int8Dot)
 	kernelSets["avx2"] = avx2
 	avx512 := newDotSet("avx512", avx512Dots, avx512Gemm())
 	avx512.axpy = simdAxpy(axpyAVX512, 16)
 	avx512.silu = func(x []float32) { siluAVX512(&x[0], len(x)) }
 	if cpuid.CPU.Supports(cpuid.AVX512VNNI) {
-		avx512.int8[Q4_0] = int8RowDots(dotQ4_0I8AVX512, 8, e4, q4_0Int8Dot)
-		avx512.int8[Q8_0] = int8RowDots(dotQ8_0I8AVX512, 8, c128, q8_0Int8Dot)
-		avx512.int8x4[Q4_0] = int8Dots4(dot4Q4_0I8AVX512, e4, q4_0Int8Dot)
-		avx512.int8x4[Q8_0] = int8Dots4(dot4Q8_0I8AVX512, c128, q8_0Int8Dot)
+		avx512.int8[Q4_0] = int8RowDots(dotQ4_0I8AVX512, 8, nibbleOrder, q4_0Int8Dot)
+		avx512.int8[Q8_0] = int8RowDots(dotQ8_0I8AVX512, 8, withC128, q8_0Int8Dot)
+		avx512.int8x4[Q4_0] = int8Dots4(dot4Q4_0I8AVX512, nibbleOrder, q4_0Int8Dot)
+		avx512.int8x4[Q8_0] = int8Dots4(dot4Q8_0I8AVX512, withC128, q8_0Int8Dot)
 		avx512.quantize = quantizeAVX512
+		avx512.q4Layout = true
 	}
 	kernelSets["avx512"] = avx512
 }

@@ -232,10 +232,12 @@ func (s *streamReader) Range(lo, hi int) {
 }
 
 // streamBandwidth measures the read bandwidth of all pool workers
-// streaming a buffer of size bytes (far larger than the caches): the
+// streaming a buffer of size bytes (far larger than the caches, in huge
+// pages where the system gives them, as an eager model's weights): the
 // best of three passes, in bytes per second.
 func streamBandwidth(size int) float64 {
-	words := make([]uint64, size/8)
+	raw := kernels.WeightBuffer(size) // as the weights of an eager model
+	words := unsafe.Slice((*uint64)(unsafe.Pointer(&raw[0])), size/8)
 	for i := range words {
 		words[i] = uint64(i)
 	}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"syscall"
+
+	"github.com/torchless-go/torchless/kernels"
 )
 
 // Mode says how a file's bytes are held.
@@ -69,7 +71,7 @@ func OpenBlobContext(ctx context.Context, path string, mode Mode) (*Blob, error)
 		}
 		return &Blob{Path: path, data: data, mapped: true}, nil
 	}
-	data := make([]byte, size)
+	data := kernels.WeightBuffer(int(size)) // in huge pages where it can
 	for off := 0; off < len(data); off += readChunk {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("%s: %w", path, err)
