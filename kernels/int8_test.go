@@ -11,10 +11,10 @@ import (
 // computed independently: x quantized per 32 as llama.cpp's x86 code does
 // (d = amax/127 rounded to float16, q = round-half-even(x·127/amax)), the
 // weights dequantized to integers and scales, and Σ isum·dw·dx summed in
-// float64 (every term exact). mag is Σ|quad·dw·dx| over the sums of four
-// products (the SIMD kernels' int32 lanes, whose float32 roundings the
-// error bound counts; for Q4_0 the nibbles' products and each block's
-// −8·Σq, as the AVX-512 kernels add them).
+// float64 (every term exact). mag is Σ|lane·dw·dx| over the AVX-512
+// kernels' int32 lanes, whose float32 roundings the error bound counts:
+// for Q8_0 four products each, for Q4_0 the four of low nibbles j…j+3
+// and those of high nibbles j+16…j+19 (the −8 included).
 func refInt8Dot(t *testing.T, w Mat, r int, x []float32) (ref, mag float64) {
 	t.Helper()
 	rb := w.rowBytes()
@@ -33,10 +33,12 @@ func refInt8Dot(t *testing.T, w Mat, r int, x []float32) (ref, mag float64) {
 		}
 		blk := row[b*bb : (b+1)*bb]
 		dw := F16ToF32(uint16(blk[0]) | uint16(blk[1])<<8)
-		var isum, quad, sumq int64
+		var isum int64
+		var lanes [8]int64
 		for j := 0; j < 32; j++ {
 			xq := int64(math.RoundToEven(float64(xb[j] * id)))
 			var wq int64
+			lane := j / 4
 			switch w.DType {
 			case Q8_0:
 				wq = int64(int8(blk[2+j]))
@@ -46,22 +48,16 @@ func refInt8Dot(t *testing.T, w Mat, r int, x []float32) (ref, mag float64) {
 				} else {
 					wq = int64(blk[2+j-16]>>4) - 8
 				}
+				lane = j % 16 / 4
 			default:
 				t.Fatalf("no int8 reference for %s", w.DType)
 			}
 			isum += wq * xq
-			if w.DType == Q4_0 {
-				quad += (wq + 8) * xq // the AVX-512 kernels sum the nibbles' products…
-				sumq += xq
-			} else {
-				quad += wq * xq
-			}
-			if j%4 == 3 {
-				mag += math.Abs(float64(quad) * float64(dw) * float64(dx))
-				quad = 0
-			}
+			lanes[lane] += wq * xq
 		}
-		mag += math.Abs(float64(8*sumq) * float64(dw) * float64(dx)) // …and −8·Σq apart
+		for _, l := range lanes {
+			mag += math.Abs(float64(l) * float64(dw) * float64(dx))
+		}
 		ref += float64(isum) * float64(dw) * float64(dx)
 	}
 	return ref, mag
@@ -101,9 +97,10 @@ func checkInt8(t *testing.T, set string, rng *rand.Rand, dt DType, rows, cols in
 		MatVec(mv, w, x[i*cols:(i+1)*cols])
 		for r := 0; r < rows; r++ {
 			ref, mag := refInt8Dot(t, w, r, x[i*cols:(i+1)*cols])
-			// The SIMD kernels round each lane's product with dw·dx once
-			// and add at most four of them in float32 before widening:
-			// five roundings of at most mag, and the result's own.
+			// The AVX-512 kernels round each lane's product with dw·dx
+			// once (fused) and add at most four of them in float32
+			// before widening: five roundings of at most mag, and the
+			// result's own.
 			bound := math.Abs(ref)*0x1p-24 + mag*5*0x1p-24
 			if e := math.Abs(float64(mv[r]) - ref); e > bound {
 				t.Fatalf("%s %s %d×%d: int8 MatVec[%d] input %d = %v, reference %v (error %g > %g)", set, dt, rows, cols, r, i, mv[r], ref, e, bound)

@@ -350,12 +350,16 @@ func init() {
 	avx512.axpy = simdAxpy(axpyAVX512, 16)
 	avx512.silu = func(x []float32) { siluAVX512(&x[0], len(x)) }
 	if cpuid.CPU.Supports(cpuid.AVX512VNNI) {
-		avx512.int8[Q4_0] = int8RowDots(dotQ4_0I8AVX512, 8, nibbleOrder, q4_0Int8Dot)
 		avx512.int8[Q8_0] = int8RowDots(dotQ8_0I8AVX512, 8, withC128, q8_0Int8Dot)
-		avx512.int8x4[Q4_0] = int8Dots4(dot4Q4_0I8AVX512, nibbleOrder, q4_0Int8Dot)
 		avx512.int8x4[Q8_0] = int8Dots4(dot4Q8_0I8AVX512, withC128, q8_0Int8Dot)
 		avx512.quantize = quantizeAVX512
-		avx512.q4Layout = true
+		// VPERMT2B (VBMI) and VGF2P8AFFINEQB (GFNI): Ice Lake, Zen 4 and
+		// later, not Cascade Lake.
+		if cpuid.CPU.Supports(cpuid.AVX512VBMI, cpuid.GFNI) {
+			avx512.int8[Q4_0] = int8RowDots(dotQ4_0I8AVX512, 8, nibbleOrder, q4_0Int8Dot)
+			avx512.int8x4[Q4_0] = int8Dots4(dot4Q4_0I8AVX512, nibbleOrder, q4_0Int8Dot)
+			avx512.q4Layout = true
+		}
 	}
 	kernelSets["avx512"] = avx512
 }

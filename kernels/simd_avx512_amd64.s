@@ -117,15 +117,15 @@ label:
 // int8Input): per four blocks, the 16 values each block's low nibbles
 // multiply, then the 16 its high nibbles do. Q4NIBBLES gathers four
 // blocks' 16 nibble bytes (the blocks start woff bytes into SI; gather
-// indices gidx, i8g4a or i8g4b) into Z0 (low nibbles) and Z1 (high), so
-// lanes 4k…4k+3 hold block k's; the weights are read within the eight
-// blocks' 144 bytes. Z10 holds 0x0F bytes.
+// indices gidx, i8g4a or i8g4b) into Z0 (low nibbles) and Z1 (high, by
+// one GF(2) affine map: a right shift by 4), so lanes 4k…4k+3 hold block
+// k's; the weights are read within the eight blocks' 144 bytes. Z10
+// holds 0x0F bytes, Z13 the shift's bit matrix.
 #define Q4NIBBLES(woff, gidx) \
 	VMOVDQU64 woff(SI), Z0 \
 	VPERMT2B woff+64(SI), gidx, Z0 \
-	VPSRLW $4, Z0, Z1 \
-	VPANDD Z10, Z0, Z0 \
-	VPANDD Z10, Z1, Z1
+	VGF2P8AFFINEQB $0, Z13, Z0, Z1 \
+	VPANDD Z10, Z0, Z0
 
 // Q4I8ACC adds to za four blocks' products: from the lanes' corrections
 // cc (−8 times the sum of the lane's eight input values), the nibbles
@@ -143,6 +143,7 @@ label:
 // 4–7, Z18/Z19 the gather indices.
 #define Q4I8START \
 	VPBROADCASTD i8lo4<>(SB), Z10 \
+	VPBROADCASTQ i8hi4<>(SB), Z13 \
 	VMOVDQU16 scalesq4w<>(SB), Z15 \
 	VMOVDQU32 i8s4<>+0(SB), Z16 \
 	VMOVDQU32 i8s4<>+64(SB), Z17 \
@@ -165,6 +166,47 @@ label:
 	Q4I8ACC(qo(DI)(R8*1), qo+64(DI)(R8*1), co(R13)(R11*1), Z21, Z5) \
 	Q4I8ACC(qo(DI)(R8*2), qo+64(DI)(R8*2), co(R13)(R11*2), Z22, Z6) \
 	Q4I8ACC(qo(DI)(R10*1), qo+64(DI)(R10*1), co(R13)(R12*1), Z23, Z7)
+
+// Q4I8EIGHT adds eight blocks' products into Z4 and moves on to the next
+// eight (the row kernel); Q4I8EIGHT4 does it for the four inputs into
+// Z4…Z7. The kernels widen every sixteen blocks, so a float32 lane adds
+// at most four products before it is widened, as Q8_0's do in eight.
+// Prefetching 2 KiB ahead takes 2048-wide rows from ~0.83 to ~0.92 of
+// the streaming read (BenchmarkRoofline; 4096-wide ones are at ~0.95
+// either way).
+#define Q4I8EIGHT \
+	PREFETCHT0 2048(SI) \
+	PREFETCHT0 2112(SI) \
+	PREFETCHT0 2176(SI) \
+	SCALESQ4(Z15) \
+	VMULPS (R9), Y14, Y6 \
+	Q4NIBBLES(0, Z18) \
+	VPERMPS Z6, Z16, Z20 \
+	Q4I8ACC(0(DI), 64(DI), 0(R13), Z20, Z4) \
+	Q4NIBBLES(16, Z19) \
+	VPERMPS Z6, Z17, Z20 \
+	Q4I8ACC(128(DI), 192(DI), 64(R13), Z20, Z4) \
+	Q4I8ADVANCE
+
+#define Q4I8EIGHT4 \
+	SCALESQ4(Z15) \
+	VMULPS (R9), Y14, Y8 \
+	VMULPS (R9)(BX*1), Y14, Y9 \
+	VMULPS (R9)(BX*2), Y14, Y11 \
+	VMULPS (R9)(DX*1), Y14, Y12 \
+	Q4NIBBLES(0, Z18) \
+	Q4TABLES4(Z16) \
+	Q4I8ACC4(0, 0) \
+	Q4NIBBLES(16, Z19) \
+	Q4TABLES4(Z17) \
+	Q4I8ACC4(128, 64) \
+	Q4I8ADVANCE
+
+#define Q4I8ADVANCE \
+	ADDQ $144, SI \
+	ADDQ $256, DI \
+	ADDQ $128, R13 \
+	ADDQ $32, R9
 
 TEXT ·dotF32AVX512(SB), NOSPLIT, $0-32
 	START(4)
@@ -415,21 +457,21 @@ axpyloop:
 	VZEROUPPER
 	RET
 
-// Int8-input row dots (int8.go): the weights of two blocks at a time as
-// 64 unsigned bytes in Z0, in the blocks' element order, times the
-// input's int8 values by VPDPBUSD into sixteen int32 lanes of four
-// products each, starting from the input's correction, so each lane
-// holds an exact partial of Σ w·q. Q8_0's bytes are its values + 128
-// (the correction is −128 times the lane's sum of inputs). Q4_0's are
-// taken by one VPERMB of the two blocks' quants, each twice, masked
-// with 0x0F (low nibbles: elements 0–15) and 0xF0 (high nibbles, times
-// 16: elements 16–31), so no shift is needed: the correction is −8 or
-// −128 times the lane's input sum, and the high lanes' scale is divided
-// by 16. The lanes are converted to float32 and multiply-added with their
-// block's dw·dx (eight blocks' scales converted together, times dx,
-// spread over the lanes by VPERMPS with the index vectors Z16…Z19) into
-// Z4, widened to float64 every eight blocks. The four-input kernels
-// (MatMul) do exactly these operations for each input, so MatMul rows are
+// Int8-input row dots (int8.go): the weights as unsigned bytes times the
+// input's int8 values by VPDPBUSD into int32 lanes that start from the
+// input's correction, so each lane holds an exact partial of Σ w·q.
+// Q8_0: two blocks at a time, their values + 128 in Z0 (the correction
+// is −128 times the lane's sum of inputs), sixteen lanes of four
+// products. Q4_0: four blocks at a time (Q4NIBBLES), low nibbles times
+// the input's values 0–15 and high nibbles times 16–31 (the input in the
+// q4 layout) into the same sixteen lanes, four per block, each of eight
+// products (the correction is −8 times their inputs' sum). The lanes are
+// converted to float32 and multiply-added with their block's dw·dx
+// (eight blocks' scales converted together, times dx, spread over the
+// lanes by VPERMPS with the index vectors Z16…Z17 or Z19) into Z4,
+// widened to float64 every eight blocks (sixteen for Q4_0: in both, four
+// products per float32 lane). The four-input kernels (MatMul)
+// do exactly these operations for each input, so MatMul rows are
 // bit-identical to MatVec on this path too.
 //
 // func dotQ4_0I8AVX512(w *byte, q *int8, c *int32, d *float32, nb, rows, rb int, out *float64)
@@ -508,21 +550,17 @@ TEXT ·dotQ4_0I8AVX512(SB), NOSPLIT, $0-64
 q4i8row:
 	I8ROW
 q4i8loop:
-	// Prefetching 2 KiB ahead: ~0.83 → 0.92 of the streaming read on
-	// 2048-wide rows (BenchmarkRoofline; 4096-wide ones are at ~0.95
-	// either way).
-	PREFETCHT0 2048(SI)
-	PREFETCHT0 2112(SI)
-	PREFETCHT0 2176(SI)
-	SCALESQ4(Z15)
-	VMULPS (R9), Y14, Y6
-	Q4NIBBLES(0, Z18)
-	VPERMPS Z6, Z16, Z20
-	Q4I8ACC(0(DI), 64(DI), 0(R13), Z20, Z4)
-	Q4NIBBLES(16, Z19)
-	VPERMPS Z6, Z17, Z20
-	Q4I8ACC(128(DI), 192(DI), 64(R13), Z20, Z4)
-	I8NEXT(18, $128, q4i8loop)
+	Q4I8EIGHT
+	DECQ CX
+	JZ   q4i8odd
+	Q4I8EIGHT
+	WIDEN1(Z4, Y4, Z8, Z9)
+	DECQ CX
+	JNZ  q4i8loop
+	JMP  q4i8end
+q4i8odd:
+	WIDEN1(Z4, Y4, Z8, Z9)
+q4i8end:
 	I8ENDROW
 	ADDQ rb+48(FP), R12
 	TESTQ R10, R10
@@ -764,24 +802,17 @@ TEXT ·dot4Q4_0I8AVX512(SB), NOSPLIT, $0-56
 	Q4I8START
 	ZERO4I8
 q4x4loop:
-	SCALESQ4(Z15)
-	VMULPS (R9), Y14, Y8
-	VMULPS (R9)(BX*1), Y14, Y9
-	VMULPS (R9)(BX*2), Y14, Y11
-	VMULPS (R9)(DX*1), Y14, Y12
-	Q4NIBBLES(0, Z18)
-	Q4TABLES4(Z16)
-	Q4I8ACC4(0, 0)
-	Q4NIBBLES(16, Z19)
-	Q4TABLES4(Z17)
-	Q4I8ACC4(128, 64)
+	Q4I8EIGHT4
+	DECQ CX
+	JZ   q4x4odd
+	Q4I8EIGHT4
 	WIDEN4I8
-	ADDQ $144, SI
-	ADDQ $256, DI
-	ADDQ $128, R13
-	ADDQ $32, R9
 	DECQ CX
 	JNZ  q4x4loop
+	JMP  q4x4end
+q4x4odd:
+	WIDEN4I8
+q4x4end:
 	MOVQ out+48(FP), AX
 	SUMK4
 	VZEROUPPER
@@ -826,11 +857,6 @@ q8x4loop:
 	SUMK4
 	VZEROUPPER
 	RET
-
-// Q4_0 constants: the nibble masks, the VPERMB indices taking pairs
-// 0–2 from a load at the pair (A's quants at 2, B's at 20) and pair 3
-// from a load 64 bytes before the eighth block's end (30, 48), the scale
-// lanes of each pair (2p, 8+2p, 2p+1, 9+2p: s and s/16), and 1/16.
 
 // func quantizeQ8AVX512(x *float32, q *int8, d *float32, c8, c128, sums *int32, nb int)
 // quantizes nb blocks of 32 exactly as quantizeBlock does (int8.go): amax,
@@ -1027,3 +1053,5 @@ GLOBL i8s4<>(SB), RODATA|NOPTR, $128
 
 DATA i8lo4<>+0(SB)/4, $0x0f0f0f0f
 GLOBL i8lo4<>(SB), RODATA|NOPTR, $4
+DATA i8hi4<>+0(SB)/8, $0x1020408000000000
+GLOBL i8hi4<>(SB), RODATA|NOPTR, $8
