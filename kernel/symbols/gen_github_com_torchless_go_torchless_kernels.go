@@ -64,6 +64,7 @@ func init() {
 		"TLInt8":           reflect.ValueOf(kernels.TLInt8),
 		"TLInt8Group":      reflect.ValueOf(constant.MakeFromLiteral("64", token.INT, 0)),
 		"U8":               reflect.ValueOf(kernels.U8),
+		"WeightBuffer":     reflect.ValueOf(kernels.WeightBuffer),
 		"Workers":          reflect.ValueOf(kernels.Workers),
 
 		// type definitions
