@@ -23,7 +23,7 @@ func MatMulGroup(dst [][]float32, w []Mat, x []float32, n int) {
 	}
 	cols := w[0].Cols
 	total := 0
-	var a *int8Input
+	int8, nibbles := false, false
 	for j, m := range w {
 		checkMat(m)
 		if m.Cols != cols || n < 0 || len(dst[j]) != n*m.Rows || len(x) != n*cols {
@@ -31,9 +31,13 @@ func MatMulGroup(dst [][]float32, w []Mat, x []float32, n int) {
 				j, m.Rows, m.Cols, cols, n, len(x), len(dst[j])))
 		}
 		total += m.Rows
-		if a == nil && int8Supported(m) {
-			a = quantizeInput(x, n, cols)
+		if int8Supported(m) {
+			int8, nibbles = true, nibbles || m.DType == Q4_0
 		}
+	}
+	var a *int8Input
+	if int8 {
+		a = quantizeInput(x, n, cols, nibbles)
 	}
 	t := groupTaskPool.Get().(*groupTask)
 	*t = groupTask{ks: activeKernels(), dst: dst, w: w, x: x, n: n, a: a}

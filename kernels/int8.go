@@ -36,7 +36,8 @@ const int8Block = 32
 // its high nibbles do (values 16–31), so one int32 lane sums a low and a
 // high product of one block and two products share one accumulator; c4
 // is −8 times the sum of each such lane's eight values. Blocks past the
-// last whole four stay in q's order.
+// last whole four stay in q's order. q4 and c4 are filled only when the
+// input is for Q4_0 weights.
 type int8Input struct {
 	cols      int
 	q         []int8
@@ -47,17 +48,20 @@ type int8Input struct {
 	c4        []int32
 	x         []float32 // the input, while quantizeInput runs
 	quantize  func(a *int8Input, lo, hi int)
-	layoutQ4  bool // fill q4 and c4 (for the kernel set that quantizes)
+	layoutQ4  bool // fill q4 and c4 (while quantizeInput runs)
 }
 
 var int8InputPool = sync.Pool{New: func() any { return new(int8Input) }}
 
 // quantizeInput quantizes the n rows of x (cols each, a multiple of 32)
-// into a pooled int8Input; give it back with int8InputPool.Put. Large
-// inputs (prompts) are quantized on the worker pool, by rows.
-func quantizeInput(x []float32, n, cols int) *int8Input {
+// into a pooled int8Input, also in the q4 layout if nibbles (for Q4_0
+// weights) and the active set wants it; give it back with
+// int8InputPool.Put. Large inputs (prompts) are quantized on the worker
+// pool, by rows.
+func quantizeInput(x []float32, n, cols int, nibbles bool) *int8Input {
 	a := int8InputPool.Get().(*int8Input)
 	ks := activeKernels()
+	nibbles = nibbles && ks.q4Layout
 	m := n * cols
 	a.cols = cols
 	a.q = grow(a.q, m)
@@ -65,11 +69,13 @@ func quantizeInput(x []float32, n, cols int) *int8Input {
 	a.c8 = grow(a.c8, m/4)
 	a.c128 = grow(a.c128, m/4)
 	a.blockSums = grow(a.blockSums, m/int8Block)
-	if ks.q4Layout {
+	if nibbles {
 		a.q4 = grow(a.q4, m)
 		a.c4 = grow(a.c4, m/8)
+	} else { // a pooled input's are another input's
+		a.q4, a.c4 = a.q4[:0], a.c4[:0]
 	}
-	a.x, a.quantize, a.layoutQ4 = x, ks.quantize, ks.q4Layout
+	a.x, a.quantize, a.layoutQ4 = x, ks.quantize, nibbles
 	if m < parallelQuantize {
 		a.Range(0, n)
 	} else {
@@ -280,7 +286,7 @@ var int8TaskPool = sync.Pool{New: func() any { return new(int8Task) }}
 
 // int8MatMul runs MatVec (n = 1) or MatMul on the int8 path.
 func int8MatMul(dst []float32, w Mat, x []float32, n int) {
-	a := quantizeInput(x, n, w.Cols)
+	a := quantizeInput(x, n, w.Cols, w.DType == Q4_0)
 	t := int8TaskPool.Get().(*int8Task)
 	*t = int8Task{ks: activeKernels(), dst: dst, w: w, a: a, n: n}
 	runRows(w.Rows, n*w.Cols/4, t) // a quarter of the float work per weight

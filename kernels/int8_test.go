@@ -137,7 +137,7 @@ func TestInt8Quantize(t *testing.T) {
 	for i := 32; i < 64; i++ {
 		x[i] = float32(i-48) / 7 // a block with an inexact scale
 	}
-	a := quantizeInput(x, 1, 64)
+	a := quantizeInput(x, 1, 64, true)
 	defer int8InputPool.Put(a)
 	if got := a.q[:6]; !slices.Equal(got, []int8{127, 2, 4, -2, 0, 1}) {
 		t.Errorf("q = %v, want 127 2 4 −2 0 1 (halves to even)", got)
@@ -196,7 +196,7 @@ func TestInt8QuantizeSets(t *testing.T) {
 		withKernels(name, func() {
 			for _, n := range []int{1, 16} { // one row, and rows quantized on the pool
 				xs := slices.Repeat(x, n)
-				a := quantizeInput(xs, n, len(x))
+				a := quantizeInput(xs, n, len(x), true)
 				for r := 0; r < n; r++ {
 					o := r * len(x)
 					if !slices.Equal(a.q[o:o+len(x)], want.q) || !slices.Equal(a.d[r*blocks:(r+1)*blocks], want.d) ||
@@ -206,6 +206,35 @@ func TestInt8QuantizeSets(t *testing.T) {
 					}
 				}
 				int8InputPool.Put(a)
+			}
+		})
+	}
+}
+
+// TestInt8GroupMixed checks MatMulGroup on int8 matrices of both dtypes,
+// in both orders (the input is quantized once, in every layout they
+// need), against separate products, on every kernel set.
+func TestInt8GroupMixed(t *testing.T) {
+	for _, name := range runnableSets() {
+		withKernels(name, func() {
+			rng := rand.New(rand.NewPCG(41, 42))
+			const n, cols = 3, 512
+			for _, dts := range [][2]DType{{Q8_0, Q4_0}, {Q4_0, Q8_0}} {
+				x := randVec(rng, n*cols, 1) // new values: pooled inputs hold the last ones
+				w := []Mat{randomMat(rng, dts[0], 7, cols), randomMat(rng, dts[1], 9, cols)}
+				dst := make([][]float32, len(w))
+				for j := range w {
+					w[j].Int8Input = true
+					dst[j] = make([]float32, n*w[j].Rows)
+				}
+				MatMulGroup(dst, w, x, n)
+				for j, m := range w {
+					want := make([]float32, n*m.Rows)
+					MatMul(want, m, x, n)
+					if !slices.Equal(dst[j], want) {
+						t.Fatalf("%s: MatMulGroup's %s product (of %v) differs from MatMul", name, m.DType, dts)
+					}
+				}
 			}
 		})
 	}
