@@ -15,22 +15,22 @@
 // simd_avx512_x4_amd64.s does the same for four inputs at once with
 // exactly these operations per input, so MatMul equals MatVec bit for bit.
 
-// SCALESQ4 converts the f16 scales of the eight Q4_0 blocks at SI (18
+// SCALESQ4 converts the f16 scales of the eight Q4_0 blocks at base (18
 // bytes apart, all within 128 bytes) to float32 in Y14, picking the
 // words with one two-table permute (index vector idx: scalesq4w).
-#define SCALESQ4(idx) \
-	VMOVDQU16 0(SI), Z14 \
-	VPERMT2W 64(SI), idx, Z14 \
+#define SCALESQ4(base, idx) \
+	VMOVDQU16 0(base), Z14 \
+	VPERMT2W 64(base), idx, Z14 \
 	VCVTPH2PS X14, Y14
 
 // SCALESQ8 does it for eight Q8_0 blocks (34 bytes apart): four from
 // each 128-byte half (index vector Z15 picks words 0, 17, 34, 51 of a
 // half, the first block's and the fifth's: scalesq8w); it uses Z13.
-#define SCALESQ8(idx) \
-	VMOVDQU16 0(SI), Z14 \
-	VPERMT2W 64(SI), idx, Z14 \
-	VMOVDQU16 136(SI), Z13 \
-	VPERMT2W 200(SI), idx, Z13 \
+#define SCALESQ8(base, idx) \
+	VMOVDQU16 0(base), Z14 \
+	VPERMT2W 64(base), idx, Z14 \
+	VMOVDQU16 136(base), Z13 \
+	VPERMT2W 200(base), idx, Z13 \
 	VPUNPCKLQDQ X13, X14, X14 \
 	VCVTPH2PS X14, Y14
 
@@ -178,7 +178,7 @@ label:
 	PREFETCHT0 2048(SI) \
 	PREFETCHT0 2112(SI) \
 	PREFETCHT0 2176(SI) \
-	SCALESQ4(Z15) \
+	SCALESQ4(SI, Z15) \
 	VMULPS (R9), Y14, Y6 \
 	Q4NIBBLES(0, Z18) \
 	VPERMPS Z6, Z16, Z20 \
@@ -189,7 +189,7 @@ label:
 	Q4I8ADVANCE
 
 #define Q4I8EIGHT4 \
-	SCALESQ4(Z15) \
+	SCALESQ4(SI, Z15) \
 	VMULPS (R9), Y14, Y8 \
 	VMULPS (R9)(BX*1), Y14, Y9 \
 	VMULPS (R9)(BX*2), Y14, Y11 \
@@ -282,16 +282,73 @@ bf16loop:
 
 #define XS(off) off(DI)
 
-// Q8BLK does block b of an eight-block group (its scale at 16+4b(SP)):
+// Q8BLK does block b of an eight-block group (its scale at slot+4b(SP)):
 // the quants as floats in z0, z1, times x into zt, times d into za.
-#define Q8BLK(b, z0, z1, zt, za) \
+#define Q8BLK(slot, b, z0, z1, zt, za) \
 	VPMOVSXBD (34*b+2)(SI), z0 \
 	VPMOVSXBD (34*b+18)(SI), z1 \
 	VCVTDQ2PS z0, z0 \
 	VCVTDQ2PS z1, z1 \
 	VMULPS (128*b)(DI), z0, zt \
 	VFMADD231PS (128*b+64)(DI), z1, zt \
-	VFMADD231PS.BCST (16+4*b)(SP), zt, za
+	VFMADD231PS.BCST (slot+4*b)(SP), zt, za
+
+// NEXTSCALES points R12 at the next eight-block group (stride bytes on),
+// or back at this one when this is the last (R10 = 1), so the next
+// group's scales are converted and stored (to the other stack slot) one
+// group ahead: a block's broadcast load of its scale then reads a store
+// that has long completed, not one still in flight (loading the scales
+// right after storing them measured ~12% slower: BenchmarkMatVec Q4_0,
+// one thread).
+#define NEXTSCALES(stride) \
+	LEAQ stride(SI), R12 \
+	CMPQ R10, $1 \
+	CMOVQEQ SI, R12
+
+// Q8GROUP and Q4GROUP do an eight-block group with its scales in slot
+// cur while storing the next group's in slot nxt, and count the groups
+// down in R10 (the flags are DECQ's).
+#define Q8GROUP(cur, nxt) \
+	PREFETCHT0 1024(SI) \
+	PREFETCHT0 1088(SI) \
+	PREFETCHT0 1152(SI) \
+	PREFETCHT0 1216(SI) \
+	PREFETCHT0 1280(SI) \
+	NEXTSCALES(272) \
+	SCALESQ8(R12, Z20) \
+	VMOVUPS Y14, nxt(SP) \
+	Q8BLK(cur, 0, Z0, Z1, Z6, Z4) \
+	Q8BLK(cur, 1, Z2, Z3, Z13, Z5) \
+	Q8BLK(cur, 2, Z0, Z1, Z6, Z4) \
+	Q8BLK(cur, 3, Z2, Z3, Z13, Z5) \
+	Q8BLK(cur, 4, Z0, Z1, Z6, Z4) \
+	Q8BLK(cur, 5, Z2, Z3, Z13, Z5) \
+	Q8BLK(cur, 6, Z0, Z1, Z6, Z4) \
+	Q8BLK(cur, 7, Z2, Z3, Z13, Z5) \
+	WIDEN \
+	ADDQ $272, SI \
+	ADDQ $1024, DI \
+	DECQ R10
+
+#define Q4GROUP(cur, nxt) \
+	PREFETCHT0 1024(SI) \
+	PREFETCHT0 1088(SI) \
+	PREFETCHT0 1152(SI) \
+	NEXTSCALES(144) \
+	SCALESQ4(R12, Z20) \
+	VMOVUPS Y14, nxt(SP) \
+	Q4BLK(cur, 0, Z6, Z0, Z1) \
+	Q4BLK(cur, 1, Z13, Z2, Z3) \
+	Q4BLK(cur, 2, Z6, Z0, Z1) \
+	Q4BLK(cur, 3, Z13, Z2, Z3) \
+	Q4BLK(cur, 4, Z6, Z0, Z1) \
+	Q4BLK(cur, 5, Z13, Z2, Z3) \
+	Q4BLK(cur, 6, Z6, Z0, Z1) \
+	Q4BLK(cur, 7, Z13, Z2, Z3) \
+	WIDEN \
+	ADDQ $144, SI \
+	ADDQ $1024, DI \
+	DECQ R10
 
 // func dotQ8_0AVX512(w *byte, x *float32, n int) float64 — n > 0 blocks.
 // Even blocks (counting from the row's start) go into Z4, odd ones into
@@ -300,32 +357,18 @@ bf16loop:
 // converted together first (SCALESQ8), so each block takes d by a
 // broadcast load; the tail takes the blocks one at a time (Q8W, Q8K),
 // with the same results.
-TEXT ·dotQ8_0AVX512(SB), NOSPLIT, $48-32
+TEXT ·dotQ8_0AVX512(SB), NOSPLIT, $80-32
 	START(4)
 	VMOVDQU16 scalesq8w<>(SB), Z20
 	MOVQ CX, R10
 	SHRQ $3, R10
 	JZ   q8rest
-q8loop:
-	PREFETCHT0 1024(SI)
-	PREFETCHT0 1088(SI)
-	PREFETCHT0 1152(SI)
-	PREFETCHT0 1216(SI)
-	PREFETCHT0 1280(SI)
-	SCALESQ8(Z20)
+	SCALESQ8(SI, Z20)
 	VMOVUPS Y14, 16(SP)
-	Q8BLK(0, Z0, Z1, Z6, Z4)
-	Q8BLK(1, Z2, Z3, Z13, Z5)
-	Q8BLK(2, Z0, Z1, Z6, Z4)
-	Q8BLK(3, Z2, Z3, Z13, Z5)
-	Q8BLK(4, Z0, Z1, Z6, Z4)
-	Q8BLK(5, Z2, Z3, Z13, Z5)
-	Q8BLK(6, Z0, Z1, Z6, Z4)
-	Q8BLK(7, Z2, Z3, Z13, Z5)
-	WIDEN
-	ADDQ $272, SI
-	ADDQ $1024, DI
-	DECQ R10
+q8loop:
+	Q8GROUP(16, 48)
+	JZ   q8rest
+	Q8GROUP(48, 16)
 	JNZ  q8loop
 q8rest:
 	ANDQ $7, CX
@@ -366,9 +409,9 @@ q8done:
 	VFMADD231PS xk(64), Z1, zb
 
 // Q4BLK is Q4W and Q4K for block b of an eight-block group, with the
-// scale from 16+4b(SP) and the table in zt, the weights in z0, z1.
-#define Q4BLK(b, zt, z0, z1) \
-	VMULPS.BCST (16+4*b)(SP), Z15, zt \
+// scale from slot+4b(SP) and the table in zt, the weights in z0, z1.
+#define Q4BLK(slot, b, zt, z0, z1) \
+	VMULPS.BCST (slot+4*b)(SP), Z15, zt \
 	VPMOVZXBD (18*b+2)(SI), z0 \
 	VPSRLD $4, z0, z1 \
 	VPERMPS zt, z0, z0 \
@@ -382,31 +425,19 @@ q8done:
 // takes d by a broadcast load instead of a conversion and a shuffle; the
 // products are those of Q4W and Q4K block by block (dot4Q4_0AVX512
 // decodes one block at a time and gets the same bits).
-TEXT ·dotQ4_0AVX512(SB), NOSPLIT, $48-32
+TEXT ·dotQ4_0AVX512(SB), NOSPLIT, $80-32
 	START(4)
 	VMOVUPS q4tab<>(SB), Z15
 	VMOVDQU16 scalesq4w<>(SB), Z20
 	MOVQ CX, R10
 	SHRQ $3, R10
 	JZ   q4rest
-q4loop:
-	PREFETCHT0 1024(SI)
-	PREFETCHT0 1088(SI)
-	PREFETCHT0 1152(SI)
-	SCALESQ4(Z20)
+	SCALESQ4(SI, Z20)
 	VMOVUPS Y14, 16(SP)
-	Q4BLK(0, Z6, Z0, Z1)
-	Q4BLK(1, Z13, Z2, Z3)
-	Q4BLK(2, Z6, Z0, Z1)
-	Q4BLK(3, Z13, Z2, Z3)
-	Q4BLK(4, Z6, Z0, Z1)
-	Q4BLK(5, Z13, Z2, Z3)
-	Q4BLK(6, Z6, Z0, Z1)
-	Q4BLK(7, Z13, Z2, Z3)
-	WIDEN
-	ADDQ $144, SI
-	ADDQ $1024, DI
-	DECQ R10
+q4loop:
+	Q4GROUP(16, 48)
+	JZ   q4rest
+	Q4GROUP(48, 16)
 	JNZ  q4loop
 q4rest:
 	ANDQ $7, CX
@@ -588,7 +619,7 @@ q8i8loop:
 	PREFETCHT0 1152(SI)
 	PREFETCHT0 1216(SI)
 	PREFETCHT0 1280(SI)
-	SCALESQ8(Z15)
+	SCALESQ8(SI, Z15)
 	VMULPS (R9), Y14, Y6
 	VMOVDQU 2(SI), Y0
 	VINSERTI64X4 $1, 36(SI), Z0, Z0
@@ -828,7 +859,7 @@ TEXT ·dot4Q8_0I8AVX512(SB), NOSPLIT, $0-56
 	VPBROADCASTD i8sign<>(SB), Z12
 	VMOVDQU16 scalesq8w<>(SB), Z15
 q8x4loop:
-	SCALESQ8(Z15)
+	SCALESQ8(SI, Z15)
 	Q8TABLES4
 	VMOVDQU 2(SI), Y0
 	VINSERTI64X4 $1, 36(SI), Z0, Z0

@@ -257,8 +257,11 @@ TEXT ·dotQ6_KAVX512(SB), NOSPLIT, $64-32
 	MOVL $32, AX
 	VPBROADCASTD AX, Z12
 q6kloop:
-	// d·sc for the 16 int8 scales (exact: 11 × 8 bits).
-	VCVTPH2PS 208(SI), X7
+	// d·sc for the 16 int8 scales (exact: 11 × 8 bits). d is the
+	// block's last two bytes: loaded alone, not past the block.
+	MOVWLZX 208(SI), AX
+	VMOVD AX, X7
+	VCVTPH2PS X7, X7
 	VBROADCASTSS X7, Z7
 	VPMOVSXBD 192(SI), Z0
 	VCVTDQ2PS Z0, Z0

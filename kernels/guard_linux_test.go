@@ -1,0 +1,64 @@
+package kernels
+
+import (
+	"math/rand/v2"
+	"os"
+	"syscall"
+	"testing"
+	"unsafe"
+)
+
+// guarded returns a copy of b that ends where an inaccessible page
+// begins, so a kernel reading one byte past it faults (as it would past
+// the last tensor of a memory-mapped file ending on a page boundary).
+func guarded(t *testing.T, b []byte) []byte {
+	t.Helper()
+	page := os.Getpagesize()
+	n := (len(b) + page - 1) / page * page
+	m, err := syscall.Mmap(-1, 0, n+page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Munmap(m) })
+	if err := syscall.Mprotect(m[n:], syscall.PROT_NONE); err != nil {
+		t.Fatal(err)
+	}
+	g := m[n-len(b) : n : n]
+	copy(g, b)
+	return g
+}
+
+// guardedF32 is guarded for float32s.
+func guardedF32(t *testing.T, x []float32) []float32 {
+	b := guarded(t, unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), 4*len(x)))
+	return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), len(x))
+}
+
+// TestNoReadPastEnd runs MatVec and MatMul (4 inputs, and 64 as a
+// prompt) of every dtype (and the int8 path) on every kernel set with
+// the weights and the input each ending at a guard page: no kernel may
+// read past a matrix's last byte (a lazily loaded model's last tensor
+// can end on the file's last page) or past its input.
+func TestNoReadPastEnd(t *testing.T) {
+	rng := rand.New(rand.NewPCG(51, 52))
+	for _, name := range runnableSets() {
+		withKernels(name, func() {
+			for _, dt := range weightDTypes {
+				for _, cols := range colsFor(dt) {
+					for _, int8 := range []bool{false, true} {
+						if int8 && genericInt8[dt] == nil {
+							continue
+						}
+						w := randomMat(rng, dt, 9, cols)
+						w.Data = guarded(t, w.Data)
+						w.Int8Input = int8
+						MatVec(make([]float32, w.Rows), w, guardedF32(t, randVec(rng, cols, 1)))
+						for _, n := range []int{4, 64} {
+							MatMul(make([]float32, n*w.Rows), w, guardedF32(t, randVec(rng, n*cols, 1)), n)
+						}
+					}
+				}
+			}
+		})
+	}
+}
