@@ -31,11 +31,11 @@
 	RET
 
 // Q4KSUB multiplies sub-block j (quants as floats in za: elements
-// 0..15, zb: 16..31) by d·sc_j and subtracts dmin·m_j (from the frame),
-// as decodeQ4_K does, then multiplies by x.
-#define Q4KSUB(j, za, zb) \
-	VBROADCASTSS d1-64+(4*j)(SP), Z0 \
-	VBROADCASTSS m1-32+(4*j)(SP), Z1 \
+// 0..15, zb: 16..31) by d·sc_j and subtracts dmin·m_j (from the frame's
+// slots sd and sm), as decodeQ4_K does, then multiplies by x.
+#define Q4KSUB(j, za, zb, sd, sm) \
+	VBROADCASTSS sd+(4*j)(SP), Z0 \
+	VBROADCASTSS sm+(4*j)(SP), Z1 \
 	VMULPS Z0, za, za \
 	VMULPS Z0, zb, zb \
 	VSUBPS Z1, za, za \
@@ -45,7 +45,7 @@
 
 // Q4KPAIR does sub-blocks 2p (low nibbles) and 2p+1 (high nibbles) of
 // the 32 quant bytes at 16+32p(SI).
-#define Q4KPAIR(p, j0, j1) \
+#define Q4KPAIR(p, j0, j1, sd, sm) \
 	VPMOVZXBD (16+32*p)(SI), Z2 \
 	VPMOVZXBD (32+32*p)(SI), Z3 \
 	VPANDD Z15, Z2, Z10 \
@@ -56,11 +56,87 @@
 	VCVTDQ2PS Z11, Z11 \
 	VCVTDQ2PS Z12, Z12 \
 	VCVTDQ2PS Z13, Z13 \
-	Q4KSUB(j0, Z10, Z11) \
-	Q4KSUB(j1, Z12, Z13)
+	Q4KSUB(j0, Z10, Z11, sd, sm) \
+	Q4KSUB(j1, Z12, Z13, sd, sm)
+
+// KSCALES unpacks the 6-bit scales and mins of the Q4_K/Q5_K
+// super-block at base (ggml's kmask unpacking, in registers) and stores
+// d·sc_j and dmin·m_j as float32 (exact: 11 × 6 bits) to the frame's
+// slots sd and sm. The kernels run it one super-block ahead (KNEXT):
+// Q4KSUB's broadcast loads then read stores that have long completed;
+// unpacking through the stack right before them was ~1.6× slower
+// (BenchmarkMatVec Q4_K, one thread).
+#define KSCALES(base, sd, sm) \
+	MOVL 4(base), AX \
+	MOVL 8(base), BX \
+	MOVL 12(base), DX \
+	MOVL DX, R8 \
+	SHRL $4, R8 \
+	ANDL $0x0f0f0f0f, R8 \
+	MOVL BX, R9 \
+	SHRL $6, R9 \
+	ANDL $0x03030303, R9 \
+	SHLL $4, R9 \
+	ORL  R9, R8 \
+	MOVL BX, R10 \
+	ANDL $0x3f3f3f3f, R10 \
+	ANDL $0x0f0f0f0f, DX \
+	MOVL AX, R9 \
+	SHRL $6, R9 \
+	ANDL $0x03030303, R9 \
+	SHLL $4, R9 \
+	ORL  R9, DX \
+	ANDL $0x3f3f3f3f, AX \
+	VMOVD AX, X0 \
+	VPINSRD $1, DX, X0, X0 \
+	VMOVD R10, X1 \
+	VPINSRD $1, R8, X1, X1 \
+	VCVTPH2PS (base), X7 \
+	VBROADCASTSS X7, Y6 \
+	VPERMILPS $0x55, X7, X7 \
+	VBROADCASTSS X7, Y7 \
+	VPMOVZXBD X0, Y0 \
+	VPMOVZXBD X1, Y1 \
+	VCVTDQ2PS Y0, Y0 \
+	VCVTDQ2PS Y1, Y1 \
+	VMULPS Y6, Y0, Y0 \
+	VMULPS Y7, Y1, Y1 \
+	VMOVUPS Y0, sd(SP) \
+	VMOVUPS Y1, sm(SP)
+
+// KNEXT points R12 at the next super-block (stride bytes on), or at
+// this one on the last (CX = 1), so KSCALES never reads past the row.
+#define KNEXT(stride) \
+	LEAQ stride(SI), R12 \
+	CMPQ CX, $1 \
+	CMOVQEQ SI, R12
+
+// Q4KBLOCK and Q5KBLOCK do one super-block with its scales in slots sd,
+// sm, and count the super-blocks down in CX (the flags are DECQ's).
+#define Q4KBLOCK(sd, sm) \
+	Q4KPAIR(0, 0, 1, sd, sm) \
+	Q4KPAIR(1, 2, 3, sd, sm) \
+	Q4KPAIR(2, 4, 5, sd, sm) \
+	Q4KPAIR(3, 6, 7, sd, sm) \
+	KWIDEN \
+	ADDQ $144, SI \
+	ADDQ $1024, DI \
+	DECQ CX
+
+#define Q5KBLOCK(sd, sm) \
+	VPMOVZXBD 16(SI), Z20 \
+	VPMOVZXBD 32(SI), Z21 \
+	Q5KPAIR(0, 0, 1, sd, sm) \
+	Q5KPAIR(1, 2, 3, sd, sm) \
+	Q5KPAIR(2, 4, 5, sd, sm) \
+	Q5KPAIR(3, 6, 7, sd, sm) \
+	KWIDEN \
+	ADDQ $176, SI \
+	ADDQ $1024, DI \
+	DECQ CX
 
 // func dotQ4_KAVX512(w *byte, x *float32, n int) float64 — n > 0 super-blocks.
-TEXT ·dotQ4_KAVX512(SB), NOSPLIT, $80-32
+TEXT ·dotQ4_KAVX512(SB), NOSPLIT, $128-32
 	MOVQ w+0(FP), SI
 	MOVQ x+8(FP), DI
 	MOVQ n+16(FP), CX
@@ -70,55 +146,17 @@ TEXT ·dotQ4_KAVX512(SB), NOSPLIT, $80-32
 	VXORPS Z5, Z5, Z5
 	MOVL $15, AX
 	VPBROADCASTD AX, Z15
+	KSCALES(SI, da-128, ma-96)
 q4kloop:
-	// The 6-bit scales and mins (ggml's kmask unpacking): scales to
-	// sc-80(SP), mins to sc-72(SP).
-	MOVL 4(SI), AX
-	MOVL 8(SI), BX
-	MOVL 12(SI), DX
-	MOVL DX, R8
-	SHRL $4, R8
-	ANDL $0x0f0f0f0f, R8
-	MOVL BX, R9
-	SHRL $6, R9
-	ANDL $0x03030303, R9
-	SHLL $4, R9
-	ORL  R9, R8            // utmp3: mins 4..7
-	MOVL BX, R10
-	ANDL $0x3f3f3f3f, R10  // uaux: mins 0..3
-	ANDL $0x0f0f0f0f, DX
-	MOVL AX, R9
-	SHRL $6, R9
-	ANDL $0x03030303, R9
-	SHLL $4, R9
-	ORL  R9, DX            // utmp1: scales 4..7
-	ANDL $0x3f3f3f3f, AX   // utmp0: scales 0..3
-	MOVL AX, sc-80(SP)
-	MOVL DX, sc-76(SP)
-	MOVL R10, sc-72(SP)
-	MOVL R8, sc-68(SP)
-	// d·sc_j and dmin·m_j as float32 (exact: 11 × 6 bits).
-	VCVTPH2PS (SI), X7
-	VBROADCASTSS X7, Y6
-	VPERMILPS $0x55, X7, X7
-	VBROADCASTSS X7, Y7
-	VPMOVZXBD sc-80(SP), Y0
-	VPMOVZXBD sc-72(SP), Y1
-	VCVTDQ2PS Y0, Y0
-	VCVTDQ2PS Y1, Y1
-	VMULPS Y6, Y0, Y0
-	VMULPS Y7, Y1, Y1
-	VMOVUPS Y0, d1-64(SP)
-	VMOVUPS Y1, m1-32(SP)
-	Q4KPAIR(0, 0, 1)
-	Q4KPAIR(1, 2, 3)
-	Q4KPAIR(2, 4, 5)
-	Q4KPAIR(3, 6, 7)
-	KWIDEN
-	ADDQ $144, SI
-	ADDQ $1024, DI
-	DECQ CX
+	KNEXT(144)
+	KSCALES(R12, db-64, mb-32)
+	Q4KBLOCK(da-128, ma-96)
+	JZ   q4kdone
+	KNEXT(144)
+	KSCALES(R12, da-128, ma-96)
+	Q4KBLOCK(db-64, mb-32)
 	JNZ  q4kloop
+q4kdone:
 	KFINISH
 
 // FIFTH ORs bit sh of the qh dwords zh, moved to bit 4, into zq.
@@ -130,7 +168,7 @@ q4kloop:
 
 // Q5KPAIR is Q4KPAIR for Q5_K: quants at 48+32p(SI), fifth bits 2p and
 // 2p+1 of qh (Z20: qh[0..15], Z21: qh[16..31]; Z16 = 16s).
-#define Q5KPAIR(p, j0, j1) \
+#define Q5KPAIR(p, j0, j1, sd, sm) \
 	VPMOVZXBD (48+32*p)(SI), Z2 \
 	VPMOVZXBD (64+32*p)(SI), Z3 \
 	VPANDD Z15, Z2, Z10 \
@@ -145,12 +183,12 @@ q4kloop:
 	VCVTDQ2PS Z11, Z11 \
 	VCVTDQ2PS Z12, Z12 \
 	VCVTDQ2PS Z13, Z13 \
-	Q4KSUB(j0, Z10, Z11) \
-	Q4KSUB(j1, Z12, Z13)
+	Q4KSUB(j0, Z10, Z11, sd, sm) \
+	Q4KSUB(j1, Z12, Z13, sd, sm)
 
 // func dotQ5_KAVX512(w *byte, x *float32, n int) float64 — n > 0
 // super-blocks (176 bytes: d, dmin, scales[12], qh[32], qs[128]).
-TEXT ·dotQ5_KAVX512(SB), NOSPLIT, $80-32
+TEXT ·dotQ5_KAVX512(SB), NOSPLIT, $128-32
 	MOVQ w+0(FP), SI
 	MOVQ x+8(FP), DI
 	MOVQ n+16(FP), CX
@@ -162,57 +200,17 @@ TEXT ·dotQ5_KAVX512(SB), NOSPLIT, $80-32
 	VPBROADCASTD AX, Z15
 	MOVL $16, AX
 	VPBROADCASTD AX, Z16
+	KSCALES(SI, da-128, ma-96)
 q5kloop:
-	// The 6-bit scales and mins (ggml's kmask unpacking): scales to
-	// sc-80(SP), mins to sc-72(SP).
-	MOVL 4(SI), AX
-	MOVL 8(SI), BX
-	MOVL 12(SI), DX
-	MOVL DX, R8
-	SHRL $4, R8
-	ANDL $0x0f0f0f0f, R8
-	MOVL BX, R9
-	SHRL $6, R9
-	ANDL $0x03030303, R9
-	SHLL $4, R9
-	ORL  R9, R8            // utmp3: mins 4..7
-	MOVL BX, R10
-	ANDL $0x3f3f3f3f, R10  // uaux: mins 0..3
-	ANDL $0x0f0f0f0f, DX
-	MOVL AX, R9
-	SHRL $6, R9
-	ANDL $0x03030303, R9
-	SHLL $4, R9
-	ORL  R9, DX            // utmp1: scales 4..7
-	ANDL $0x3f3f3f3f, AX   // utmp0: scales 0..3
-	MOVL AX, sc-80(SP)
-	MOVL DX, sc-76(SP)
-	MOVL R10, sc-72(SP)
-	MOVL R8, sc-68(SP)
-	// d·sc_j and dmin·m_j as float32 (exact: 11 × 6 bits).
-	VCVTPH2PS (SI), X7
-	VBROADCASTSS X7, Y6
-	VPERMILPS $0x55, X7, X7
-	VBROADCASTSS X7, Y7
-	VPMOVZXBD sc-80(SP), Y0
-	VPMOVZXBD sc-72(SP), Y1
-	VCVTDQ2PS Y0, Y0
-	VCVTDQ2PS Y1, Y1
-	VMULPS Y6, Y0, Y0
-	VMULPS Y7, Y1, Y1
-	VMOVUPS Y0, d1-64(SP)
-	VMOVUPS Y1, m1-32(SP)
-	VPMOVZXBD 16(SI), Z20
-	VPMOVZXBD 32(SI), Z21
-	Q5KPAIR(0, 0, 1)
-	Q5KPAIR(1, 2, 3)
-	Q5KPAIR(2, 4, 5)
-	Q5KPAIR(3, 6, 7)
-	KWIDEN
-	ADDQ $176, SI
-	ADDQ $1024, DI
-	DECQ CX
+	KNEXT(176)
+	KSCALES(R12, db-64, mb-32)
+	Q5KBLOCK(da-128, ma-96)
+	JZ   q5kdone
+	KNEXT(176)
+	KSCALES(R12, da-128, ma-96)
+	Q5KBLOCK(db-64, mb-32)
 	JNZ  q5kloop
+q5kdone:
 	KFINISH
 
 // Q6KQ builds 16 quants q−32 as floats into zq from ql dwords zl (shifted
