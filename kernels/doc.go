@@ -12,10 +12,11 @@
 // SIMD products keep float32 partials of at most a few hundred elements
 // (eight products per lane) and accumulate them in float64, which stays
 // within ~2.5e-7 of the exact result relative to the rms of the results
-// (see MatVec and TestSIMDPrecision). With Mat.Int8Input a Q4_0 or Q8_0
-// product instead rounds its input to 8 bits per 32 values, as llama.cpp
-// does, and multiplies in integers (int8.go): faster, ~1e-2 from the exact
-// result in a model's logits, and equal to llama.cpp's to float rounding.
+// (see MatVec and TestSIMDPrecision). With Mat.Int8Input a Q4_0, Q8_0,
+// Q4_K or Q5_K product instead rounds its input to 8 bits per 32 values
+// (per 256 for the K-quants), as llama.cpp does, and multiplies in
+// integers (int8.go, int8k.go): faster, ~1e-2 from the exact result in a
+// model's logits, and equal to llama.cpp's to float rounding.
 //
 // Instruction sets: ISA reports the kernel set in use: "generic" (pure
 // Go, every architecture), "avx2" (AVX2+FMA+F16C: F32, F16, BF16, Q8_0,

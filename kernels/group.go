@@ -23,7 +23,7 @@ func MatMulGroup(dst [][]float32, w []Mat, x []float32, n int) {
 	}
 	cols := w[0].Cols
 	total := 0
-	int8, nibbles := false, false
+	var needs int8Needs
 	for j, m := range w {
 		checkMat(m)
 		if m.Cols != cols || n < 0 || len(dst[j]) != n*m.Rows || len(x) != n*cols {
@@ -32,12 +32,12 @@ func MatMulGroup(dst [][]float32, w []Mat, x []float32, n int) {
 		}
 		total += m.Rows
 		if int8Supported(m) {
-			int8, nibbles = true, nibbles || m.DType == Q4_0
+			needs |= int8NeedsOf(m.DType)
 		}
 	}
 	var a *int8Input
-	if int8 {
-		a = quantizeInput(x, n, cols, nibbles)
+	if needs != 0 {
+		a = quantizeInput(x, n, cols, needs)
 	}
 	t := groupTaskPool.Get().(*groupTask)
 	*t = groupTask{ks: activeKernels(), dst: dst, w: w, x: x, n: n, a: a}

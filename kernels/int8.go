@@ -46,36 +46,77 @@ type int8Input struct {
 	blockSums []int32 // per 32 values Σq (the generic kernels' correction)
 	q4        []int8
 	c4        []int32
-	x         []float32 // the input, while quantizeInput runs
-	quantize  func(a *int8Input, lo, hi int)
-	layoutQ4  bool // fill q4 and c4 (while quantizeInput runs)
+	// For K-quant weights, the input as llama.cpp's Q8_K (quantizeSuper):
+	// per 256 values a float32 scale kd, values kq, and per 16 their sum.
+	kq       []int8
+	kd       []float32
+	ksums    []int32
+	x        []float32 // the input, while quantizeInput runs
+	quantize func(a *int8Input, lo, hi int)
+	needs    int8Needs // while quantizeInput runs
+}
+
+// int8Needs says which forms of the quantized input the weights need.
+type int8Needs uint8
+
+const (
+	needBlocks  int8Needs = 1 << iota // q, d and corrections: Q8_0, Q4_0
+	needNibbles                       // also q4 and c4 (AVX-512 Q4_0)
+	needSuper                         // kq, kd, ksums: K-quants
+)
+
+// int8NeedsOf is what weights of dtype dt need (0: no int8 path).
+func int8NeedsOf(dt DType) int8Needs {
+	switch {
+	case dt == Q4_0:
+		return needBlocks | needNibbles
+	case dt == Q8_0:
+		return needBlocks
+	case genericInt8[dt] != nil:
+		return needSuper
+	}
+	return 0
 }
 
 var int8InputPool = sync.Pool{New: func() any { return new(int8Input) }}
 
-// quantizeInput quantizes the n rows of x (cols each, a multiple of 32)
-// into a pooled int8Input, also in the q4 layout if nibbles (for Q4_0
-// weights) and the active set wants it; give it back with
-// int8InputPool.Put. Large inputs (prompts) are quantized on the worker
-// pool, by rows.
-func quantizeInput(x []float32, n, cols int, nibbles bool) *int8Input {
+// quantizeInput quantizes the n rows of x (cols each, a multiple of 32,
+// or of 256 for needSuper) into a pooled int8Input, in the forms needs
+// asks for (the nibble layout only if the active set wants it); give it
+// back with int8InputPool.Put. Large inputs (prompts) are quantized on
+// the worker pool, by rows. The forms not asked for are left empty, so a
+// kernel cannot read another input's.
+func quantizeInput(x []float32, n, cols int, needs int8Needs) *int8Input {
 	a := int8InputPool.Get().(*int8Input)
 	ks := activeKernels()
-	nibbles = nibbles && ks.q4Layout
+	if !ks.q4Layout {
+		needs &^= needNibbles
+	}
 	m := n * cols
 	a.cols = cols
-	a.q = grow(a.q, m)
-	a.d = grow(a.d, m/int8Block)
-	a.c8 = grow(a.c8, m/4)
-	a.c128 = grow(a.c128, m/4)
-	a.blockSums = grow(a.blockSums, m/int8Block)
-	if nibbles {
+	if needs&needBlocks != 0 {
+		a.q = grow(a.q, m)
+		a.d = grow(a.d, m/int8Block)
+		a.c8 = grow(a.c8, m/4)
+		a.c128 = grow(a.c128, m/4)
+		a.blockSums = grow(a.blockSums, m/int8Block)
+	} else {
+		a.q, a.d, a.c8, a.c128, a.blockSums = a.q[:0], a.d[:0], a.c8[:0], a.c128[:0], a.blockSums[:0]
+	}
+	if needs&needNibbles != 0 {
 		a.q4 = grow(a.q4, m)
 		a.c4 = grow(a.c4, m/8)
-	} else { // a pooled input's are another input's
+	} else {
 		a.q4, a.c4 = a.q4[:0], a.c4[:0]
 	}
-	a.x, a.quantize, a.layoutQ4 = x, ks.quantize, nibbles
+	if needs&needSuper != 0 {
+		a.kq = grow(a.kq, m)
+		a.kd = grow(a.kd, m/superBlock)
+		a.ksums = grow(a.ksums, m/16)
+	} else {
+		a.kq, a.kd, a.ksums = a.kq[:0], a.kd[:0], a.ksums[:0]
+	}
+	a.x, a.quantize, a.needs = x, ks.quantize, needs
 	if m < parallelQuantize {
 		a.Range(0, n)
 	} else {
@@ -92,17 +133,25 @@ const parallelQuantize = 1 << 14
 
 // Range quantizes rows [lo, hi) of a.x.
 func (a *int8Input) Range(lo, hi int) {
-	nb := a.cols / int8Block
-	if a.quantize != nil {
-		a.quantize(a, lo*nb, hi*nb)
-	} else {
-		for b := lo * nb; b < hi*nb; b++ {
-			quantizeBlock(a, b, a.x[b*int8Block:(b+1)*int8Block])
+	if a.needs&needBlocks != 0 {
+		nb := a.cols / int8Block
+		if a.quantize != nil {
+			a.quantize(a, lo*nb, hi*nb)
+		} else {
+			for b := lo * nb; b < hi*nb; b++ {
+				quantizeBlock(a, b, a.x[b*int8Block:(b+1)*int8Block])
+			}
 		}
 	}
-	if a.layoutQ4 {
+	if a.needs&needNibbles != 0 {
 		for r := lo; r < hi; r++ {
 			a.nibbleLayout(r)
+		}
+	}
+	if a.needs&needSuper != 0 {
+		nb := a.cols / superBlock
+		for b := lo * nb; b < hi*nb; b++ {
+			quantizeSuper(a, b, a.x[b*superBlock:(b+1)*superBlock])
 		}
 	}
 }
@@ -194,15 +243,19 @@ func int8Kernel(ks *kernelSet, dt DType) int8Rows {
 	return genericInt8[dt]
 }
 
-var genericInt8 = [numDTypes]int8Rows{Q8_0: genericInt8Rows(q8_0Int8Dot), Q4_0: genericInt8Rows(q4_0Int8Dot)}
+var genericInt8 = [numDTypes]int8Rows{
+	Q8_0: genericInt8Rows(q8_0Int8Dot), Q4_0: genericInt8Rows(q4_0Int8Dot),
+	Q4_K: genericInt8Rows(q4_KInt8Dot), Q5_K: genericInt8Rows(q5_KInt8Dot),
+}
 
-// int8Dot sums blocks [b0, b1) of one stored row times input row i.
+// int8Dot sums blocks (super-blocks for the K-quants) [b0, b1) of one
+// stored row times input row i.
 type int8Dot func(row []byte, a *int8Input, i, b0, b1 int) float64
 
 // genericInt8Rows is the generic kernel of a dtype: its int8Dot per row.
 func genericInt8Rows(dot int8Dot) int8Rows {
 	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
-		rb, nb := w.rowBytes(), w.Cols/int8Block
+		rb, nb := w.rowBytes(), w.Cols/w.DType.BlockSize()
 		for r := lo; r < hi; r++ {
 			dst[r] = float32(dot(w.Data[r*rb:(r+1)*rb], a, i, 0, nb))
 		}
@@ -286,7 +339,7 @@ var int8TaskPool = sync.Pool{New: func() any { return new(int8Task) }}
 
 // int8MatMul runs MatVec (n = 1) or MatMul on the int8 path.
 func int8MatMul(dst []float32, w Mat, x []float32, n int) {
-	a := quantizeInput(x, n, w.Cols, w.DType == Q4_0)
+	a := quantizeInput(x, n, w.Cols, int8NeedsOf(w.DType))
 	t := int8TaskPool.Get().(*int8Task)
 	*t = int8Task{ks: activeKernels(), dst: dst, w: w, a: a, n: n}
 	runRows(w.Rows, n*w.Cols/4, t) // a quarter of the float work per weight

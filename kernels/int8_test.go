@@ -137,7 +137,7 @@ func TestInt8Quantize(t *testing.T) {
 	for i := 32; i < 64; i++ {
 		x[i] = float32(i-48) / 7 // a block with an inexact scale
 	}
-	a := quantizeInput(x, 1, 64, true)
+	a := quantizeInput(x, 1, 64, needBlocks|needNibbles)
 	defer int8InputPool.Put(a)
 	if got := a.q[:6]; !slices.Equal(got, []int8{127, 2, 4, -2, 0, 1}) {
 		t.Errorf("q = %v, want 127 2 4 −2 0 1 (halves to even)", got)
@@ -196,7 +196,7 @@ func TestInt8QuantizeSets(t *testing.T) {
 		withKernels(name, func() {
 			for _, n := range []int{1, 16} { // one row, and rows quantized on the pool
 				xs := slices.Repeat(x, n)
-				a := quantizeInput(xs, n, len(x), true)
+				a := quantizeInput(xs, n, len(x), needBlocks|needNibbles)
 				for r := 0; r < n; r++ {
 					o := r * len(x)
 					if !slices.Equal(a.q[o:o+len(x)], want.q) || !slices.Equal(a.d[r*blocks:(r+1)*blocks], want.d) ||
@@ -233,6 +233,90 @@ func TestInt8GroupMixed(t *testing.T) {
 					MatMul(want, m, x, n)
 					if !slices.Equal(dst[j], want) {
 						t.Fatalf("%s: MatMulGroup's %s product (of %v) differs from MatMul", name, m.DType, dts)
+					}
+				}
+			}
+		})
+	}
+}
+
+// refSuperInput quantizes x as llama.cpp's quantize_row_q8_K_ref does,
+// written out independently: per 256 values the value of largest
+// magnitude mx, iscale = −127/mx, q = min(127, round-half-even(iscale·x)),
+// and returns the values q/iscale.
+func refSuperInput(x []float32) []float64 {
+	out := make([]float64, len(x))
+	for b := 0; b+256 <= len(x); b += 256 {
+		var amax, mx float32
+		for _, v := range x[b : b+256] {
+			if a := float32(math.Abs(float64(v))); a > amax {
+				amax, mx = a, v
+			}
+		}
+		if amax == 0 {
+			continue
+		}
+		iscale := -127 / mx
+		d := 1 / iscale
+		for j, v := range x[b : b+256] {
+			q := math.Min(127, math.RoundToEven(float64(iscale*v)))
+			out[b+j] = q * float64(d)
+		}
+	}
+	return out
+}
+
+// TestInt8Super checks the K-quants' int8 path (Q8_K input) of every
+// kernel set against the dequantized weights times the independently
+// quantized input, MatMul rows bit-identical to MatVec, and MatMulGroup
+// with mixed int8 dtypes equal to separate products.
+func TestInt8Super(t *testing.T) {
+	for _, name := range runnableSets() {
+		withKernels(name, func() {
+			rng := rand.New(rand.NewPCG(61, 62))
+			for _, dt := range []DType{Q4_K, Q5_K} {
+				for _, rows := range []int{1, 5, 17} {
+					for _, cols := range []int{256, 768, 2048} {
+						w := randomMat(rng, dt, rows, cols)
+						w.Int8Input = true
+						const n = 3
+						x := randVec(rng, n*cols, 1)
+						clear(x[cols-256 : cols]) // a zero super-block
+						mv := make([]float32, rows)
+						mm := make([]float32, n*rows)
+						MatMul(mm, w, x, n)
+						deq := make([]float32, cols)
+						for i := 0; i < n; i++ {
+							xq := refSuperInput(x[i*cols : (i+1)*cols])
+							MatVec(mv, w, x[i*cols:(i+1)*cols])
+							for r := 0; r < rows; r++ {
+								rb := w.rowBytes()
+								DequantizeRow(dt, deq, w.Data[r*rb:(r+1)*rb])
+								var ref, mag float64
+								for j, v := range deq {
+									ref += float64(v) * xq[j]
+									mag += math.Abs(float64(v) * xq[j])
+								}
+								// The dequantized weights are rounded to float32;
+								// the kernels' integer sums are exact.
+								bound := math.Abs(ref)*0x1p-24 + mag*0x1p-22
+								if e := math.Abs(float64(mv[r]) - ref); e > bound {
+									t.Fatalf("%s %s %d×%d: int8 MatVec[%d] input %d = %v, reference %v (error %g > %g)", name, dt, rows, cols, r, i, mv[r], ref, e, bound)
+								}
+								if v := mm[i*rows+r]; math.Float32bits(v) != math.Float32bits(mv[r]) {
+									t.Fatalf("%s %s %d×%d: int8 MatMul[%d,%d] = %v differs from MatVec %v", name, dt, rows, cols, i, r, v, mv[r])
+								}
+							}
+						}
+						q := randomMat(rng, Q4_0, 7, cols)
+						q.Int8Input = true
+						gd := [][]float32{make([]float32, n*rows), make([]float32, n*7)}
+						MatMulGroup(gd, []Mat{w, q}, x, n)
+						want := make([]float32, n*7)
+						MatMul(want, q, x, n)
+						if !slices.Equal(gd[0], mm) || !slices.Equal(gd[1], want) {
+							t.Fatalf("%s %s %d×%d: MatMulGroup with Q4_0 differs from MatMul", name, dt, rows, cols)
+						}
 					}
 				}
 			}

@@ -18,11 +18,11 @@ type Mat struct {
 	Scales     []float32 // TLInt8 only
 
 	// Int8Input makes MatVec, MatMul and MatMulGroup round the input to
-	// 8 bits per 32 values and multiply in integers, as llama.cpp does
-	// (see int8.go): about half the work per block on Q4_0 and Q8_0
-	// (×1.1–1.3 for a whole model's decoding and prompts), for about 1e-2
-	// relative error in its logits. Only Q4_0 and Q8_0 have such kernels;
-	// other dtypes ignore it and stay exact.
+	// 8 bits per 32 values (Q8_0, Q4_0) or per 256 (Q4_K, Q5_K: Q8_K) and
+	// multiply in integers, as llama.cpp does (see int8.go, int8k.go):
+	// less work per block, for about 1e-2 relative error in a model's
+	// logits. Only those four dtypes have such kernels; the others ignore
+	// it and stay exact.
 	Int8Input bool
 }
 

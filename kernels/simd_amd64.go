@@ -255,6 +255,21 @@ var avx512Dots4 = map[DType]rowDot4Fn{
 
 type asmInt8Dot func(w *byte, q *int8, c *int32, d *float32, nb int) float64
 
+//go:noescape
+func dotQ4_KI8AVX512(w *byte, q *int8, sums *int32, d *float32, nb int) float64
+
+// superRows makes the set's int8Rows of a K-quant from a one-row kernel
+// taking the Q8_K input (values, sums of 16s, scales) and nb super-blocks.
+func superRows(k asmInt8Dot) int8Rows {
+	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
+		rb, nb := w.rowBytes(), w.Cols/superBlock
+		q, sums, d := &a.kq[i*w.Cols], &a.ksums[i*nb*16], &a.kd[i*nb]
+		for r := lo; r < hi; r++ {
+			dst[r] = float32(k(&w.Data[r*rb], q, sums, d, nb))
+		}
+	}
+}
+
 // asmInt8Rows is an int8-input kernel that does several rows a call; c
 // is the input row's correction array the kernel wants (see corrFn).
 type asmInt8Rows func(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
@@ -356,6 +371,7 @@ func init() {
 		// VPERMT2B (VBMI) and VGF2P8AFFINEQB (GFNI): Ice Lake, Zen 4 and
 		// later, not Cascade Lake.
 		if cpuid.CPU.Supports(cpuid.AVX512VBMI, cpuid.GFNI) {
+			avx512.int8[Q4_K] = superRows(dotQ4_KI8AVX512)
 			avx512.int8[Q4_0] = int8RowDots(dotQ4_0I8AVX512, 8, nibbleOrder, q4_0Int8Dot)
 			avx512.int8x4[Q4_0] = int8Dots4(dot4Q4_0I8AVX512, nibbleOrder, q4_0Int8Dot)
 			avx512.q4Layout = true

@@ -34,8 +34,8 @@ type LoadOptions struct {
 	// family's rule says). GGUF files of Mistral models do not record
 	// their window; pass it here to reproduce the HF model.
 	SlidingWindow int
-	// Int8Activations multiplies Q4_0 and Q8_0 weights by activations
-	// rounded to 8 bits per 32 values, in integers, as llama.cpp does
+	// Int8Activations multiplies Q4_0, Q8_0, Q4_K and Q5_K weights by
+	// activations rounded to 8 bits, in integers, as llama.cpp does
 	// (see kernels.Mat.Int8Input): decoding and prompts run faster, and
 	// the logits move by about 1e-2 relative — they then agree with
 	// llama.cpp's instead of the exact product of the dequantized

@@ -32,7 +32,7 @@ func TestInt8ActivationsMatchLlamaCpp(t *testing.T) {
 	}
 	dir := testenv.Shared(t, "fixtures", "quants")
 	ids := fixtureIDs(t, dir)
-	for _, q := range []string{"q8_0", "q4_0"} {
+	for _, q := range []string{"q8_0", "q4_0", "q4_k", "q5_k"} {
 		t.Run("quants/"+q, func(t *testing.T) {
 			ref := expected(t, filepath.Join(dir, "expected-"+q+".safetensors"))
 			checkInt8Logits(t, filepath.Join(dir, "model-"+q+".gguf"), ids, ref["llamacpp_logits"], ref["ref_dequant_logits"], false, true)

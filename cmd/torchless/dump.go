@@ -48,7 +48,7 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.arch, "arch", "", "load as this architecture instead of detecting it")
 	fs.BoolVar(&m.kvF16, "kv-f16", false, "keep the KV cache in float16 (half the memory)")
 	fs.Float64Var(&m.qscale, "query-pre-attn-scalar", 0, "scale attention by `S`^-½ (Gemma 2 GGUFs lack it; 144 for the 27B)")
-	fs.BoolVar(&m.int8, "int8-activations", false, "multiply Q4_0/Q8_0 weights by 8-bit activations as llama.cpp does (faster, ~1e-2 relative error)")
+	fs.BoolVar(&m.int8, "int8-activations", false, "multiply Q4_0/Q8_0/Q4_K/Q5_K weights by 8-bit activations as llama.cpp does (faster, ~1e-2 relative error)")
 }
 
 func (m *modelFlags) load() (models.Model, error) {
