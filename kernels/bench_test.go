@@ -50,7 +50,7 @@ func BenchmarkMatVec(b *testing.B) {
 			b.SetBytes(int64(len(w.Data)))
 			loop(b, func() { MatVec(dst, w, x) })
 		})
-		if dt == Q8_0 || dt == Q4_0 {
+		if genericInt8[dt] != nil {
 			w.Int8Input = true
 			b.Run(dt.String()+"-int8", func(b *testing.B) {
 				b.SetBytes(int64(len(w.Data)))
@@ -71,7 +71,7 @@ func BenchmarkMatMul(b *testing.B) {
 			b.SetBytes(int64(len(w.Data)))
 			loop(b, func() { MatMul(dst, w, x, n) })
 		})
-		if dt == Q8_0 || dt == Q4_0 {
+		if genericInt8[dt] != nil {
 			w.Int8Input = true
 			b.Run(dt.String()+"-int8", func(b *testing.B) {
 				b.SetBytes(int64(len(w.Data)))

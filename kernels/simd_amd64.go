@@ -258,6 +258,9 @@ type asmInt8Dot func(w *byte, q *int8, c *int32, d *float32, nb int) float64
 //go:noescape
 func dotQ4_KI8AVX512(w *byte, q *int8, sums *int32, d *float32, nb int) float64
 
+//go:noescape
+func dotQ5_KI8AVX512(w *byte, q *int8, sums *int32, d *float32, nb int) float64
+
 // superRows makes the set's int8Rows of a K-quant from a one-row kernel
 // taking the Q8_K input (values, sums of 16s, scales) and nb super-blocks.
 func superRows(k asmInt8Dot) int8Rows {
@@ -372,6 +375,7 @@ func init() {
 		// later, not Cascade Lake.
 		if cpuid.CPU.Supports(cpuid.AVX512VBMI, cpuid.GFNI) {
 			avx512.int8[Q4_K] = superRows(dotQ4_KI8AVX512)
+			avx512.int8[Q5_K] = superRows(dotQ5_KI8AVX512)
 			avx512.int8[Q4_0] = int8RowDots(dotQ4_0I8AVX512, 8, nibbleOrder, q4_0Int8Dot)
 			avx512.int8x4[Q4_0] = int8Dots4(dot4Q4_0I8AVX512, nibbleOrder, q4_0Int8Dot)
 			avx512.q4Layout = true
