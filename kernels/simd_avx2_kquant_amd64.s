@@ -1,8 +1,10 @@
 //go:build amd64
 
 #include "textflag.h"
+#include "kquant_amd64.h"
 
-// AVX2 row dots for Q4_K and Q6_K: the AVX-512 scheme
+// AVX2 row dots for Q4_K and Q6_K (and, at the end, the int8 products of
+// Q4_K and Q5_K, which the AVX-512 set uses too): the AVX-512 scheme
 // (simd_avx512_kquant_amd64.s) on 8 lanes, weights decoded with ggml's
 // roundings into two float32 partials (Y4, Y5) that are widened into
 // float64 (Y8, Y9) every 128 elements.
@@ -190,3 +192,197 @@ q6kloop:
 	DECQ CX
 	JNZ  q6kloop
 	KFINISH2
+
+// K-quant int8 products (int8k.go) on AVX2: as dotQ4_KI8AVX512, with
+// VPMADDUBSW (nibbles times the input in int16 pairs, at most
+// 31·127·2) and VPMADDWD by each sub-block's scale into int32 lanes.
+
+// KI8SCALES2 starts a super-block: its eight scales as words in both
+// lanes of Y0, the mins' integer sums in the int32 lanes Y5 (m_j times
+// the input's sums of 32: pairs of its sums of 16), Y4 zeroed.
+#define KI8SCALES2 \
+	KUNPACK(SI) \
+	VPMOVZXBW X0, X0 \
+	VINSERTI128 $1, X0, Y0, Y0 \
+	VPMOVZXBD X1, Y1 \
+	VMOVDQU (R13), Y2 \
+	VPHADDD 32(R13), Y2, Y2 \
+	VPERMQ $0xd8, Y2, Y2 \
+	VPMULLD Y1, Y2, Y5 \
+	VPXOR Y4, Y4, Y4
+
+// KI8SUB2 adds sub-block j's products (its 32 unsigned values in yq, the
+// input at xo(DI)) times its scale into Y4.
+#define KI8SUB2(yq, j, xo) \
+	VPMADDUBSW xo(DI), yq, yq \
+	VPSHUFB kwb<>+(32*j)(SB), Y0, Y6 \
+	VPMADDWD Y6, yq, yq \
+	VPADDD yq, Y4, Y4
+
+// KNIB2 splits the 32 quant bytes at off(SI) into low nibbles (Y2) and
+// high ones (Y3).
+#define KNIB2(off) \
+	VMOVDQU off(SI), Y2 \
+	VPSRLW $4, Y2, Y3 \
+	VPAND Y15, Y2, Y2 \
+	VPAND Y15, Y3, Y3
+
+// FIFTH2 adds 16 to the values in yq whose qh bit k (qh in Y10) is set.
+#define FIFTH2(yq, k) \
+	VPBROADCASTB kbit<>+k(SB), Y13 \
+	VPAND Y10, Y13, Y11 \
+	VPCMPEQB Y13, Y11, Y11 \
+	VPAND Y12, Y11, Y11 \
+	VPOR Y11, yq, yq
+
+// KI8TERMS2 adds the super-block's lanes times d·dy and −dmin·dy (float32
+// products; each term exact in float64) into the float64 lanes Y8, Y9.
+#define KI8TERMS2 \
+	VCVTPH2PS (SI), X6 \
+	VBROADCASTSS (R11), X7 \
+	VMULPS X7, X6, X6 \
+	VCVTPS2PD X6, X6 \
+	VPERMILPD $1, X6, X7 \
+	VBROADCASTSD X6, Y6 \
+	VBROADCASTSD X7, Y7 \
+	VCVTDQ2PD X4, Y1 \
+	VFMADD231PD Y6, Y1, Y8 \
+	VEXTRACTI128 $1, Y4, X1 \
+	VCVTDQ2PD X1, Y1 \
+	VFMADD231PD Y6, Y1, Y9 \
+	VCVTDQ2PD X5, Y1 \
+	VFNMADD231PD Y7, Y1, Y8 \
+	VEXTRACTI128 $1, Y5, X1 \
+	VCVTDQ2PD X1, Y1 \
+	VFNMADD231PD Y7, Y1, Y9
+
+// func dotQ4_KI8AVX2(w *byte, q *int8, sums *int32, d *float32, nb int) float64
+TEXT ·dotQ4_KI8AVX2(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ sums+16(FP), R13
+	MOVQ d+24(FP), R11
+	MOVQ nb+32(FP), CX
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	VPBROADCASTB kbit<>+8(SB), Y15
+q4ki8loop2:
+	KI8SCALES2
+	KNIB2(16)
+	KI8SUB2(Y2, 0, 0)
+	KI8SUB2(Y3, 1, 32)
+	KNIB2(48)
+	KI8SUB2(Y2, 2, 64)
+	KI8SUB2(Y3, 3, 96)
+	KNIB2(80)
+	KI8SUB2(Y2, 4, 128)
+	KI8SUB2(Y3, 5, 160)
+	KNIB2(112)
+	KI8SUB2(Y2, 6, 192)
+	KI8SUB2(Y3, 7, 224)
+	KI8TERMS2
+	ADDQ $144, SI
+	ADDQ $256, DI
+	ADDQ $64, R13
+	ADDQ $4, R11
+	DECQ CX
+	JNZ  q4ki8loop2
+	VADDPD Y9, Y8, Y8
+	VEXTRACTF128 $1, Y8, X1
+	VADDPD X1, X8, X8
+	VPERMILPD $1, X8, X1
+	VADDSD X1, X8, X8
+	VZEROUPPER
+	MOVSD X8, ret+40(FP)
+	RET
+
+// func dotQ5_KI8AVX2(w *byte, q *int8, sums *int32, d *float32, nb int) float64
+TEXT ·dotQ5_KI8AVX2(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ sums+16(FP), R13
+	MOVQ d+24(FP), R11
+	MOVQ nb+32(FP), CX
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	VPBROADCASTB kbit<>+8(SB), Y15
+	VPBROADCASTB kbit<>+4(SB), Y12
+q5ki8loop2:
+	KI8SCALES2
+	VMOVDQU 16(SI), Y10
+	KNIB2(48)
+	FIFTH2(Y2, 0)
+	FIFTH2(Y3, 1)
+	KI8SUB2(Y2, 0, 0)
+	KI8SUB2(Y3, 1, 32)
+	KNIB2(80)
+	FIFTH2(Y2, 2)
+	FIFTH2(Y3, 3)
+	KI8SUB2(Y2, 2, 64)
+	KI8SUB2(Y3, 3, 96)
+	KNIB2(112)
+	FIFTH2(Y2, 4)
+	FIFTH2(Y3, 5)
+	KI8SUB2(Y2, 4, 128)
+	KI8SUB2(Y3, 5, 160)
+	KNIB2(144)
+	FIFTH2(Y2, 6)
+	FIFTH2(Y3, 7)
+	KI8SUB2(Y2, 6, 192)
+	KI8SUB2(Y3, 7, 224)
+	KI8TERMS2
+	ADDQ $176, SI
+	ADDQ $256, DI
+	ADDQ $64, R13
+	ADDQ $4, R11
+	DECQ CX
+	JNZ  q5ki8loop2
+	VADDPD Y9, Y8, Y8
+	VEXTRACTF128 $1, Y8, X1
+	VADDPD X1, X8, X8
+	VPERMILPD $1, X8, X1
+	VADDSD X1, X8, X8
+	VZEROUPPER
+	MOVSD X8, ret+40(FP)
+	RET
+
+// kbit: bytes 1, 2, 4 … 128 (FIFTH2's bit k), then 0x0F.
+DATA kbit<>+0(SB)/8, $0x8040201008040201
+DATA kbit<>+8(SB)/1, $0x0f
+GLOBL kbit<>(SB), RODATA|NOPTR, $9
+
+// kwb: VPSHUFB indices that spread word j of a lane over the lane (32
+// bytes for each j).
+DATA kwb<>+0(SB)/8, $0x0100010001000100
+DATA kwb<>+8(SB)/8, $0x0100010001000100
+DATA kwb<>+16(SB)/8, $0x0100010001000100
+DATA kwb<>+24(SB)/8, $0x0100010001000100
+DATA kwb<>+32(SB)/8, $0x0302030203020302
+DATA kwb<>+40(SB)/8, $0x0302030203020302
+DATA kwb<>+48(SB)/8, $0x0302030203020302
+DATA kwb<>+56(SB)/8, $0x0302030203020302
+DATA kwb<>+64(SB)/8, $0x0504050405040504
+DATA kwb<>+72(SB)/8, $0x0504050405040504
+DATA kwb<>+80(SB)/8, $0x0504050405040504
+DATA kwb<>+88(SB)/8, $0x0504050405040504
+DATA kwb<>+96(SB)/8, $0x0706070607060706
+DATA kwb<>+104(SB)/8, $0x0706070607060706
+DATA kwb<>+112(SB)/8, $0x0706070607060706
+DATA kwb<>+120(SB)/8, $0x0706070607060706
+DATA kwb<>+128(SB)/8, $0x0908090809080908
+DATA kwb<>+136(SB)/8, $0x0908090809080908
+DATA kwb<>+144(SB)/8, $0x0908090809080908
+DATA kwb<>+152(SB)/8, $0x0908090809080908
+DATA kwb<>+160(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA kwb<>+168(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA kwb<>+176(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA kwb<>+184(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA kwb<>+192(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA kwb<>+200(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA kwb<>+208(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA kwb<>+216(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA kwb<>+224(SB)/8, $0x0f0e0f0e0f0e0f0e
+DATA kwb<>+232(SB)/8, $0x0f0e0f0e0f0e0f0e
+DATA kwb<>+240(SB)/8, $0x0f0e0f0e0f0e0f0e
+DATA kwb<>+248(SB)/8, $0x0f0e0f0e0f0e0f0e
+GLOBL kwb<>(SB), RODATA|NOPTR, $256

@@ -1,41 +1,13 @@
 //go:build amd64
 
 #include "textflag.h"
+#include "kquant_amd64.h"
 
 // AVX-512 row dots for the K-quants Q4_K, Q5_K and Q6_K, in the scheme of
 // simd_avx512_amd64.s: each weight is decoded to float32 exactly as
 // ggml's dequantize_row_* computes it (same operations, same roundings),
 // multiplied into two 16-lane float32 partials (Z4, Z5), and the partials
 // are widened into float64 (Z8, Z9) once per 256-element super-block.
-
-// KI8START loads the constants of the K-quant int8 kernels and the
-// arguments, and zeroes the float64 lanes.
-#define KI8START \
-	MOVQ w+0(FP), SI \
-	MOVQ q+8(FP), DI \
-	MOVQ sums+16(FP), R13 \
-	MOVQ d+24(FP), R11 \
-	MOVQ nb+32(FP), CX \
-	VXORPD Z8, Z8, Z8 \
-	VXORPD Z9, Z9, Z9 \
-	VPBROADCASTD kqlo4<>(SB), Z10 \
-	VPBROADCASTQ kqhi4<>(SB), Z13 \
-	VMOVDQU32 kqsc<>+0(SB), Z16 \
-	VMOVDQU32 kqsc<>+64(SB), Z17 \
-	VMOVDQU32 kqsc<>+128(SB), Z18 \
-	VMOVDQU32 kqsc<>+192(SB), Z19 \
-	VMOVDQU32 kqsc<>+256(SB), Z15
-
-// KI8SUM sums the float64 lanes Z8, Z9 into X8 (and leaves AVX).
-#define KI8SUM \
-	VADDPD Z9, Z8, Z8 \
-	VEXTRACTF64X4 $1, Z8, Y1 \
-	VADDPD Y1, Y8, Y8 \
-	VEXTRACTF128 $1, Y8, X1 \
-	VADDPD X1, X8, X8 \
-	VPERMILPD $1, X8, X1 \
-	VADDSD X1, X8, X8 \
-	VZEROUPPER
 
 #define KWIDEN \
 	VADDPS Z5, Z4, Z0 \
@@ -48,7 +20,14 @@
 	VXORPS Z5, Z5, Z5
 
 #define KFINISH \
-	KI8SUM \
+	VADDPD Z9, Z8, Z8 \
+	VEXTRACTF64X4 $1, Z8, Y1 \
+	VADDPD Y1, Y8, Y8 \
+	VEXTRACTF128 $1, Y8, X1 \
+	VADDPD X1, X8, X8 \
+	VPERMILPD $1, X8, X1 \
+	VADDSD X1, X8, X8 \
+	VZEROUPPER \
 	MOVSD X8, ret+24(FP) \
 	RET
 
@@ -80,35 +59,6 @@
 	VCVTDQ2PS Z13, Z13 \
 	Q4KSUB(j0, Z10, Z11, sd, sm) \
 	Q4KSUB(j1, Z12, Z13, sd, sm)
-
-// KUNPACK unpacks the 6-bit scales and mins of the Q4_K/Q5_K super-block
-// at base (ggml's kmask unpacking, in registers): the eight scales as
-// bytes in X0, the eight mins in X1 (uses AX, BX, DX, R8…R10).
-#define KUNPACK(base) \
-	MOVL 4(base), AX \
-	MOVL 8(base), BX \
-	MOVL 12(base), DX \
-	MOVL DX, R8 \
-	SHRL $4, R8 \
-	ANDL $0x0f0f0f0f, R8 \
-	MOVL BX, R9 \
-	SHRL $6, R9 \
-	ANDL $0x03030303, R9 \
-	SHLL $4, R9 \
-	ORL  R9, R8 \
-	MOVL BX, R10 \
-	ANDL $0x3f3f3f3f, R10 \
-	ANDL $0x0f0f0f0f, DX \
-	MOVL AX, R9 \
-	SHRL $6, R9 \
-	ANDL $0x03030303, R9 \
-	SHLL $4, R9 \
-	ORL  R9, DX \
-	ANDL $0x3f3f3f3f, AX \
-	VMOVD AX, X0 \
-	VPINSRD $1, DX, X0, X0 \
-	VMOVD R10, X1 \
-	VPINSRD $1, R8, X1, X1
 
 // KSCALES stores the super-block at base's d·sc_j and dmin·m_j as
 // float32 (exact: 11 × 6 bits) to the frame's slots sd and sm. The
@@ -304,209 +254,5 @@ q6kloop:
 	JNZ  q6kloop
 	KFINISH
 
-// Q4KI8PAIR adds sub-blocks 2p and 2p+1 of the Q4_K super-block at SI
-// times the Q8_K input at DI, exactly, into the int32 lanes Z4: the 32
-// quant bytes at 16+32p as 64 unsigned values (low nibbles, then high:
-// the input's order), by VPDPBUSD into lanes of four products, times
-// each lane's scale (zs).
-#define Q4KI8PAIR(p, zs) \
-	KNIBBLES(16+32*p) \
-	KI8DOT(p, zs)
 
-// KNIBBLES puts the 32 quant bytes at off(SI) in Z2 as 64 unsigned values:
-// the low nibbles, then the high ones.
-#define KNIBBLES(off) \
-	VBROADCASTI64X4 off(SI), Z2 \
-	VGF2P8AFFINEQB $0, Z13, Z2, Z3 \
-	VPANDD Z10, Z2, Z2 \
-	VINSERTI64X4 $1, Y3, Z2, Z2
 
-// KI8DOT adds Z2's 64 values times the input's pair p (at DI), times
-// the lanes' scales zs, into Z4.
-#define KI8DOT(p, zs) \
-	VPXORD Z3, Z3, Z3 \
-	VPDPBUSD (64*p)(DI), Z2, Z3 \
-	VPMULLD zs, Z3, Z3 \
-	VPADDD Z3, Z4, Z4
-
-// Q5KI8PAIR is Q4KI8PAIR for Q5_K: the quants at 48+32p, and 16 added
-// to each value whose fifth bit (bit 2p of qh for the low nibbles, 2p+1
-// for the high; qh in both halves of Z11) is set, by a byte mask from
-// VPTESTMB against kq5bit's pair p (Z12 holds 16s).
-#define Q5KI8PAIR(p, zs) \
-	KNIBBLES(48+32*p) \
-	VPTESTMB kq5bit<>+(64*p)(SB), Z11, K1 \
-	VPADDB Z12, Z2, K1, Z2 \
-	KI8DOT(p, zs)
-
-// KI8SCALES starts a super-block: its scales spread over the four pairs'
-// lanes (Z20…Z23), the mins' integer sums in lanes (Z5: m_j times the
-// input's sums of 16s), and Z4 zeroed.
-#define KI8SCALES \
-	KUNPACK(SI) \
-	VPMOVZXBD X0, Y0 \
-	VPMOVZXBD X1, Y1 \
-	VPERMD Z0, Z16, Z20 \
-	VPERMD Z0, Z17, Z21 \
-	VPERMD Z0, Z18, Z22 \
-	VPERMD Z0, Z19, Z23 \
-	VPERMD Z1, Z15, Z1 \
-	VPMULLD (R13), Z1, Z5 \
-	VPXORD Z4, Z4, Z4
-
-// KI8TERMS adds the super-block's lanes times d·dy and −dmin·dy (float32
-// products, as llama.cpp rounds them; each term exact in float64) into
-// the float64 lanes Z8, Z9.
-#define KI8TERMS \
-	VCVTPH2PS (SI), X6 \
-	VBROADCASTSS (R11), X7 \
-	VMULPS X7, X6, X6 \
-	VCVTPS2PD X6, X6 \
-	VPERMILPD $1, X6, X7 \
-	VBROADCASTSD X6, Z6 \
-	VBROADCASTSD X7, Z7 \
-	VCVTDQ2PD Y4, Z0 \
-	VEXTRACTI64X4 $1, Z4, Y1 \
-	VCVTDQ2PD Y1, Z1 \
-	VFMADD231PD Z6, Z0, Z8 \
-	VFMADD231PD Z6, Z1, Z9 \
-	VCVTDQ2PD Y5, Z0 \
-	VEXTRACTI64X4 $1, Z5, Y1 \
-	VCVTDQ2PD Y1, Z1 \
-	VFNMADD231PD Z7, Z0, Z8 \
-	VFNMADD231PD Z7, Z1, Z9
-
-// KI8NEXT moves to the next super-block (stride bytes of weights).
-#define KI8NEXT(stride) \
-	ADDQ $stride, SI \
-	ADDQ $256, DI \
-	ADDQ $64, R13 \
-	ADDQ $4, R11 \
-	DECQ CX
-
-// func dotQ4_KI8AVX512(w *byte, q *int8, sums *int32, d *float32, nb int) float64
-// is the int8 product of nb Q4_K super-blocks with a Q8_K input (values
-// q, sums of each 16, scales d; see int8k.go): per super-block the
-// scales' and the mins' integer sums, exact, in int32 lanes; each lane
-// times d·dy and dmin·dy (float32 products, as llama.cpp rounds them) is
-// exact in float64 and added in float64 lanes (Z8, Z9).
-TEXT ·dotQ4_KI8AVX512(SB), NOSPLIT, $0-48
-	KI8START
-q4ki8loop:
-	KI8SCALES
-	Q4KI8PAIR(0, Z20)
-	Q4KI8PAIR(1, Z21)
-	Q4KI8PAIR(2, Z22)
-	Q4KI8PAIR(3, Z23)
-	KI8TERMS
-	KI8NEXT(144)
-	JNZ  q4ki8loop
-	KI8SUM
-	MOVSD X8, ret+40(FP)
-	RET
-
-// func dotQ5_KI8AVX512(w *byte, q *int8, sums *int32, d *float32, nb int) float64
-// is dotQ4_KI8AVX512 for Q5_K.
-TEXT ·dotQ5_KI8AVX512(SB), NOSPLIT, $0-48
-	KI8START
-	VPBROADCASTD kq16<>(SB), Z12
-q5ki8loop:
-	KI8SCALES
-	VBROADCASTI64X4 16(SI), Z11
-	Q5KI8PAIR(0, Z20)
-	Q5KI8PAIR(1, Z21)
-	Q5KI8PAIR(2, Z22)
-	Q5KI8PAIR(3, Z23)
-	KI8TERMS
-	KI8NEXT(176)
-	JNZ  q5ki8loop
-	KI8SUM
-	MOVSD X8, ret+40(FP)
-	RET
-
-DATA kqlo4<>+0(SB)/4, $0x0f0f0f0f
-GLOBL kqlo4<>(SB), RODATA|NOPTR, $4
-DATA kqhi4<>+0(SB)/8, $0x1020408000000000
-GLOBL kqhi4<>(SB), RODATA|NOPTR, $8
-
-// kqsc: the lanes' scale indices of Q4KI8PAIR 0 to 3 (lanes 0-7 take
-// sub-block 2p's, 8-15 sub-block 2p+1's), then each 16's min index j/2.
-DATA kqsc<>+0(SB)/8, $0x0000000000000000
-DATA kqsc<>+8(SB)/8, $0x0000000000000000
-DATA kqsc<>+16(SB)/8, $0x0000000000000000
-DATA kqsc<>+24(SB)/8, $0x0000000000000000
-DATA kqsc<>+32(SB)/8, $0x0000000100000001
-DATA kqsc<>+40(SB)/8, $0x0000000100000001
-DATA kqsc<>+48(SB)/8, $0x0000000100000001
-DATA kqsc<>+56(SB)/8, $0x0000000100000001
-DATA kqsc<>+64(SB)/8, $0x0000000200000002
-DATA kqsc<>+72(SB)/8, $0x0000000200000002
-DATA kqsc<>+80(SB)/8, $0x0000000200000002
-DATA kqsc<>+88(SB)/8, $0x0000000200000002
-DATA kqsc<>+96(SB)/8, $0x0000000300000003
-DATA kqsc<>+104(SB)/8, $0x0000000300000003
-DATA kqsc<>+112(SB)/8, $0x0000000300000003
-DATA kqsc<>+120(SB)/8, $0x0000000300000003
-DATA kqsc<>+128(SB)/8, $0x0000000400000004
-DATA kqsc<>+136(SB)/8, $0x0000000400000004
-DATA kqsc<>+144(SB)/8, $0x0000000400000004
-DATA kqsc<>+152(SB)/8, $0x0000000400000004
-DATA kqsc<>+160(SB)/8, $0x0000000500000005
-DATA kqsc<>+168(SB)/8, $0x0000000500000005
-DATA kqsc<>+176(SB)/8, $0x0000000500000005
-DATA kqsc<>+184(SB)/8, $0x0000000500000005
-DATA kqsc<>+192(SB)/8, $0x0000000600000006
-DATA kqsc<>+200(SB)/8, $0x0000000600000006
-DATA kqsc<>+208(SB)/8, $0x0000000600000006
-DATA kqsc<>+216(SB)/8, $0x0000000600000006
-DATA kqsc<>+224(SB)/8, $0x0000000700000007
-DATA kqsc<>+232(SB)/8, $0x0000000700000007
-DATA kqsc<>+240(SB)/8, $0x0000000700000007
-DATA kqsc<>+248(SB)/8, $0x0000000700000007
-DATA kqsc<>+256(SB)/8, $0x0000000000000000
-DATA kqsc<>+264(SB)/8, $0x0000000100000001
-DATA kqsc<>+272(SB)/8, $0x0000000200000002
-DATA kqsc<>+280(SB)/8, $0x0000000300000003
-DATA kqsc<>+288(SB)/8, $0x0000000400000004
-DATA kqsc<>+296(SB)/8, $0x0000000500000005
-DATA kqsc<>+304(SB)/8, $0x0000000600000006
-DATA kqsc<>+312(SB)/8, $0x0000000700000007
-GLOBL kqsc<>(SB), RODATA|NOPTR, $320
-
-// kq5bit: Q5KI8PAIR's fifth-bit masks, per pair p: bit 2p in the low 32
-// bytes, 2p+1 in the high 32.
-DATA kq5bit<>+0(SB)/8, $0x0101010101010101
-DATA kq5bit<>+8(SB)/8, $0x0101010101010101
-DATA kq5bit<>+16(SB)/8, $0x0101010101010101
-DATA kq5bit<>+24(SB)/8, $0x0101010101010101
-DATA kq5bit<>+32(SB)/8, $0x0202020202020202
-DATA kq5bit<>+40(SB)/8, $0x0202020202020202
-DATA kq5bit<>+48(SB)/8, $0x0202020202020202
-DATA kq5bit<>+56(SB)/8, $0x0202020202020202
-DATA kq5bit<>+64(SB)/8, $0x0404040404040404
-DATA kq5bit<>+72(SB)/8, $0x0404040404040404
-DATA kq5bit<>+80(SB)/8, $0x0404040404040404
-DATA kq5bit<>+88(SB)/8, $0x0404040404040404
-DATA kq5bit<>+96(SB)/8, $0x0808080808080808
-DATA kq5bit<>+104(SB)/8, $0x0808080808080808
-DATA kq5bit<>+112(SB)/8, $0x0808080808080808
-DATA kq5bit<>+120(SB)/8, $0x0808080808080808
-DATA kq5bit<>+128(SB)/8, $0x1010101010101010
-DATA kq5bit<>+136(SB)/8, $0x1010101010101010
-DATA kq5bit<>+144(SB)/8, $0x1010101010101010
-DATA kq5bit<>+152(SB)/8, $0x1010101010101010
-DATA kq5bit<>+160(SB)/8, $0x2020202020202020
-DATA kq5bit<>+168(SB)/8, $0x2020202020202020
-DATA kq5bit<>+176(SB)/8, $0x2020202020202020
-DATA kq5bit<>+184(SB)/8, $0x2020202020202020
-DATA kq5bit<>+192(SB)/8, $0x4040404040404040
-DATA kq5bit<>+200(SB)/8, $0x4040404040404040
-DATA kq5bit<>+208(SB)/8, $0x4040404040404040
-DATA kq5bit<>+216(SB)/8, $0x4040404040404040
-DATA kq5bit<>+224(SB)/8, $0x8080808080808080
-DATA kq5bit<>+232(SB)/8, $0x8080808080808080
-DATA kq5bit<>+240(SB)/8, $0x8080808080808080
-DATA kq5bit<>+248(SB)/8, $0x8080808080808080
-GLOBL kq5bit<>(SB), RODATA|NOPTR, $256
-DATA kq16<>+0(SB)/4, $0x10101010
-GLOBL kq16<>(SB), RODATA|NOPTR, $4
