@@ -77,20 +77,7 @@ func q4_KInt8Dot(row []byte, a *int8Input, i, b0, b1 int) float64 {
 	var s float64
 	for b := b0; b < b1; b++ {
 		blk := row[b*144 : (b+1)*144]
-		x, sums, dy := superInput(a, i, b)
-		scales, qs := blk[4:16], blk[16:144]
-		var isum int64
-		for j := 0; j < 8; j++ { // sub-block j: 32 values, low or high nibbles
-			sc, _ := scaleMinK4(j, scales)
-			q, xj := qs[32*(j/2):32*(j/2)+32], x[32*j:32*j+32]
-			shift := 4 * uint(j%2)
-			var t int32
-			for l, v := range q {
-				t += int32(v>>shift&15) * int32(xj[l])
-			}
-			isum += int64(sc) * int64(t)
-		}
-		s += kTerms(blk, dy, isum, kMinSum(scales, sums))
+		s += k45Super(blk, blk[16:144], nil, a, i, b)
 	}
 	return s
 }
@@ -100,28 +87,32 @@ func q5_KInt8Dot(row []byte, a *int8Input, i, b0, b1 int) float64 {
 	var s float64
 	for b := b0; b < b1; b++ {
 		blk := row[b*176 : (b+1)*176]
-		x, sums, dy := superInput(a, i, b)
-		scales, qh, qs := blk[4:16], blk[16:48], blk[48:176]
-		var isum int64
-		for j := 0; j < 8; j++ {
-			sc, _ := scaleMinK4(j, scales)
-			q, xj := qs[32*(j/2):32*(j/2)+32], x[32*j:32*j+32]
-			shift := 4 * uint(j%2)
-			var t int32
-			for l, v := range q {
-				t += int32(v>>shift&15|(qh[l]>>uint(j)&1)<<4) * int32(xj[l])
-			}
-			isum += int64(sc) * int64(t)
-		}
-		s += kTerms(blk, dy, isum, kMinSum(scales, sums))
+		s += k45Super(blk, blk[48:176], blk[16:48], a, i, b)
 	}
 	return s
 }
 
-// kTerms is a Q4_K/Q5_K super-block's d·dy·isum − dmin·dy·msum, the
-// scales' products rounded to float32 as llama.cpp rounds them.
-func kTerms(blk []byte, dy float32, isum, msum int64) float64 {
+// k45Super is one Q4_K or Q5_K super-block blk (quants qs, fifth bits qh
+// or nil) times super-block b of input row i.
+func k45Super(blk, qs, qh []byte, a *int8Input, i, b int) float64 {
+	x, sums, dy := superInput(a, i, b)
+	scales := blk[4:16]
+	var isum int64
+	for j := 0; j < 8; j++ { // sub-block j: 32 values, low or high nibbles
+		sc, _ := scaleMinK4(j, scales)
+		q, xj := qs[32*(j/2):32*(j/2)+32], x[32*j:32*j+32]
+		shift := 4 * uint(j%2)
+		var t int32
+		for l, v := range q {
+			w := int32(v >> shift & 15)
+			if qh != nil {
+				w |= int32(qh[l]>>uint(j)&1) << 4
+			}
+			t += w * int32(xj[l])
+		}
+		isum += int64(sc) * int64(t)
+	}
 	d := F16ToF32(le16(blk)) * dy
 	dmin := F16ToF32(le16(blk[2:])) * dy
-	return float64(d)*float64(isum) - float64(dmin)*float64(msum)
+	return float64(d)*float64(isum) - float64(dmin)*float64(kMinSum(scales, sums))
 }

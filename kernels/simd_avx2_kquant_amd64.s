@@ -9,6 +9,38 @@
 // roundings into two float32 partials (Y4, Y5) that are widened into
 // float64 (Y8, Y9) every 128 elements.
 
+// KI8ARGS2 loads the arguments of the K-quant int8 kernels (SI weights,
+// DI input values, R13 its sums of 16s, R11 its scales, CX super-blocks;
+// defined before any TEXT, because it names them), zeroes the float64
+// lanes Y8, Y9 and puts 0x0F bytes in Y15.
+#define KI8ARGS2 \
+	MOVQ w+0(FP), SI \
+	MOVQ q+8(FP), DI \
+	MOVQ sums+16(FP), R13 \
+	MOVQ d+24(FP), R11 \
+	MOVQ nb+32(FP), CX \
+	VXORPD Y8, Y8, Y8 \
+	VXORPD Y9, Y9, Y9 \
+	VPBROADCASTB kbit<>+8(SB), Y15
+
+// KI8NEXT2 moves to the next super-block (stride bytes of weights) and
+// counts down (the flags are DECQ's).
+#define KI8NEXT2(stride) \
+	ADDQ $stride, SI \
+	ADDQ $256, DI \
+	ADDQ $64, R13 \
+	ADDQ $4, R11 \
+	DECQ CX
+
+// KI8SUM2 sums Y8 and Y9 into X8.
+#define KI8SUM2 \
+	VADDPD Y9, Y8, Y8 \
+	VEXTRACTF128 $1, Y8, X1 \
+	VADDPD X1, X8, X8 \
+	VPERMILPD $1, X8, X1 \
+	VADDSD X1, X8, X8 \
+	VZEROUPPER
+
 #define KWIDEN2 \
 	VADDPS Y5, Y4, Y0 \
 	VCVTPS2PD X0, Y1 \
@@ -258,14 +290,7 @@ q6kloop:
 
 // func dotQ4_KI8AVX2(w *byte, q *int8, sums *int32, d *float32, nb int) float64
 TEXT ·dotQ4_KI8AVX2(SB), NOSPLIT, $0-48
-	MOVQ w+0(FP), SI
-	MOVQ q+8(FP), DI
-	MOVQ sums+16(FP), R13
-	MOVQ d+24(FP), R11
-	MOVQ nb+32(FP), CX
-	VXORPD Y8, Y8, Y8
-	VXORPD Y9, Y9, Y9
-	VPBROADCASTB kbit<>+8(SB), Y15
+	KI8ARGS2
 q4ki8loop2:
 	KI8SCALES2
 	KNIB2(16)
@@ -281,31 +306,15 @@ q4ki8loop2:
 	KI8SUB2(Y2, 6, 192)
 	KI8SUB2(Y3, 7, 224)
 	KI8TERMS2
-	ADDQ $144, SI
-	ADDQ $256, DI
-	ADDQ $64, R13
-	ADDQ $4, R11
-	DECQ CX
+	KI8NEXT2(144)
 	JNZ  q4ki8loop2
-	VADDPD Y9, Y8, Y8
-	VEXTRACTF128 $1, Y8, X1
-	VADDPD X1, X8, X8
-	VPERMILPD $1, X8, X1
-	VADDSD X1, X8, X8
-	VZEROUPPER
+	KI8SUM2
 	MOVSD X8, ret+40(FP)
 	RET
 
 // func dotQ5_KI8AVX2(w *byte, q *int8, sums *int32, d *float32, nb int) float64
 TEXT ·dotQ5_KI8AVX2(SB), NOSPLIT, $0-48
-	MOVQ w+0(FP), SI
-	MOVQ q+8(FP), DI
-	MOVQ sums+16(FP), R13
-	MOVQ d+24(FP), R11
-	MOVQ nb+32(FP), CX
-	VXORPD Y8, Y8, Y8
-	VXORPD Y9, Y9, Y9
-	VPBROADCASTB kbit<>+8(SB), Y15
+	KI8ARGS2
 	VPBROADCASTB kbit<>+4(SB), Y12
 q5ki8loop2:
 	KI8SCALES2
@@ -331,18 +340,9 @@ q5ki8loop2:
 	KI8SUB2(Y2, 6, 192)
 	KI8SUB2(Y3, 7, 224)
 	KI8TERMS2
-	ADDQ $176, SI
-	ADDQ $256, DI
-	ADDQ $64, R13
-	ADDQ $4, R11
-	DECQ CX
+	KI8NEXT2(176)
 	JNZ  q5ki8loop2
-	VADDPD Y9, Y8, Y8
-	VEXTRACTF128 $1, Y8, X1
-	VADDPD X1, X8, X8
-	VPERMILPD $1, X8, X1
-	VADDSD X1, X8, X8
-	VZEROUPPER
+	KI8SUM2
 	MOVSD X8, ret+40(FP)
 	RET
 
