@@ -183,8 +183,9 @@ func BenchmarkKernels(b *testing.B) {
 // BenchmarkRoofline measures MatVec on every dtype with matrices of
 // about 256 MiB and 2048 columns (far larger than the caches, so every
 // weight byte comes from memory, as in decoding), after a parallel
-// streaming read of a buffer as large, and reports each product's bytes/s as a fraction of
-// that read ("x-stream"): 1 means MatVec runs at the memory roofline.
+// streaming read of a buffer as large, and reports each product's
+// bytes/s as a fraction of that read ("x-stream"): 1 means MatVec runs
+// at the memory roofline.
 // Q8_0-int8 and Q4_0-int8 are the products with Mat.Int8Input; the
 // buffers are WeightBuffers, but for Q4_0-int8-4k's weights (4 KiB pages,
 // as a memory-mapped file's are).
