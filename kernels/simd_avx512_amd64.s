@@ -112,7 +112,6 @@ label:
 	VFMADD231PS 128(DI), Z2, Z4 \
 	VFMADD231PS 192(DI), Z3, Z5
 
-// func dotF32AVX512(w *byte, x *float32, n int) float64 — n a positive multiple of 64.
 // The Q4_0 int8 kernels take the input in the q4 layout (see
 // int8Input): per four blocks, the 16 values each block's low nibbles
 // multiply, then the 16 its high nibbles do. Q4NIBBLES gathers four
@@ -208,6 +207,7 @@ label:
 	ADDQ $128, R13 \
 	ADDQ $32, R9
 
+// func dotF32AVX512(w *byte, x *float32, n int) float64 — n a positive multiple of 64.
 TEXT ·dotF32AVX512(SB), NOSPLIT, $0-32
 	START(4)
 f32loop:

@@ -32,6 +32,7 @@ type benchResult struct {
 	Hooks                bool    `json:"hooks"`
 	Int8Activations      bool    `json:"int8_activations"`
 	PromptTokens         int     `json:"prompt_tokens"`
+	Depth                int     `json:"depth"`
 	GenTokens            int     `json:"gen_tokens"`
 	PPTokensPerS         float64 `json:"pp_tokens_per_s"`
 	TGTokensPerS         float64 `json:"tg_tokens_per_s"`
@@ -53,6 +54,7 @@ func runBench(ctx context.Context, args []string) error {
 	mf.register(fs)
 	p := fs.Int("p", 64, "prompt tokens (one batched pass)")
 	n := fs.Int("n", 32, "generated tokens (single-token steps)")
+	depth := fs.Int("d", 0, "tokens already in the context (untimed) before the pp pass and the tg steps, as llama-bench's -d")
 	threads := fs.Int("t", 0, "threads (GOMAXPROCS and the worker pool; 0: all cores)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	streamMB := fs.Int("stream-mb", 512, "size of the buffer of the streaming-read bandwidth measurement, `MB`")
@@ -61,8 +63,8 @@ func runBench(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *p < 1 || *n < 1 {
-		return fmt.Errorf("-p and -n must be positive")
+	if *p < 1 || *n < 1 || *depth < 0 {
+		return fmt.Errorf("-p and -n must be positive, -d not negative")
 	}
 	if *threads > 0 {
 		runtime.GOMAXPROCS(*threads)
@@ -73,7 +75,7 @@ func runBench(ctx context.Context, args []string) error {
 		return err
 	}
 	defer m.Close()
-	r := benchResult{Model: mf.path, ISA: kernels.ISA(), Threads: kernels.Workers(), PromptTokens: *p, GenTokens: *n,
+	r := benchResult{Model: mf.path, ISA: kernels.ISA(), Threads: kernels.Workers(), PromptTokens: *p, GenTokens: *n, Depth: *depth,
 		LoadSeconds: time.Since(start).Seconds(), Hooks: *hooks,
 		Int8Activations: mf.int8}
 	newState := m.NewState
@@ -91,9 +93,21 @@ func runBench(ctx context.Context, args []string) error {
 		}
 	}
 	vocab := m.Config().VocabSize
-	prompt := make([]int, *p)
-	for i := range prompt {
-		prompt[i] = 3 + (i*7919)%max(1, vocab-3)
+	tokens := func(n, seed int) []int {
+		t := make([]int, n)
+		for i := range t {
+			t[i] = 3 + ((i+seed)*7919)%max(1, vocab-3)
+		}
+		return t
+	}
+	prompt, context := tokens(*p, 0), tokens(*depth, *p)
+	// fill starts a state with the -d context in it (untimed).
+	fill := func(s *models.InferenceState) error {
+		if len(context) == 0 {
+			return nil
+		}
+		_, err := m.FastForward(ctx, s, context)
+		return err
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -109,18 +123,24 @@ func runBench(ctx context.Context, args []string) error {
 	// pp: one batched pass on a fresh state, after a warm-up pass.
 	for rep := 0; rep < 2; rep++ {
 		s := newState()
+		if err := fill(s); err != nil {
+			return err
+		}
 		t0 := time.Now()
 		if _, err := m.FastForward(ctx, s, prompt); err != nil {
 			return err
 		}
 		r.PPTokensPerS = float64(*p) / time.Since(t0).Seconds()
 	}
-	// tg: n single-token steps from an empty state, after one warm-up step.
+	// tg: n single-token steps after the -d context, after one warm-up step.
 	s := newState()
 	if _, err := m.Forward(ctx, s, prompt[0]); err != nil {
 		return err
 	}
 	s.Reset()
+	if err := fill(s); err != nil {
+		return err
+	}
 	// The roofline is the best streaming read seen from just before the
 	// tg steps to just after them, sampled every streamEvery steps too
 	// (outside the timed steps): on a shared machine the bandwidth moves
@@ -162,8 +182,12 @@ func runBench(ctx context.Context, args []string) error {
 		return nil
 	}
 	fmt.Printf("model      %s (%s, isa %s, %d threads, hooks %v, int8 activations %v, loaded in %.1f s)\n", r.Model, m.Architecture(), r.ISA, r.Threads, r.Hooks, r.Int8Activations, r.LoadSeconds)
-	fmt.Printf("pp%-7d  %.2f tokens/s\n", *p, r.PPTokensPerS)
-	fmt.Printf("tg%-7d  %.2f tokens/s (%.2f cores busy)\n", *n, r.TGTokensPerS, r.TGCoresBusy)
+	at := ""
+	if *depth > 0 {
+		at = fmt.Sprintf(" @ d%d", *depth)
+	}
+	fmt.Printf("pp%-7d  %.2f tokens/s%s\n", *p, r.PPTokensPerS, at)
+	fmt.Printf("tg%-7d  %.2f tokens/s%s (%.2f cores busy)\n", *n, r.TGTokensPerS, at, r.TGCoresBusy)
 	fmt.Printf("peak RSS   %.1f MB\n", float64(r.PeakRSSBytes)/1e6)
 	fmt.Printf("roofline   %.2f tokens/s (%.2f GB/s streaming read / %.1f MB of weights per token); tg is %.0f%% of it\n",
 		r.RooflineTGTokensPerS, r.StreamBytesPerS/1e9, float64(r.WeightBytesPerToken)/1e6, 100*r.TGFractionOfRoofline)
