@@ -44,6 +44,11 @@ type kernelSet struct {
 	// dot is the F32 row dot (Dot), axpy Axpy; nil: the generic ones.
 	dot  rowDotFn
 	axpy axpyFn
+	// dotRows and axpyRows are DotRows and AxpyRows for len(x) and
+	// len(dst) multiples of 64 (axpyRows) or at least 64 (dotRows), with
+	// Dot's and Axpy's results; nil: loops of Dot and Axpy.
+	dotRows  func(dst, x, m []float32, stride int)
+	axpyRows func(dst, a, m []float32, stride int)
 }
 
 // axpyFn sets dst[i] += a·x[i] with one rounding per element.

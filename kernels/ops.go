@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"sync"
 	"unsafe"
@@ -28,6 +29,53 @@ func Dot(a, b []float32) float32 {
 		return float32(f(unsafe.Slice((*byte)(unsafe.Pointer(&a[0])), 4*len(a)), b))
 	}
 	return float32(dot64(a, b))
+}
+
+// DotRows sets dst[j] = Dot(x, m[j·stride : j·stride+len(x)]) for every
+// j < len(dst), bit for bit, in one call: a head's attention scores
+// against its cached keys (rows stride apart) without a call per key.
+func DotRows(dst, x, m []float32, stride int) {
+	checkRows("DotRows", len(dst), len(x), len(m), stride)
+	if len(dst) == 0 {
+		return
+	}
+	if f := activeKernels().dotRows; f != nil && len(x) >= 64 {
+		f(dst, x, m, stride)
+		return
+	}
+	for j := range dst {
+		dst[j] = Dot(x, m[j*stride:j*stride+len(x)])
+	}
+}
+
+// AxpyRows adds a[j]·m[j·stride : j·stride+len(dst)] to dst for j = 0,
+// 1, … in order, skipping a[j] = 0, bit for bit as those Axpy calls: a
+// head's attention mix of its cached values in one call.
+func AxpyRows(dst, a, m []float32, stride int) {
+	checkRows("AxpyRows", len(a), len(dst), len(m), stride)
+	if len(a) == 0 {
+		return
+	}
+	if f := activeKernels().axpyRows; f != nil && len(dst) >= 64 {
+		k := len(dst) / 64 * 64
+		f(dst[:k], a, m, stride)
+		dst, m = dst[k:], m[k:]
+	}
+	if len(dst) == 0 {
+		return
+	}
+	for j, aj := range a {
+		if aj != 0 {
+			Axpy(dst, aj, m[j*stride:j*stride+len(dst)])
+		}
+	}
+}
+
+// checkRows panics unless m holds rows rows of n values stride apart.
+func checkRows(op string, rows, n, lenM, stride int) {
+	if rows > 0 && (stride < n || (rows-1)*stride+n > lenM) {
+		panic(fmt.Sprintf("kernels: %s: %d rows of %d values %d apart need %d values, have %d", op, rows, n, stride, (rows-1)*stride+n, lenM))
+	}
 }
 
 // RMSNorm sets dst[i] = x[i] / sqrt(mean(x²) + eps) · (offset + w[i]).

@@ -3,6 +3,7 @@ package kernels
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -283,5 +284,66 @@ func TestSiLUSets(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRows checks DotRows and AxpyRows on every kernel set against loops
+// of Dot and Axpy, bit for bit: row lengths around the SIMD groups, row
+// counts past a batch, zero coefficients (skipped) and a NaN (not).
+func TestRows(t *testing.T) {
+	for _, name := range runnableSets() {
+		withKernels(name, func() {
+			rng := rand.New(rand.NewPCG(71, 72))
+			for _, n := range []int{1, 5, 63, 64, 80, 128, 200, 256, 640} {
+				for _, rows := range []int{1, 7, 65, 130} {
+					stride := n + rng.IntN(3)*16
+					m := randVec(rng, (rows-1)*stride+n, 1)
+					x := randVec(rng, n, 1)
+					got, want := make([]float32, rows), make([]float32, rows)
+					DotRows(got, x, m, stride)
+					for j := range want {
+						want[j] = Dot(x, m[j*stride:j*stride+n])
+					}
+					for j := range want {
+						if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+							t.Fatalf("%s: DotRows n=%d rows=%d: [%d] = %v, Dot %v", name, n, rows, j, got[j], want[j])
+						}
+					}
+					a := randVec(rng, rows, 1)
+					a[0] = 0
+					if rows > 5 {
+						a[5] = float32(math.NaN())
+						a[rows-1] = 0
+					}
+					dst := randVec(rng, n, 1)
+					ref := slices.Clone(dst)
+					AxpyRows(dst, a, m, stride)
+					for j, aj := range a {
+						if aj != 0 {
+							Axpy(ref, aj, m[j*stride:j*stride+n])
+						}
+					}
+					for i := range ref {
+						if math.Float32bits(dst[i]) != math.Float32bits(ref[i]) {
+							t.Fatalf("%s: AxpyRows n=%d rows=%d: [%d] = %v, Axpy loop %v", name, n, rows, i, dst[i], ref[i])
+						}
+					}
+				}
+			}
+		})
+	}
+	for _, f := range []func(){
+		func() { DotRows(make([]float32, 3), make([]float32, 4), make([]float32, 11), 4) },
+		func() { AxpyRows(make([]float32, 4), make([]float32, 3), make([]float32, 11), 4) },
+		func() { DotRows(make([]float32, 3), make([]float32, 4), make([]float32, 100), 3) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("no panic on rows that do not fit")
+				}
+			}()
+			f()
+		}()
 	}
 }

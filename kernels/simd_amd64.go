@@ -256,6 +256,12 @@ var avx512Dots4 = map[DType]rowDot4Fn{
 type asmInt8Dot func(w *byte, q *int8, c *int32, d *float32, nb int) float64
 
 //go:noescape
+func dotRowsF32AVX512(m *float32, x *float32, stride, n, rows int, dst *float64)
+
+//go:noescape
+func axpyRowsAVX512(dst *float32, a *float32, m *float32, stride, n, rows int)
+
+//go:noescape
 func dotQ4_KI8AVX2(w *byte, q *int8, sums *int32, d *float32, nb int) float64
 
 //go:noescape
@@ -369,6 +375,10 @@ func init() {
 	avx512 := newDotSet("avx512", avx512Dots, avx512Gemm())
 	avx512.axpy = simdAxpy(axpyAVX512, 16)
 	avx512.silu = func(x []float32) { siluAVX512(&x[0], len(x)) }
+	avx512.dotRows = dotRows512
+	avx512.axpyRows = func(dst, a, m []float32, stride int) {
+		axpyRowsAVX512(&dst[0], &a[0], &m[0], stride, len(dst), len(a))
+	}
 	// The AVX2 K-quant int8 kernels: an AVX-512 VNNI version (VPDPBUSD,
 	// then VPMULLD by the scales) measured slower on Zen 4 (Q4_K 13.2
 	// against 16.7 GB/s, one thread).
@@ -387,4 +397,25 @@ func init() {
 		}
 	}
 	kernelSets["avx512"] = avx512
+}
+
+// dotRows512 is DotRows's kernel for n = len(x) ≥ 64: the rows' first
+// n/64·64 values by dotRowsF32AVX512, 64 rows a call, then each row's
+// tail as floatDot adds it (so each result is Dot's, bit for bit).
+func dotRows512(dst, x, m []float32, stride int) {
+	n := len(x)
+	k := n / 64 * 64
+	var acc [64]float64
+	for j0 := 0; j0 < len(dst); j0 += len(acc) {
+		rows := min(len(acc), len(dst)-j0)
+		dotRowsF32AVX512(&m[j0*stride], &x[0], stride, k, rows, &acc[0])
+		for r := 0; r < rows; r++ {
+			s := acc[r]
+			row := m[(j0+r)*stride:]
+			for c := k; c < n; c++ {
+				s += float64(x[c]) * float64(row[c])
+			}
+			dst[j0+r] = float32(s)
+		}
+	}
 }

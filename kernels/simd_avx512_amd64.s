@@ -1086,3 +1086,89 @@ DATA i8lo4<>+0(SB)/4, $0x0f0f0f0f
 GLOBL i8lo4<>(SB), RODATA|NOPTR, $4
 DATA i8hi4<>+0(SB)/8, $0x1020408000000000
 GLOBL i8hi4<>(SB), RODATA|NOPTR, $8
+
+// func dotRowsF32AVX512(m *float32, x *float32, stride, n, rows int, dst *float64)
+// sets dst[j] to what dotF32AVX512(row j, x, n) returns, row j at
+// m + 4·j·stride bytes, for rows > 0 rows; n a positive multiple of 64.
+TEXT ·dotRowsF32AVX512(SB), NOSPLIT, $0-48
+	MOVQ m+0(FP), R12
+	MOVQ stride+16(FP), R13
+	SHLQ $2, R13
+	MOVQ rows+32(FP), R10
+	MOVQ dst+40(FP), R8
+drrow:
+	MOVQ R12, SI
+	MOVQ x+8(FP), DI
+	MOVQ n+24(FP), CX
+	VXORPD Z8, Z8, Z8
+	VXORPD Z9, Z9, Z9
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	MOVQ $4, R11
+drloop:
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVUPS 128(SI), Z2
+	VMOVUPS 192(SI), Z3
+	GROUP64
+	STEP(drnext, 4)
+	ADDQ $256, SI
+	ADDQ $256, DI
+	SUBQ $64, CX
+	JNZ  drloop
+	WIDEN
+	SUM512NZ
+	MOVSD X8, (R8)
+	ADDQ $8, R8
+	ADDQ R13, R12
+	DECQ R10
+	JNZ  drrow
+	VZEROUPPER
+	RET
+
+// func axpyRowsAVX512(dst *float32, a *float32, m *float32, stride, n, rows int)
+// does axpyAVX512(dst, a[j], row j, n) for j = 0 … rows−1 in order,
+// skipping a[j] = 0 (not NaN), row j at m + 4·j·stride bytes; n a
+// positive multiple of 64. dst is kept in Z0…Z3 64 values at a time.
+TEXT ·axpyRowsAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ stride+24(FP), R13
+	SHLQ $2, R13
+	MOVQ n+32(FP), CX
+	MOVQ m+16(FP), R12
+	VXORPS X6, X6, X6
+archunk:
+	VMOVUPS (DI), Z0
+	VMOVUPS 64(DI), Z1
+	VMOVUPS 128(DI), Z2
+	VMOVUPS 192(DI), Z3
+	MOVQ a+8(FP), BX
+	MOVQ R12, SI
+	MOVQ rows+40(FP), R10
+arrow:
+	VMOVSS (BX), X7
+	VUCOMISS X6, X7
+	JNE  ardo
+	JP   ardo
+	JMP  arnext
+ardo:
+	VBROADCASTSS X7, Z7
+	VFMADD231PS (SI), Z7, Z0
+	VFMADD231PS 64(SI), Z7, Z1
+	VFMADD231PS 128(SI), Z7, Z2
+	VFMADD231PS 192(SI), Z7, Z3
+arnext:
+	ADDQ $4, BX
+	ADDQ R13, SI
+	DECQ R10
+	JNZ  arrow
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	ADDQ $256, DI
+	ADDQ $256, R12
+	SUBQ $64, CX
+	JNZ  archunk
+	VZEROUPPER
+	RET

@@ -171,8 +171,13 @@ func (a *attender) scores(hh, i int, row []float32) {
 	for j := 0; j < lo; j++ {
 		row[j] = ninf
 	}
-	for j := lo; j <= p; j++ {
-		row[j] = kernels.Dot(q, kc.slice(j*kvDim+kvh*hd, hd, buf)) * scale
+	if kc.f16 == nil { // all keys in one call
+		kernels.DotRows(row[lo:p+1], q, kc.f32[lo*kvDim+kvh*hd:], kvDim)
+		kernels.Scale(row[lo:p+1], scale)
+	} else {
+		for j := lo; j <= p; j++ {
+			row[j] = kernels.Dot(q, kc.slice(j*kvDim+kvh*hd, hd, buf)) * scale
+		}
 	}
 	if c.AttnSoftcap > 0 {
 		kernels.SoftCap(row[lo:p+1], float32(c.AttnSoftcap))
@@ -193,6 +198,10 @@ func (a *attender) mix(hh, i int, row []float32) {
 	clear(z)
 	vc := &a.s.v[a.l]
 	buf := a.headBuf(hh)
+	if vc.f16 == nil { // all values in one call
+		kernels.AxpyRows(z, row[:a.s.pos+i+1], vc.f32[kvh*hd:], kvDim)
+		return
+	}
 	for j, p := range row[:a.s.pos+i+1] {
 		if p != 0 {
 			kernels.Axpy(z, p, vc.slice(j*kvDim+kvh*hd, hd, buf))
