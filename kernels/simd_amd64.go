@@ -256,6 +256,9 @@ var avx512Dots4 = map[DType]rowDot4Fn{
 type asmInt8Dot func(w *byte, q *int8, c *int32, d *float32, nb int) float64
 
 //go:noescape
+func softmaxExpAVX512(x *float32, e *float64, shift float64, n int)
+
+//go:noescape
 func dotRowsF32AVX512(m *float32, x *float32, stride, n, rows int, dst *float64)
 
 //go:noescape
@@ -375,6 +378,9 @@ func init() {
 	avx512 := newDotSet("avx512", avx512Dots, avx512Gemm())
 	avx512.axpy = simdAxpy(axpyAVX512, 16)
 	avx512.silu = func(x []float32) { siluAVX512(&x[0], len(x)) }
+	avx512.softmaxExp = func(e []float64, x []float32, shift float64) {
+		softmaxExpAVX512(&x[0], &e[0], shift, len(x))
+	}
 	avx512.dotRows = dotRows512
 	avx512.axpyRows = func(dst, a, m []float32, stride int) {
 		axpyRowsAVX512(&dst[0], &a[0], &m[0], stride, len(dst), len(a))

@@ -972,13 +972,36 @@ GLOBL i8c127<>(SB), RODATA|NOPTR, $4
 DATA i8ones<>+0(SB)/4, $0x01010101
 GLOBL i8ones<>(SB), RODATA|NOPTR, $4
 
+// EXPPD sets Z5 = e^Z4 in float64 (Z4 is clamped to ±800 first, so ±Inf
+// give what math.Exp gives; a NaN becomes 800): 2^k·e^r with k =
+// round(x·log2 e), r = x − k·ln 2 (ln 2 in two parts, so r is exact to
+// float64 rounding), e^r by its Taylor polynomial of degree 11 (|r| ≤
+// 0.35), 2^k by VSCALEFPD: within 3.2e-14 relative of math.Exp
+// (TestSoftmaxExp). Uses Z1, Z2, Z4.
+#define EXPPD \
+	VMINPD.BCST silu800<>(SB), Z4, Z4 \
+	VMAXPD.BCST silum800<>(SB), Z4, Z4 \
+	VMULPD.BCST silulog2e<>(SB), Z4, Z1 \
+	VRNDSCALEPD $0, Z1, Z2 \
+	VFNMADD231PD.BCST siluln2hi<>(SB), Z2, Z4 \
+	VFNMADD231PD.BCST siluln2lo<>(SB), Z2, Z4 \
+	VBROADCASTSD siluc<>+88(SB), Z5 \
+	VFMADD213PD.BCST siluc<>+80(SB), Z4, Z5 \
+	VFMADD213PD.BCST siluc<>+72(SB), Z4, Z5 \
+	VFMADD213PD.BCST siluc<>+64(SB), Z4, Z5 \
+	VFMADD213PD.BCST siluc<>+56(SB), Z4, Z5 \
+	VFMADD213PD.BCST siluc<>+48(SB), Z4, Z5 \
+	VFMADD213PD.BCST siluc<>+40(SB), Z4, Z5 \
+	VFMADD213PD.BCST siluc<>+32(SB), Z4, Z5 \
+	VFMADD213PD.BCST siluc<>+24(SB), Z4, Z5 \
+	VFMADD213PD.BCST siluc<>+16(SB), Z4, Z5 \
+	VFMADD213PD.BCST siluc<>+8(SB), Z4, Z5 \
+	VFMADD213PD.BCST siluc<>+0(SB), Z4, Z5 \
+	VSCALEFPD Z2, Z5, Z5
+
 // func siluAVX512(x *float32, n int) — n a positive multiple of 8:
-// x[i] = x/(1+e^−x) computed in float64 and rounded once, as SiLU does
-// with math.Exp: e^−x = 2^k·e^r with k = round(−x·log2 e), r = −x − k·ln 2
-// (ln 2 in two parts, so r is exact to float64 rounding), e^r by its
-// Taylor polynomial of degree 11 (|r| ≤ 0.35: truncation < 1e-14), 2^k by
-// VSCALEFPD (overflow to +Inf, underflow to 0 as exp does). −x is clamped
-// to ±800 first so that ±Inf inputs give what math.Exp gives.
+// x[i] = x/(1+e^−x) computed in float64 (e^−x by EXPPD) and rounded once,
+// as SiLU does with math.Exp.
 TEXT ·siluAVX512(SB), NOSPLIT, $0-16
 	MOVQ x+0(FP), SI
 	MOVQ n+8(FP), CX
@@ -986,25 +1009,7 @@ TEXT ·siluAVX512(SB), NOSPLIT, $0-16
 siluloop:
 	VCVTPS2PD (SI), Z0
 	VXORPD.BCST silusign<>(SB), Z0, Z4
-	VMINPD.BCST silu800<>(SB), Z4, Z4
-	VMAXPD.BCST silum800<>(SB), Z4, Z4
-	VMULPD.BCST silulog2e<>(SB), Z4, Z1
-	VRNDSCALEPD $0, Z1, Z2
-	VFNMADD231PD.BCST siluln2hi<>(SB), Z2, Z4
-	VFNMADD231PD.BCST siluln2lo<>(SB), Z2, Z4
-	VBROADCASTSD siluc<>+88(SB), Z5
-	VFMADD213PD.BCST siluc<>+80(SB), Z4, Z5
-	VFMADD213PD.BCST siluc<>+72(SB), Z4, Z5
-	VFMADD213PD.BCST siluc<>+64(SB), Z4, Z5
-	VFMADD213PD.BCST siluc<>+56(SB), Z4, Z5
-	VFMADD213PD.BCST siluc<>+48(SB), Z4, Z5
-	VFMADD213PD.BCST siluc<>+40(SB), Z4, Z5
-	VFMADD213PD.BCST siluc<>+32(SB), Z4, Z5
-	VFMADD213PD.BCST siluc<>+24(SB), Z4, Z5
-	VFMADD213PD.BCST siluc<>+16(SB), Z4, Z5
-	VFMADD213PD.BCST siluc<>+8(SB), Z4, Z5
-	VFMADD213PD.BCST siluc<>+0(SB), Z4, Z5
-	VSCALEFPD Z2, Z5, Z5
+	EXPPD
 	VADDPD.BCST siluc<>+0(SB), Z5, Z5
 	VDIVPD Z5, Z0, Z0
 	VCVTPD2PS Z0, Y0
@@ -1170,5 +1175,25 @@ arnext:
 	ADDQ $256, R12
 	SUBQ $64, CX
 	JNZ  archunk
+	VZEROUPPER
+	RET
+
+// func softmaxExpAVX512(x *float32, e *float64, shift float64, n int) —
+// n a positive multiple of 8: e[i] = e^(x[i] − shift) (EXPPD).
+TEXT ·softmaxExpAVX512(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ e+8(FP), DI
+	VBROADCASTSD shift+16(FP), Z6
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+smexploop:
+	VCVTPS2PD (SI), Z4
+	VSUBPD Z6, Z4, Z4
+	EXPPD
+	VMOVUPD Z5, (DI)
+	ADDQ $32, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  smexploop
 	VZEROUPPER
 	RET
