@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -102,12 +103,7 @@ func checkInt8(t *testing.T, set string, rng *rand.Rand, dt DType, rows, cols in
 			// before widening: five roundings of at most mag, and the
 			// result's own.
 			bound := math.Abs(ref)*0x1p-24 + mag*5*0x1p-24
-			if e := math.Abs(float64(mv[r]) - ref); e > bound {
-				t.Fatalf("%s %s %d×%d: int8 MatVec[%d] input %d = %v, reference %v (error %g > %g)", set, dt, rows, cols, r, i, mv[r], ref, e, bound)
-			}
-			if v := mm[i*rows+r]; math.Float32bits(v) != math.Float32bits(mv[r]) {
-				t.Fatalf("%s %s %d×%d: int8 MatMul[%d,%d] = %v differs from MatVec %v", set, dt, rows, cols, i, r, v, mv[r])
-			}
+			checkInt8Out(t, fmt.Sprintf("%s %s %d×%d: row %d input %d", set, dt, rows, cols, r, i), mv[r], mm[i*rows+r], ref, bound)
 		}
 	}
 	// MatMulGroup: with an exact F32 matrix beside it (ignoring the flag).
@@ -300,12 +296,7 @@ func TestInt8Super(t *testing.T) {
 								// The dequantized weights are rounded to float32;
 								// the kernels' integer sums are exact.
 								bound := math.Abs(ref)*0x1p-24 + mag*0x1p-22
-								if e := math.Abs(float64(mv[r]) - ref); e > bound {
-									t.Fatalf("%s %s %d×%d: int8 MatVec[%d] input %d = %v, reference %v (error %g > %g)", name, dt, rows, cols, r, i, mv[r], ref, e, bound)
-								}
-								if v := mm[i*rows+r]; math.Float32bits(v) != math.Float32bits(mv[r]) {
-									t.Fatalf("%s %s %d×%d: int8 MatMul[%d,%d] = %v differs from MatVec %v", name, dt, rows, cols, i, r, v, mv[r])
-								}
+								checkInt8Out(t, fmt.Sprintf("%s %s %d×%d: row %d input %d", name, dt, rows, cols, r, i), mv[r], mm[i*rows+r], ref, bound)
 							}
 						}
 						q := randomMat(rng, Q4_0, 7, cols)
@@ -321,5 +312,18 @@ func TestInt8Super(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkInt8Out checks one int8 MatVec result against its reference,
+// within bound, and MatMul's result for the same row and input bit for
+// bit.
+func checkInt8Out(t *testing.T, what string, mv, mm float32, ref, bound float64) {
+	t.Helper()
+	if e := math.Abs(float64(mv) - ref); e > bound {
+		t.Fatalf("%s: int8 MatVec = %v, reference %v (error %g > %g)", what, mv, ref, e, bound)
+	}
+	if math.Float32bits(mm) != math.Float32bits(mv) {
+		t.Fatalf("%s: int8 MatMul = %v differs from MatVec %v", what, mm, mv)
 	}
 }

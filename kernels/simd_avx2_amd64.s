@@ -1,6 +1,7 @@
 //go:build amd64
 
 #include "textflag.h"
+#include "simd_amd64.h"
 
 // AVX2+FMA row dot products: Σ w[i]·x[i] for one weight row (stored
 // format) and a float32 input x. Each 32-element group (one Q8_0/Q4_0
@@ -222,15 +223,6 @@ axpyloop:
 	VCVTSS2SD X7, X7, X7 \
 	VBROADCASTSD X7, Y7
 
-// I8SUM2 sums Y8 and Y9 into X8 (FINISH without the store).
-#define I8SUM2 \
-	VADDPD Y9, Y8, Y8 \
-	VEXTRACTF128 $1, Y8, X1 \
-	VADDPD X1, X8, X8 \
-	VPERMILPD $1, X8, X1 \
-	VADDSD X1, X8, X8 \
-	VZEROUPPER
-
 // I8ACC2 adds the int32 lanes Y0 times Y7 into Y8, Y9.
 #define I8ACC2 \
 	VCVTDQ2PD X0, Y1 \
@@ -266,7 +258,7 @@ q4i8loop2:
 	ADDQ $4, R9
 	DECQ CX
 	JNZ  q4i8loop2
-	I8SUM2
+	SUMY8Y9
 	MOVSD X8, ret+40(FP)
 	RET
 
@@ -293,7 +285,7 @@ q8i8loop2:
 	ADDQ $4, R9
 	DECQ CX
 	JNZ  q8i8loop2
-	I8SUM2
+	SUMY8Y9
 	MOVSD X8, ret+40(FP)
 	RET
 

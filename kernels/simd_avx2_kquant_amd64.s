@@ -1,7 +1,7 @@
 //go:build amd64
 
 #include "textflag.h"
-#include "kquant_amd64.h"
+#include "simd_amd64.h"
 
 // AVX2 row dots for Q4_K and Q6_K (and, at the end, the int8 products of
 // Q4_K and Q5_K, which the AVX-512 set uses too): the AVX-512 scheme
@@ -31,15 +31,6 @@
 	ADDQ $64, R13 \
 	ADDQ $4, R11 \
 	DECQ CX
-
-// KI8SUM2 sums Y8 and Y9 into X8.
-#define KI8SUM2 \
-	VADDPD Y9, Y8, Y8 \
-	VEXTRACTF128 $1, Y8, X1 \
-	VADDPD X1, X8, X8 \
-	VPERMILPD $1, X8, X1 \
-	VADDSD X1, X8, X8 \
-	VZEROUPPER
 
 #define KWIDEN2 \
 	VADDPS Y5, Y4, Y0 \
@@ -246,8 +237,8 @@ q6kloop:
 // KI8SUB2 adds sub-block j's products (its 32 unsigned values in yq, the
 // input at xo(DI)) times its scale into Y4.
 #define KI8SUB2(yq, j, xo) \
-	VPMADDUBSW xo(DI), yq, yq \
-	VPSHUFB kwb<>+(32*j)(SB), Y0, Y6 \
+	VPMADDUBSW (xo)(DI), yq, yq \
+	VPSHUFB kwb<>+(32*(j))(SB), Y0, Y6 \
 	VPMADDWD Y6, yq, yq \
 	VPADDD yq, Y4, Y4
 
@@ -259,9 +250,23 @@ q6kloop:
 	VPAND Y15, Y2, Y2 \
 	VPAND Y15, Y3, Y3
 
+// Q4KI8PAIR2 and Q5KI8PAIR2 add pair p's two sub-blocks (the quants at
+// off) into Y4; Q5_K's take their fifth bits 2p and 2p+1 from qh (Y10).
+#define Q4KI8PAIR2(p, off) \
+	KNIB2(off) \
+	KI8SUB2(Y2, 2*p, 64*p) \
+	KI8SUB2(Y3, 2*p+1, 64*p+32)
+
+#define Q5KI8PAIR2(p, off) \
+	KNIB2(off) \
+	FIFTH2(Y2, 2*p) \
+	FIFTH2(Y3, 2*p+1) \
+	KI8SUB2(Y2, 2*p, 64*p) \
+	KI8SUB2(Y3, 2*p+1, 64*p+32)
+
 // FIFTH2 adds 16 to the values in yq whose qh bit k (qh in Y10) is set.
 #define FIFTH2(yq, k) \
-	VPBROADCASTB kbit<>+k(SB), Y13 \
+	VPBROADCASTB kbit<>+(k)(SB), Y13 \
 	VPAND Y10, Y13, Y11 \
 	VPCMPEQB Y13, Y11, Y11 \
 	VPAND Y12, Y11, Y11 \
@@ -293,22 +298,14 @@ TEXT ·dotQ4_KI8AVX2(SB), NOSPLIT, $0-48
 	KI8ARGS2
 q4ki8loop2:
 	KI8SCALES2
-	KNIB2(16)
-	KI8SUB2(Y2, 0, 0)
-	KI8SUB2(Y3, 1, 32)
-	KNIB2(48)
-	KI8SUB2(Y2, 2, 64)
-	KI8SUB2(Y3, 3, 96)
-	KNIB2(80)
-	KI8SUB2(Y2, 4, 128)
-	KI8SUB2(Y3, 5, 160)
-	KNIB2(112)
-	KI8SUB2(Y2, 6, 192)
-	KI8SUB2(Y3, 7, 224)
+	Q4KI8PAIR2(0, 16)
+	Q4KI8PAIR2(1, 48)
+	Q4KI8PAIR2(2, 80)
+	Q4KI8PAIR2(3, 112)
 	KI8TERMS2
 	KI8NEXT2(144)
 	JNZ  q4ki8loop2
-	KI8SUM2
+	SUMY8Y9
 	MOVSD X8, ret+40(FP)
 	RET
 
@@ -319,30 +316,14 @@ TEXT ·dotQ5_KI8AVX2(SB), NOSPLIT, $0-48
 q5ki8loop2:
 	KI8SCALES2
 	VMOVDQU 16(SI), Y10
-	KNIB2(48)
-	FIFTH2(Y2, 0)
-	FIFTH2(Y3, 1)
-	KI8SUB2(Y2, 0, 0)
-	KI8SUB2(Y3, 1, 32)
-	KNIB2(80)
-	FIFTH2(Y2, 2)
-	FIFTH2(Y3, 3)
-	KI8SUB2(Y2, 2, 64)
-	KI8SUB2(Y3, 3, 96)
-	KNIB2(112)
-	FIFTH2(Y2, 4)
-	FIFTH2(Y3, 5)
-	KI8SUB2(Y2, 4, 128)
-	KI8SUB2(Y3, 5, 160)
-	KNIB2(144)
-	FIFTH2(Y2, 6)
-	FIFTH2(Y3, 7)
-	KI8SUB2(Y2, 6, 192)
-	KI8SUB2(Y3, 7, 224)
+	Q5KI8PAIR2(0, 48)
+	Q5KI8PAIR2(1, 80)
+	Q5KI8PAIR2(2, 112)
+	Q5KI8PAIR2(3, 144)
 	KI8TERMS2
 	KI8NEXT2(176)
 	JNZ  q5ki8loop2
-	KI8SUM2
+	SUMY8Y9
 	MOVSD X8, ret+40(FP)
 	RET
 

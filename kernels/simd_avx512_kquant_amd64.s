@@ -1,7 +1,7 @@
 //go:build amd64
 
 #include "textflag.h"
-#include "kquant_amd64.h"
+#include "simd_amd64.h"
 
 // AVX-512 row dots for the K-quants Q4_K, Q5_K and Q6_K, in the scheme of
 // simd_avx512_amd64.s: each weight is decoded to float32 exactly as

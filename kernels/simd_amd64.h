@@ -1,4 +1,13 @@
-// Shared by the K-quant assembly files.
+// Macros shared by the amd64 assembly files.
+
+// SUMY8Y9 sums the float64 lanes Y8 and Y9 into X8 and leaves AVX.
+#define SUMY8Y9 \
+	VADDPD Y9, Y8, Y8 \
+	VEXTRACTF128 $1, Y8, X1 \
+	VADDPD X1, X8, X8 \
+	VPERMILPD $1, X8, X1 \
+	VADDSD X1, X8, X8 \
+	VZEROUPPER
 
 // KUNPACK unpacks the 6-bit scales and mins of the Q4_K/Q5_K super-block
 // at base (ggml's kmask unpacking, in registers): the eight scales as
