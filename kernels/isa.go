@@ -52,6 +52,9 @@ type kernelSet struct {
 	// Dot's and Axpy's results; nil: loops of Dot and Axpy.
 	dotRows  func(dst, x, m []float32, stride int)
 	axpyRows func(dst, a, m []float32, stride int)
+	// dotRowsF16 and axpyRowsF16 are the same for float16 rows.
+	dotRowsF16  func(dst, x []float32, m []uint16, stride int)
+	axpyRowsF16 func(dst, a []float32, m []uint16, stride int)
 }
 
 // axpyFn sets dst[i] += a·x[i] with one rounding per element.

@@ -71,6 +71,57 @@ func AxpyRows(dst, a, m []float32, stride int) {
 	}
 }
 
+// DotRowsF16 is DotRows for rows of float16 values (a float16 KV cache):
+// dst[j] = Dot(x, row j widened to float32), bit for bit. buf (len(x)
+// values) holds a widened row on sets without a float16 kernel.
+func DotRowsF16(dst, x []float32, m []uint16, stride int, buf []float32) {
+	checkRows("DotRowsF16", len(dst), len(x), len(m), stride)
+	if len(dst) == 0 {
+		return
+	}
+	if f := activeKernels().dotRowsF16; f != nil && len(x) >= 64 {
+		f(dst, x, m, stride)
+		return
+	}
+	buf = buf[:len(x)]
+	for j := range dst {
+		widenF16(buf, m[j*stride:])
+		dst[j] = Dot(x, buf)
+	}
+}
+
+// AxpyRowsF16 is AxpyRows for rows of float16 values, bit for bit as
+// Axpy of each row widened to float32. buf (len(dst) values) holds a
+// widened row on sets without a float16 kernel.
+func AxpyRowsF16(dst, a []float32, m []uint16, stride int, buf []float32) {
+	checkRows("AxpyRowsF16", len(a), len(dst), len(m), stride)
+	if len(a) == 0 {
+		return
+	}
+	if f := activeKernels().axpyRowsF16; f != nil && len(dst) >= 64 {
+		k := len(dst) / 64 * 64
+		f(dst[:k], a, m, stride)
+		dst, m = dst[k:], m[k:]
+	}
+	if len(dst) == 0 {
+		return
+	}
+	buf = buf[:len(dst)]
+	for j, aj := range a {
+		if aj != 0 {
+			widenF16(buf, m[j*stride:])
+			Axpy(dst, aj, buf)
+		}
+	}
+}
+
+// widenF16 sets dst[i] to the float16 h[i] as float32.
+func widenF16(dst []float32, h []uint16) {
+	for i := range dst {
+		dst[i] = F16ToF32(h[i])
+	}
+}
+
 // checkRows panics unless m holds rows rows of n values stride apart.
 func checkRows(op string, rows, n, lenM, stride int) {
 	if rows > 0 && (stride < n || (rows-1)*stride+n > lenM) {

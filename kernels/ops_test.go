@@ -295,7 +295,8 @@ func TestSiLUSets(t *testing.T) {
 
 // TestRows checks DotRows and AxpyRows on every kernel set against loops
 // of Dot and Axpy, bit for bit: row lengths around the SIMD groups, row
-// counts past a batch, zero coefficients (skipped) and a NaN (not).
+// counts past a batch, zero coefficients (skipped) and a NaN (not); and
+// their float16 forms against them on the widened rows.
 func TestRows(t *testing.T) {
 	for _, name := range runnableSets() {
 		withKernels(name, func() {
@@ -315,23 +316,56 @@ func TestRows(t *testing.T) {
 							t.Fatalf("%s: DotRows n=%d rows=%d: [%d] = %v, Dot %v", name, n, rows, j, got[j], want[j])
 						}
 					}
+					// Coefficients with zeros, and the same with a NaN (which
+					// makes every value NaN, so it gets a check of its own).
 					a := randVec(rng, rows, 1)
-					a[0] = 0
-					if rows > 5 {
-						a[5] = float32(math.NaN())
-						a[rows-1] = 0
+					a[0], a[rows-1] = 0, 0
+					if rows > 2 {
+						a[1] = float32(math.Copysign(0, -1))
 					}
-					dst := randVec(rng, n, 1)
-					ref := slices.Clone(dst)
-					AxpyRows(dst, a, m, stride)
+					dst0 := randVec(rng, n, 1)
+					ref := slices.Clone(dst0)
 					for j, aj := range a {
 						if aj != 0 {
 							Axpy(ref, aj, m[j*stride:j*stride+n])
 						}
 					}
+					dst := slices.Clone(dst0)
+					AxpyRows(dst, a, m, stride)
 					for i := range ref {
 						if math.Float32bits(dst[i]) != math.Float32bits(ref[i]) {
 							t.Fatalf("%s: AxpyRows n=%d rows=%d: [%d] = %v, Axpy loop %v", name, n, rows, i, dst[i], ref[i])
+						}
+					}
+					if rows > 5 {
+						an := slices.Clone(a)
+						an[5] = float32(math.NaN())
+						d := slices.Clone(dst0)
+						AxpyRows(d, an, m, stride)
+						for i := range d {
+							if !math.IsNaN(float64(d[i])) {
+								t.Fatalf("%s: AxpyRows n=%d rows=%d skipped a NaN coefficient: [%d] = %v", name, n, rows, i, d[i])
+							}
+						}
+					}
+					// The same rows as float16, against widened rows.
+					h := make([]uint16, len(m))
+					for i, v := range m {
+						h[i] = F32ToF16(v)
+						m[i] = F16ToF32(h[i])
+					}
+					buf := make([]float32, n)
+					DotRowsF16(got, x, h, stride, buf)
+					DotRows(want, x, m, stride)
+					if !slices.Equal(got, want) {
+						t.Fatalf("%s: DotRowsF16 n=%d rows=%d differs from DotRows of the widened rows", name, n, rows)
+					}
+					d16, d32 := slices.Clone(dst0), slices.Clone(dst0)
+					AxpyRowsF16(d16, a, h, stride, buf)
+					AxpyRows(d32, a, m, stride)
+					for i := range d32 {
+						if math.Float32bits(d16[i]) != math.Float32bits(d32[i]) {
+							t.Fatalf("%s: AxpyRowsF16 n=%d rows=%d: [%d] = %v, AxpyRows %v", name, n, rows, i, d16[i], d32[i])
 						}
 					}
 				}

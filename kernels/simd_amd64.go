@@ -265,6 +265,12 @@ func dotRowsF32AVX512(m *float32, x *float32, stride, n, rows int, dst *float64)
 func axpyRowsAVX512(dst *float32, a *float32, m *float32, stride, n, rows int)
 
 //go:noescape
+func dotRowsF16AVX512(m *uint16, x *float32, stride, n, rows int, dst *float64)
+
+//go:noescape
+func axpyRowsF16AVX512(dst *float32, a *float32, m *uint16, stride, n, rows int)
+
+//go:noescape
 func dotQ4_KI8AVX2(w *byte, q *int8, sums *int32, d *float32, nb int) float64
 
 //go:noescape
@@ -385,6 +391,10 @@ func init() {
 	avx512.axpyRows = func(dst, a, m []float32, stride int) {
 		axpyRowsAVX512(&dst[0], &a[0], &m[0], stride, len(dst), len(a))
 	}
+	avx512.dotRowsF16 = dotRowsF16512
+	avx512.axpyRowsF16 = func(dst, a []float32, m []uint16, stride int) {
+		axpyRowsF16AVX512(&dst[0], &a[0], &m[0], stride, len(dst), len(a))
+	}
 	// The AVX2 K-quant int8 kernels: an AVX-512 VNNI version (VPDPBUSD,
 	// then VPMULLD by the scales) measured slower on Zen 4 (Q4_K 13.2
 	// against 16.7 GB/s, one thread).
@@ -420,6 +430,25 @@ func dotRows512(dst, x, m []float32, stride int) {
 			row := m[(j0+r)*stride:]
 			for c := k; c < n; c++ {
 				s += float64(x[c]) * float64(row[c])
+			}
+			dst[j0+r] = float32(s)
+		}
+	}
+}
+
+// dotRowsF16512 is dotRows512 for float16 rows.
+func dotRowsF16512(dst, x []float32, m []uint16, stride int) {
+	n := len(x)
+	k := n / 64 * 64
+	var acc [64]float64
+	for j0 := 0; j0 < len(dst); j0 += len(acc) {
+		rows := min(len(acc), len(dst)-j0)
+		dotRowsF16AVX512(&m[j0*stride], &x[0], stride, k, rows, &acc[0])
+		for r := 0; r < rows; r++ {
+			s := acc[r]
+			row := m[(j0+r)*stride:]
+			for c := k; c < n; c++ {
+				s += float64(x[c]) * float64(F16ToF32(row[c]))
 			}
 			dst[j0+r] = float32(s)
 		}

@@ -15,6 +15,66 @@
 // simd_avx512_x4_amd64.s does the same for four inputs at once with
 // exactly these operations per input, so MatMul equals MatVec bit for bit.
 
+// DRARGS loads the arguments of the rows dots (R12 the first row, R13
+// the rows' distance in bytes: stride shifted left by sh, R10 rows, R8
+// dst); DRROW starts a row (SI the row, DI x, CX n, zero partials);
+// DRNEXT moves x on and loops over the row; DREND reduces the row as
+// FINISH512 does, stores it and loops over the rows. (Defined before any
+// TEXT, because they name the arguments.)
+#define DRARGS(sh) \
+	MOVQ m+0(FP), R12 \
+	MOVQ stride+16(FP), R13 \
+	SHLQ $sh, R13 \
+	MOVQ rows+32(FP), R10 \
+	MOVQ dst+40(FP), R8
+
+#define DRROW \
+	MOVQ R12, SI \
+	MOVQ x+8(FP), DI \
+	MOVQ n+24(FP), CX \
+	VXORPD Z8, Z8, Z8 \
+	VXORPD Z9, Z9, Z9 \
+	VXORPS Z4, Z4, Z4 \
+	VXORPS Z5, Z5, Z5 \
+	MOVQ $4, R11
+
+#define DRNEXT(loop) \
+	ADDQ $256, DI \
+	SUBQ $64, CX \
+	JNZ  loop
+
+#define DREND(rowloop) \
+	WIDEN \
+	SUM512NZ \
+	MOVSD X8, (R8) \
+	ADDQ $8, R8 \
+	ADDQ R13, R12 \
+	DECQ R10 \
+	JNZ  rowloop \
+	VZEROUPPER \
+	RET
+
+// ARARGS loads the arguments of the rows axpys (DI dst, R12 the first
+// row, R13 the rows' distance in bytes: stride shifted left by sh, CX n,
+// X6 zero); ARCHUNK loads 64 values of dst into Z0…Z3 and starts the
+// rows (BX a, SI the row, R10 rows).
+#define ARARGS(sh) \
+	MOVQ dst+0(FP), DI \
+	MOVQ stride+24(FP), R13 \
+	SHLQ $sh, R13 \
+	MOVQ n+32(FP), CX \
+	MOVQ m+16(FP), R12 \
+	VXORPS X6, X6, X6
+
+#define ARCHUNK \
+	VMOVUPS (DI), Z0 \
+	VMOVUPS 64(DI), Z1 \
+	VMOVUPS 128(DI), Z2 \
+	VMOVUPS 192(DI), Z3 \
+	MOVQ a+8(FP), BX \
+	MOVQ R12, SI \
+	MOVQ rows+40(FP), R10
+
 // SCALESQ4 converts the f16 scales of the eight Q4_0 blocks at base (18
 // bytes apart, all within 128 bytes) to float32 in Y14, picking the
 // words with one two-table permute (index vector idx: scalesq4w).
@@ -1096,20 +1156,9 @@ GLOBL i8hi4<>(SB), RODATA|NOPTR, $8
 // sets dst[j] to what dotF32AVX512(row j, x, n) returns, row j at
 // m + 4·j·stride bytes, for rows > 0 rows; n a positive multiple of 64.
 TEXT ·dotRowsF32AVX512(SB), NOSPLIT, $0-48
-	MOVQ m+0(FP), R12
-	MOVQ stride+16(FP), R13
-	SHLQ $2, R13
-	MOVQ rows+32(FP), R10
-	MOVQ dst+40(FP), R8
+	DRARGS(2)
 drrow:
-	MOVQ R12, SI
-	MOVQ x+8(FP), DI
-	MOVQ n+24(FP), CX
-	VXORPD Z8, Z8, Z8
-	VXORPD Z9, Z9, Z9
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	MOVQ $4, R11
+	DRROW
 drloop:
 	VMOVUPS (SI), Z0
 	VMOVUPS 64(SI), Z1
@@ -1118,17 +1167,55 @@ drloop:
 	GROUP64
 	STEP(drnext, 4)
 	ADDQ $256, SI
-	ADDQ $256, DI
-	SUBQ $64, CX
-	JNZ  drloop
-	WIDEN
-	SUM512NZ
-	MOVSD X8, (R8)
-	ADDQ $8, R8
-	ADDQ R13, R12
-	DECQ R10
-	JNZ  drrow
-	VZEROUPPER
+	DRNEXT(drloop)
+	DREND(drrow)
+
+// func dotRowsF16AVX512(m *uint16, x *float32, stride, n, rows int, dst *float64)
+// is dotRowsF32AVX512 for float16 rows (2·j·stride bytes apart), each
+// value widened exactly, as dotF16AVX512 does.
+TEXT ·dotRowsF16AVX512(SB), NOSPLIT, $0-48
+	DRARGS(1)
+drhrow:
+	DRROW
+drhloop:
+	VCVTPH2PS (SI), Z0
+	VCVTPH2PS 32(SI), Z1
+	VCVTPH2PS 64(SI), Z2
+	VCVTPH2PS 96(SI), Z3
+	GROUP64
+	STEP(drhnext, 4)
+	ADDQ $128, SI
+	DRNEXT(drhloop)
+	DREND(drhrow)
+
+// ARSKIP broadcasts a[j] into Z7, or jumps to skip when it is zero (not
+// NaN: x ≠ x compares unordered); ARNEXT moves to the next row;
+// ARSTORE stores the chunk, moves the rows on by step bytes and loops.
+#define ARSKIP(do, skip) \
+	VMOVSS (BX), X7 \
+	VUCOMISS X6, X7 \
+	JNE  do \
+	JPS  do \
+	JMP  skip \
+do: \
+	VBROADCASTSS X7, Z7
+
+#define ARNEXT(rowloop) \
+	ADDQ $4, BX \
+	ADDQ R13, SI \
+	DECQ R10 \
+	JNZ  rowloop
+
+#define ARSTORE(step, chunkloop) \
+	VMOVUPS Z0, (DI) \
+	VMOVUPS Z1, 64(DI) \
+	VMOVUPS Z2, 128(DI) \
+	VMOVUPS Z3, 192(DI) \
+	ADDQ $256, DI \
+	ADDQ $step, R12 \
+	SUBQ $64, CX \
+	JNZ  chunkloop \
+	VZEROUPPER \
 	RET
 
 // func axpyRowsAVX512(dst *float32, a *float32, m *float32, stride, n, rows int)
@@ -1136,47 +1223,38 @@ drloop:
 // skipping a[j] = 0 (not NaN), row j at m + 4·j·stride bytes; n a
 // positive multiple of 64. dst is kept in Z0…Z3 64 values at a time.
 TEXT ·axpyRowsAVX512(SB), NOSPLIT, $0-48
-	MOVQ dst+0(FP), DI
-	MOVQ stride+24(FP), R13
-	SHLQ $2, R13
-	MOVQ n+32(FP), CX
-	MOVQ m+16(FP), R12
-	VXORPS X6, X6, X6
+	ARARGS(2)
 archunk:
-	VMOVUPS (DI), Z0
-	VMOVUPS 64(DI), Z1
-	VMOVUPS 128(DI), Z2
-	VMOVUPS 192(DI), Z3
-	MOVQ a+8(FP), BX
-	MOVQ R12, SI
-	MOVQ rows+40(FP), R10
+	ARCHUNK
 arrow:
-	VMOVSS (BX), X7
-	VUCOMISS X6, X7
-	JNE  ardo
-	JP   ardo
-	JMP  arnext
-ardo:
-	VBROADCASTSS X7, Z7
+	ARSKIP(ardo, arnext)
 	VFMADD231PS (SI), Z7, Z0
 	VFMADD231PS 64(SI), Z7, Z1
 	VFMADD231PS 128(SI), Z7, Z2
 	VFMADD231PS 192(SI), Z7, Z3
 arnext:
-	ADDQ $4, BX
-	ADDQ R13, SI
-	DECQ R10
-	JNZ  arrow
-	VMOVUPS Z0, (DI)
-	VMOVUPS Z1, 64(DI)
-	VMOVUPS Z2, 128(DI)
-	VMOVUPS Z3, 192(DI)
-	ADDQ $256, DI
-	ADDQ $256, R12
-	SUBQ $64, CX
-	JNZ  archunk
-	VZEROUPPER
-	RET
+	ARNEXT(arrow)
+	ARSTORE(256, archunk)
+
+// func axpyRowsF16AVX512(dst *float32, a *float32, m *uint16, stride, n, rows int)
+// is axpyRowsAVX512 for float16 rows, each value widened exactly.
+TEXT ·axpyRowsF16AVX512(SB), NOSPLIT, $0-48
+	ARARGS(1)
+arhchunk:
+	ARCHUNK
+arhrow:
+	ARSKIP(arhdo, arhnext)
+	VCVTPH2PS (SI), Z8
+	VCVTPH2PS 32(SI), Z9
+	VCVTPH2PS 64(SI), Z10
+	VCVTPH2PS 96(SI), Z11
+	VFMADD231PS Z8, Z7, Z0
+	VFMADD231PS Z9, Z7, Z1
+	VFMADD231PS Z10, Z7, Z2
+	VFMADD231PS Z11, Z7, Z3
+arhnext:
+	ARNEXT(arhrow)
+	ARSTORE(128, arhchunk)
 
 // func softmaxExpAVX512(x *float32, e *float64, shift float64, n int) —
 // n a positive multiple of 8: e[i] = e^(x[i] − shift) (EXPPD).

@@ -165,20 +165,18 @@ func (a *attender) scores(hh, i int, row []float32) {
 	}
 	q := a.q[i*c.Heads*hd+hh*hd : i*c.Heads*hd+(hh+1)*hd]
 	kc := &a.s.k[a.l]
-	buf := a.headBuf(hh)
 	scale := float32(c.AttnScale)
 	ninf := float32(math.Inf(-1))
 	for j := 0; j < lo; j++ {
 		row[j] = ninf
 	}
-	if kc.f16 == nil { // all keys in one call
+	// Every visible key in one call.
+	if kc.f16 == nil {
 		kernels.DotRows(row[lo:p+1], q, kc.f32[lo*kvDim+kvh*hd:], kvDim)
-		kernels.Scale(row[lo:p+1], scale)
 	} else {
-		for j := lo; j <= p; j++ {
-			row[j] = kernels.Dot(q, kc.slice(j*kvDim+kvh*hd, hd, buf)) * scale
-		}
+		kernels.DotRowsF16(row[lo:p+1], q, kc.f16[lo*kvDim+kvh*hd:], kvDim, a.headBuf(hh))
 	}
+	kernels.Scale(row[lo:p+1], scale)
 	if c.AttnSoftcap > 0 {
 		kernels.SoftCap(row[lo:p+1], float32(c.AttnSoftcap))
 	}
@@ -197,15 +195,11 @@ func (a *attender) mix(hh, i int, row []float32) {
 	z := a.z[i*c.Heads*hd+hh*hd : i*c.Heads*hd+(hh+1)*hd]
 	clear(z)
 	vc := &a.s.v[a.l]
-	buf := a.headBuf(hh)
-	if vc.f16 == nil { // all values in one call
+	// Every cached value in one call (zero probabilities skipped).
+	if vc.f16 == nil {
 		kernels.AxpyRows(z, row[:a.s.pos+i+1], vc.f32[kvh*hd:], kvDim)
-		return
-	}
-	for j, p := range row[:a.s.pos+i+1] {
-		if p != 0 {
-			kernels.Axpy(z, p, vc.slice(j*kvDim+kvh*hd, hd, buf))
-		}
+	} else {
+		kernels.AxpyRowsF16(z, row[:a.s.pos+i+1], vc.f16[kvh*hd:], kvDim, a.headBuf(hh))
 	}
 }
 

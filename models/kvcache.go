@@ -33,15 +33,3 @@ func (c *kvCache) store(off int, x []float32) {
 		c.f16[off+i] = kernels.F32ToF16(v)
 	}
 }
-
-// slice returns the n values at offset off as float32: a view of a
-// float32 cache, or a conversion into buf (len ≥ n) for float16.
-func (c *kvCache) slice(off, n int, buf []float32) []float32 {
-	if c.f16 == nil {
-		return c.f32[off : off+n]
-	}
-	for i, h := range c.f16[off : off+n] {
-		buf[i] = kernels.F16ToF32(h)
-	}
-	return buf[:n]
-}
