@@ -3,8 +3,10 @@
 // them (DequantizeRow, QuantizeRow, F16/BF16), matrix–vector and
 // matrix–matrix products that work directly on stored blocks (Mat,
 // MatVec, MatMul), the vector operations of a transformer layer
-// (RMSNorm, LayerNorm, Softmax, SiLU, GELUTanh, RoPE, SoftCap, …) and
-// the worker pool that spreads work over the cores (Parallel).
+// (RMSNorm, LayerNorm, Softmax, SiLU, GELUTanh, RoPE, SoftCap, …),
+// attention over a KV cache's rows (DotRows, AxpyRows, and their float16
+// forms), buffers for weights in huge pages (WeightBuffer) and the
+// worker pool that spreads work over the cores (Parallel).
 //
 // Numerics: dequantization is bit-identical to ggml's dequantize_row_*;
 // the generic products and reductions accumulate in float64 and round
