@@ -189,19 +189,20 @@ q5kloop:
 q5kdone:
 	KFINISH
 
-// Q6KQ builds 16 quants q−32 as floats into zq from ql dwords zl (shifted
-// right by lsh), and the qh dwords Z13 (bits hsh..hsh+1 to bits 4..5),
-// then multiplies by d·sc (the frame's scale k) and by x at xo.
+// Q6KQ builds 16 quants q as integers from ql dwords zl (shifted right
+// by lsh: bits 0..3) and the qh dwords Z13 (moved by hop hsh: bits 4..5),
+// merged by one VPTERNLOGD (Z15's 0x0F bits from the first, the others
+// from the second) and masked with 0x3F (Z14); the weight d·sc·(q−32) is
+// one FMA, q·(d·sc) + (−32·d·sc), rounded once as the product d·sc·(q−32)
+// is (the frame's scale k and its −32 multiple), then times x at xo.
 #define Q6KQ(zl, lsh, hop, hsh, k, xo, zacc) \
 	VPSRLD $lsh, zl, Z10 \
-	VPANDD Z15, Z10, Z10 \
 	hop $hsh, Z13, Z11 \
-	VPANDD Z14, Z11, Z11 \
-	VPORD Z11, Z10, Z10 \
-	VPSUBD Z12, Z10, Z10 \
+	VPTERNLOGD $0xe4, Z15, Z11, Z10 \
+	VPANDD Z14, Z10, Z10 \
 	VCVTDQ2PS Z10, Z10 \
 	VBROADCASTSS ds-64+(4*(k))(SP), Z11 \
-	VMULPS Z11, Z10, Z10 \
+	VFMADD213PS.BCST m32-128+(4*(k))(SP), Z11, Z10 \
 	VFMADD231PS xo(DI), Z10, zacc
 
 // Q6KHALF does one 128-element half: ql at qlo(SI), qh at qho(SI),
@@ -216,7 +217,7 @@ q5kdone:
 	Q6KQ(Z3, 4, VPSRLD, 2, s0+6, xo+384, Z5)
 
 // func dotQ6_KAVX512(w *byte, x *float32, n int) float64 — n > 0 super-blocks.
-TEXT ·dotQ6_KAVX512(SB), NOSPLIT, $64-32
+TEXT ·dotQ6_KAVX512(SB), NOSPLIT, $128-32
 	MOVQ w+0(FP), SI
 	MOVQ x+8(FP), DI
 	MOVQ n+16(FP), CX
@@ -226,10 +227,11 @@ TEXT ·dotQ6_KAVX512(SB), NOSPLIT, $64-32
 	VXORPS Z5, Z5, Z5
 	MOVL $15, AX
 	VPBROADCASTD AX, Z15
-	MOVL $0x30, AX
+	MOVL $0x3f, AX
 	VPBROADCASTD AX, Z14
-	MOVL $32, AX
+	MOVL $-32, AX
 	VPBROADCASTD AX, Z12
+	VCVTDQ2PS Z12, Z12
 q6kloop:
 	// d·sc for the 16 int8 scales (exact: 11 × 8 bits). d is the
 	// block's last two bytes: loaded alone, not past the block.
@@ -241,6 +243,8 @@ q6kloop:
 	VCVTDQ2PS Z0, Z0
 	VMULPS Z7, Z0, Z0
 	VMOVUPS Z0, ds-64(SP)
+	VMULPS Z12, Z0, Z0
+	VMOVUPS Z0, m32-128(SP)
 	// half 0: elements 0..127; l = 0..15 then 16..31
 	Q6KGROUP(0, 128, 0, 0)
 	Q6KGROUP(16, 144, 1, 64)
