@@ -33,14 +33,14 @@
 
 // Q4KSUB multiplies sub-block j (quants as floats in za: elements
 // 0..15, zb: 16..31) by d·sc_j and subtracts dmin·m_j (from the frame's
-// slots sd and sm), as decodeQ4_K does, then multiplies by x.
+// slots sd and sm), as decodeQ4_K does, then multiplies by x. One FMS
+// does both: d·sc_j·q is exact in float32 (11 + 6 + 5 bits), so rounding
+// only the difference gives decodeQ4_K's bits.
 #define Q4KSUB(j, za, zb, sd, sm) \
 	VBROADCASTSS sd+(4*j)(SP), Z0 \
 	VBROADCASTSS sm+(4*j)(SP), Z1 \
-	VMULPS Z0, za, za \
-	VMULPS Z0, zb, zb \
-	VSUBPS Z1, za, za \
-	VSUBPS Z1, zb, zb \
+	VFMSUB213PS Z1, Z0, za \
+	VFMSUB213PS Z1, Z0, zb \
 	VFMADD231PS (128*j)(DI), za, Z4 \
 	VFMADD231PS (128*j+64)(DI), zb, Z5
 
