@@ -53,13 +53,14 @@
 	RET
 
 // Q4K8 decodes 8 quants (dwords in zq, already nibbles) of sub-block j
-// as d·sc_j·q − dmin·m_j and multiplies them by x at xo into zacc.
+// as d·sc_j·q − dmin·m_j (one FMS: the product is exact, so only the
+// difference is rounded, as in decodeQ4_K) and multiplies them by x at
+// xo into zacc.
 #define Q4K8(zq, j, xo, zacc) \
 	VCVTDQ2PS zq, zq \
 	VBROADCASTSS d1-64+(4*(j))(SP), Y6 \
 	VBROADCASTSS m1-32+(4*(j))(SP), Y7 \
-	VMULPS Y6, zq, zq \
-	VSUBPS Y7, zq, zq \
+	VFMSUB213PS Y7, Y6, zq \
 	VFMADD231PS xo(DI), zq, zacc
 
 // Q4K8PAIR handles bytes 16+32p+8i..+7 of the quants: sub-block 2p
