@@ -275,7 +275,7 @@ func TestInt8Super(t *testing.T) {
 					for _, cols := range []int{256, 768, 2048} {
 						w := randomMat(rng, dt, rows, cols)
 						w.Int8Input = true
-						const n = 3
+						const n = 5 // four inputs at a time, and one
 						x := randVec(rng, n*cols, 1)
 						clear(x[cols-256 : cols]) // a zero super-block
 						mv := make([]float32, rows)

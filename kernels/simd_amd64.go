@@ -271,6 +271,26 @@ func dotRowsF16AVX512(m *uint16, x *float32, stride, n, rows int, dst *float64)
 func axpyRowsF16AVX512(dst *float32, a *float32, m *uint16, stride, n, rows int)
 
 //go:noescape
+func dot4Q4_KI8AVX512VL(w *byte, q *int8, sums *int32, d *float32, stride, nb int, out *[4]float64)
+
+// superRows4 makes the set's four-input int8Rows4 of a K-quant from a
+// four-input kernel (inputs stride values apart), bit-identical to the
+// one-input kernel's rows.
+func superRows4(k func(w *byte, q *int8, sums *int32, d *float32, stride, nb int, out *[4]float64)) int8Rows4 {
+	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
+		rb, nb := w.rowBytes(), w.Cols/superBlock
+		q, sums, d := &a.kq[i*w.Cols], &a.ksums[i*nb*16], &a.kd[i*nb]
+		var out [4]float64
+		for r := lo; r < hi; r++ {
+			k(&w.Data[r*rb], q, sums, d, w.Cols, nb, &out)
+			for j := range out {
+				dst[(i+j)*w.Rows+r] = float32(out[j])
+			}
+		}
+	}
+}
+
+//go:noescape
 func dotQ4_KI8AVX2(w *byte, q *int8, sums *int32, d *float32, nb int) float64
 
 //go:noescape
@@ -399,6 +419,7 @@ func init() {
 	// then VPMULLD by the scales) measured slower on Zen 4 (Q4_K 13.2
 	// against 16.7 GB/s, one thread).
 	avx512.int8[Q4_K] = avx2.int8[Q4_K]
+	avx512.int8x4[Q4_K] = superRows4(dot4Q4_KI8AVX512VL)
 	avx512.int8[Q5_K] = avx2.int8[Q5_K]
 	if cpuid.CPU.Supports(cpuid.AVX512VNNI) {
 		avx512.int8[Q8_0] = int8RowDots(dotQ8_0I8AVX512, 8, withC128, q8_0Int8Dot)

@@ -368,3 +368,140 @@ DATA kwb<>+232(SB)/8, $0x0f0e0f0e0f0e0f0e
 DATA kwb<>+240(SB)/8, $0x0f0e0f0e0f0e0f0e
 DATA kwb<>+248(SB)/8, $0x0f0e0f0e0f0e0f0e
 GLOBL kwb<>(SB), RODATA|NOPTR, $256
+
+// Four-input Q4_K int8 kernel (MatMul), on AVX-512VL's 32 ymm registers:
+// each super-block's scales, nibbles and scale broadcasts are made once
+// for inputs q + k·stride (k < 4); for each input the integer sums and
+// the float64 terms are those of dotQ4_KI8AVX2, so the results are
+// bit-identical to it. Registers: input k's scales' sums Y16+k, mins'
+// sums Y20+k, float64 lanes Y24+2k, Y25+2k. The strides live in the
+// frame, as KUNPACK takes every free register.
+
+// KI8SCALES4 starts a super-block for the four inputs (after KUNPACK):
+// the scales in Y0, each input's mins' sums, its scales' sums zeroed;
+// it reloads the strides: R8 and R10 = 3·R8 (values), BX and DX = 3·BX
+// (sums), R9 and AX = 3·R9 (scales).
+#define KI8SCALES4 \
+	MOVQ qs-8(SP), R8 \
+	LEAQ (R8)(R8*2), R10 \
+	MOVQ ss-16(SP), BX \
+	LEAQ (BX)(BX*2), DX \
+	MOVQ ds-24(SP), R9 \
+	LEAQ (R9)(R9*2), AX \
+	VPMOVZXBW X0, X0 \
+	VINSERTI128 $1, X0, Y0, Y0 \
+	VPMOVZXBD X1, Y1 \
+	KMINS4((R13), 32(R13), Y20) \
+	KMINS4((R13)(BX*1), 32(R13)(BX*1), Y21) \
+	KMINS4((R13)(BX*2), 32(R13)(BX*2), Y22) \
+	KMINS4((R13)(DX*1), 32(R13)(DX*1), Y23) \
+	VPXORD Y16, Y16, Y16 \
+	VPXORD Y17, Y17, Y17 \
+	VPXORD Y18, Y18, Y18 \
+	VPXORD Y19, Y19, Y19
+
+// KMINS4 is one input's mins' sums (its sums of 16 at s0, s1; the mins
+// as dwords in Y1) into ym.
+#define KMINS4(s0, s1, ym) \
+	VMOVDQU s0, Y2 \
+	VPHADDD s1, Y2, Y2 \
+	VPERMQ $0xd8, Y2, Y2 \
+	VPMULLD Y1, Y2, ym
+
+// KI8SUB4 adds sub-block j (values in yq, the inputs' at xo) times its
+// scale into each input's Y16+k.
+#define KI8SUB4(yq, j, xo) \
+	VPSHUFB kwb<>+(32*(j))(SB), Y0, Y6 \
+	KI8ONE(yq, (xo)(DI), Y16) \
+	KI8ONE(yq, (xo)(DI)(R8*1), Y17) \
+	KI8ONE(yq, (xo)(DI)(R8*2), Y18) \
+	KI8ONE(yq, (xo)(DI)(R10*1), Y19)
+
+#define KI8ONE(yq, x, yi) \
+	VPMADDUBSW x, yq, Y4 \
+	VPMADDWD Y6, Y4, Y4 \
+	VPADDD Y4, yi, yi
+
+#define Q4KI8PAIR4(p, off) \
+	KNIB2(off) \
+	KI8SUB4(Y2, 2*p, 64*p) \
+	KI8SUB4(Y3, 2*p+1, 64*p+32)
+
+// KI8TERMS4 is KI8TERMS2 for input k (scale at dy; its lanes yi, ym,
+// whose low halves are xi, xm; the weights' d and dmin as floats in
+// X12), into ya, yb.
+#define KI8TERMS4(dy, xi, yi, xm, ym, ya, yb) \
+	VBROADCASTSS dy, X7 \
+	VMULPS X7, X12, X6 \
+	VCVTPS2PD X6, X6 \
+	VPERMILPD $1, X6, X7 \
+	VBROADCASTSD X6, Y6 \
+	VBROADCASTSD X7, Y7 \
+	VCVTDQ2PD xi, Y1 \
+	VFMADD231PD Y6, Y1, ya \
+	VEXTRACTI32X4 $1, yi, X1 \
+	VCVTDQ2PD X1, Y1 \
+	VFMADD231PD Y6, Y1, yb \
+	VCVTDQ2PD xm, Y1 \
+	VFNMADD231PD Y7, Y1, ya \
+	VEXTRACTI32X4 $1, ym, X1 \
+	VCVTDQ2PD X1, Y1 \
+	VFNMADD231PD Y7, Y1, yb
+
+// KSUM4 sums input k's float64 lanes (ya, yb) as SUMY8Y9 does and
+// stores the sum at off(CX).
+#define KSUM4(ya, yb, off) \
+	VADDPD yb, ya, Y8 \
+	VEXTRACTF128 $1, Y8, X1 \
+	VADDPD X1, X8, X8 \
+	VPERMILPD $1, X8, X1 \
+	VADDSD X1, X8, X8 \
+	VMOVSD X8, off(CX)
+
+// func dot4Q4_KI8AVX512VL(w *byte, q *int8, sums *int32, d *float32, stride, nb int, out *[4]float64)
+TEXT ·dot4Q4_KI8AVX512VL(SB), NOSPLIT, $24-56
+	MOVQ stride+32(FP), R8
+	MOVQ R8, qs-8(SP)
+	SHRQ $2, R8
+	MOVQ R8, ss-16(SP)
+	SHRQ $4, R8
+	MOVQ R8, ds-24(SP)
+	MOVQ w+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ sums+16(FP), R13
+	MOVQ d+24(FP), R11
+	MOVQ nb+40(FP), R12
+	VPXORD Y24, Y24, Y24
+	VPXORD Y25, Y25, Y25
+	VPXORD Y26, Y26, Y26
+	VPXORD Y27, Y27, Y27
+	VPXORD Y28, Y28, Y28
+	VPXORD Y29, Y29, Y29
+	VPXORD Y30, Y30, Y30
+	VPXORD Y31, Y31, Y31
+	VPBROADCASTB kbit<>+8(SB), Y15
+q4ki8x4:
+	KUNPACK(SI)
+	KI8SCALES4
+	Q4KI8PAIR4(0, 16)
+	Q4KI8PAIR4(1, 48)
+	Q4KI8PAIR4(2, 80)
+	Q4KI8PAIR4(3, 112)
+	VCVTPH2PS (SI), X12
+	KI8TERMS4((R11), X16, Y16, X20, Y20, Y24, Y25)
+	KI8TERMS4((R11)(R9*1), X17, Y17, X21, Y21, Y26, Y27)
+	KI8TERMS4((R11)(R9*2), X18, Y18, X22, Y22, Y28, Y29)
+	KI8TERMS4((R11)(AX*1), X19, Y19, X23, Y23, Y30, Y31)
+	ADDQ $144, SI
+	ADDQ $256, DI
+	ADDQ $64, R13
+	ADDQ $4, R11
+	DECQ R12
+	JNZ  q4ki8x4
+	MOVQ out+48(FP), CX
+	KSUM4(Y24, Y25, 0)
+	KSUM4(Y26, Y27, 8)
+	KSUM4(Y28, Y29, 16)
+	KSUM4(Y30, Y31, 24)
+	VZEROUPPER
+	RET
