@@ -41,9 +41,11 @@ type kernelSet struct {
 	q4Layout bool
 	// silu is SiLU on a multiple of 8 values (nil: the Go loop).
 	silu func(x []float32)
-	// softmaxExp sets e[i] = e^(x[i] − shift) in float64 for a multiple
-	// of 8 values, within 5e-14 relative of math.Exp (nil: math.Exp).
-	softmaxExp func(e []float64, x []float32, shift float64)
+	// vecExp: Softmax takes its exponentials from softmaxExpVec (a
+	// multiple of 8 values, within 5e-14 relative of math.Exp). A plain
+	// function, not a field: a func value would move Softmax's stack
+	// buffer to the heap.
+	vecExp bool
 	// dot is the F32 row dot (Dot), axpy Axpy; nil: the generic ones.
 	dot  rowDotFn
 	axpy axpyFn

@@ -216,10 +216,10 @@ func Softmax(x []float32) {
 		e = (*p)[:len(x)]
 	}
 	k := 0
-	if f := activeKernels().softmaxExp; f != nil && !nan && !math.IsInf(mf, 1) {
+	if activeKernels().vecExp && !nan && !math.IsInf(mf, 1) {
 		k = len(x) / 8 * 8
 		if k > 0 {
-			f(e[:k], x[:k], mf)
+			softmaxExpVec(e[:k], x[:k], mf)
 		}
 	}
 	for i := k; i < len(x); i++ {

@@ -4,6 +4,7 @@ package kernels
 
 import (
 	"math"
+	"sync"
 	"unsafe"
 
 	"github.com/klauspost/cpuid/v2"
@@ -258,6 +259,12 @@ type asmInt8Dot func(w *byte, q *int8, c *int32, d *float32, nb int) float64
 //go:noescape
 func softmaxExpAVX512(x *float32, e *float64, shift float64, n int)
 
+// softmaxExpVec sets e[i] = e^(x[i] − shift) for a multiple of 8 values
+// (kernelSet.vecExp).
+func softmaxExpVec(e []float64, x []float32, shift float64) {
+	softmaxExpAVX512(&x[0], &e[0], shift, len(x))
+}
+
 //go:noescape
 func dotRowsF32AVX512(m *float32, x *float32, stride, n, rows int, dst *float64)
 
@@ -273,19 +280,17 @@ func axpyRowsF16AVX512(dst *float32, a *float32, m *uint16, stride, n, rows int)
 //go:noescape
 func dot4Q4_KI8AVX512VL(w *byte, q *int8, sums *int32, d *float32, stride, nb int, out *[4]float64)
 
-// superRows4 makes the set's four-input int8Rows4 of a K-quant from a
-// four-input kernel (inputs stride values apart), bit-identical to the
-// one-input kernel's rows.
-func superRows4(k func(w *byte, q *int8, sums *int32, d *float32, stride, nb int, out *[4]float64)) int8Rows4 {
-	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
-		rb, nb := w.rowBytes(), w.Cols/superBlock
-		q, sums, d := &a.kq[i*w.Cols], &a.ksums[i*nb*16], &a.kd[i*nb]
-		var out [4]float64
-		for r := lo; r < hi; r++ {
-			k(&w.Data[r*rb], q, sums, d, w.Cols, nb, &out)
-			for j := range out {
-				dst[(i+j)*w.Rows+r] = float32(out[j])
-			}
+// q4KRows4 is the four-input int8Rows4 of Q4_K, bit-identical to the
+// one-input kernel's rows. It calls its kernel directly: through a func
+// value out would move to the heap.
+func q4KRows4(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
+	rb, nb := w.rowBytes(), w.Cols/superBlock
+	q, sums, d := &a.kq[i*w.Cols], &a.ksums[i*nb*16], &a.kd[i*nb]
+	var out [4]float64
+	for r := lo; r < hi; r++ {
+		dot4Q4_KI8AVX512VL(&w.Data[r*rb], q, sums, d, w.Cols, nb, &out)
+		for j := range out {
+			dst[(i+j)*w.Rows+r] = float32(out[j])
 		}
 	}
 }
@@ -323,6 +328,11 @@ func int8Dots(k asmInt8Dot) asmInt8Rows {
 	}
 }
 
+// sumsPool holds the int8 wrappers' arrays of row sums: an array on the
+// stack passed to a kernel held in a func value would be moved to the
+// heap, an allocation per call.
+var sumsPool = sync.Pool{New: func() any { return new([64]float64) }}
+
 // int8RowDots makes the set's int8Rows from a several-rows kernel taking
 // whole groups of group blocks (tail, the generic per-block sum, takes
 // the rest), in batches of rows whose sums it keeps on the stack.
@@ -332,14 +342,18 @@ func int8RowDots(k asmInt8Rows, group int, in int8Operands, tail int8Dot) int8Ro
 		m := nb / group * group
 		q, cs := in(a, i)
 		d := a.d[i*nb:]
-		var out [64]float64
+		out := sumsPool.Get().(*[64]float64)
+		defer sumsPool.Put(out)
 		for r0 := lo; r0 < hi; r0 += len(out) {
 			r1 := min(r0+len(out), hi)
 			if m > 0 {
 				k(&w.Data[r0*rb], q, cs, &d[0], m, r1-r0, rb, &out[0])
 			}
 			for r := r0; r < r1; r++ {
-				s := out[r-r0]
+				s := 0.0
+				if m > 0 {
+					s = out[r-r0]
+				}
 				if m < nb {
 					s += tail(w.Data[r*rb:(r+1)*rb], a, i, m, nb)
 				}
@@ -376,12 +390,14 @@ func int8Dots4(k asmInt8Dot4, in int8Operands, tail int8Dot) int8Rows4 {
 		m := nb / 8 * 8
 		q, cs := in(a, i)
 		d := a.d[i*nb:]
-		var out [4]float64
+		sums := sumsPool.Get().(*[64]float64)
+		defer sumsPool.Put(sums)
+		out := (*[4]float64)(sums[:4])
 		for r := lo; r < hi; r++ {
 			row := w.Data[r*rb : (r+1)*rb]
-			out = [4]float64{}
+			*out = [4]float64{}
 			if m > 0 {
-				k(&row[0], q, cs, &d[0], w.Cols, m, &out)
+				k(&row[0], q, cs, &d[0], w.Cols, m, out)
 			}
 			for j := range out {
 				if m < nb {
@@ -404,9 +420,7 @@ func init() {
 	avx512 := newDotSet("avx512", avx512Dots, avx512Gemm())
 	avx512.axpy = simdAxpy(axpyAVX512, 16)
 	avx512.silu = func(x []float32) { siluAVX512(&x[0], len(x)) }
-	avx512.softmaxExp = func(e []float64, x []float32, shift float64) {
-		softmaxExpAVX512(&x[0], &e[0], shift, len(x))
-	}
+	avx512.vecExp = true
 	avx512.dotRows = dotRows512
 	avx512.axpyRows = func(dst, a, m []float32, stride int) {
 		axpyRowsAVX512(&dst[0], &a[0], &m[0], stride, len(dst), len(a))
@@ -419,7 +433,7 @@ func init() {
 	// then VPMULLD by the scales) measured slower on Zen 4 (Q4_K 13.2
 	// against 16.7 GB/s, one thread).
 	avx512.int8[Q4_K] = avx2.int8[Q4_K]
-	avx512.int8x4[Q4_K] = superRows4(dot4Q4_KI8AVX512VL)
+	avx512.int8x4[Q4_K] = q4KRows4
 	avx512.int8[Q5_K] = avx2.int8[Q5_K]
 	if cpuid.CPU.Supports(cpuid.AVX512VNNI) {
 		avx512.int8[Q8_0] = int8RowDots(dotQ8_0I8AVX512, 8, withC128, q8_0Int8Dot)
