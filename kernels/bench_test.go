@@ -65,7 +65,7 @@ func BenchmarkMatMul(b *testing.B) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	x := randVec(rng, n*cols, 1)
 	dst := make([]float32, n*rows)
-	for _, dt := range []DType{F32, F16, Q8_0, Q4_0, Q4_K, Q6_K} {
+	for _, dt := range []DType{F32, F16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K} {
 		w := randomMat(rng, dt, rows, cols)
 		b.Run(dt.String(), func(b *testing.B) {
 			b.SetBytes(int64(len(w.Data)))

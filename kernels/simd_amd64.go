@@ -280,15 +280,22 @@ func axpyRowsF16AVX512(dst *float32, a *float32, m *uint16, stride, n, rows int)
 //go:noescape
 func dot4Q4_KI8AVX512VL(w *byte, q *int8, sums *int32, d *float32, stride, nb int, out *[4]float64)
 
-// q4KRows4 is the four-input int8Rows4 of Q4_K, bit-identical to the
-// one-input kernel's rows. It calls its kernel directly: through a func
-// value out would move to the heap.
-func q4KRows4(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
+//go:noescape
+func dot4Q5_KI8AVX512VL(w *byte, q *int8, sums *int32, d *float32, stride, nb int, out *[4]float64)
+
+// kRows4 is the four-input int8Rows4 of Q4_K and Q5_K, bit-identical
+// to the one-input kernels' rows. It calls its kernels directly: through
+// a func value out would move to the heap.
+func kRows4(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
 	rb, nb := w.rowBytes(), w.Cols/superBlock
 	q, sums, d := &a.kq[i*w.Cols], &a.ksums[i*nb*16], &a.kd[i*nb]
 	var out [4]float64
 	for r := lo; r < hi; r++ {
-		dot4Q4_KI8AVX512VL(&w.Data[r*rb], q, sums, d, w.Cols, nb, &out)
+		if w.DType == Q5_K {
+			dot4Q5_KI8AVX512VL(&w.Data[r*rb], q, sums, d, w.Cols, nb, &out)
+		} else {
+			dot4Q4_KI8AVX512VL(&w.Data[r*rb], q, sums, d, w.Cols, nb, &out)
+		}
 		for j := range out {
 			dst[(i+j)*w.Rows+r] = float32(out[j])
 		}
@@ -433,7 +440,8 @@ func init() {
 	// then VPMULLD by the scales) measured slower on Zen 4 (Q4_K 13.2
 	// against 16.7 GB/s, one thread).
 	avx512.int8[Q4_K] = avx2.int8[Q4_K]
-	avx512.int8x4[Q4_K] = q4KRows4
+	avx512.int8x4[Q4_K] = kRows4
+	avx512.int8x4[Q5_K] = kRows4
 	avx512.int8[Q5_K] = avx2.int8[Q5_K]
 	if cpuid.CPU.Supports(cpuid.AVX512VNNI) {
 		avx512.int8[Q8_0] = int8RowDots(dotQ8_0I8AVX512, 8, withC128, q8_0Int8Dot)

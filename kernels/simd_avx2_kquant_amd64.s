@@ -9,6 +9,32 @@
 // roundings into two float32 partials (Y4, Y5) that are widened into
 // float64 (Y8, Y9) every 128 elements.
 
+// KI8ARGS4 loads the four-input kernels' arguments: the strides into
+// the frame (values stride, sums stride/4, scales stride/64 bytes; see
+// KI8SCALES4), SI, DI, R13, R11 as KI8ARGS2, R12 the super-blocks; it
+// zeroes the float64 lanes Y24…Y31 and puts 0x0F bytes in Y15.
+#define KI8ARGS4 \
+	MOVQ stride+32(FP), R8 \
+	MOVQ R8, qs-8(SP) \
+	SHRQ $2, R8 \
+	MOVQ R8, ss-16(SP) \
+	SHRQ $4, R8 \
+	MOVQ R8, ds-24(SP) \
+	MOVQ w+0(FP), SI \
+	MOVQ q+8(FP), DI \
+	MOVQ sums+16(FP), R13 \
+	MOVQ d+24(FP), R11 \
+	MOVQ nb+40(FP), R12 \
+	VPXORD Y24, Y24, Y24 \
+	VPXORD Y25, Y25, Y25 \
+	VPXORD Y26, Y26, Y26 \
+	VPXORD Y27, Y27, Y27 \
+	VPXORD Y28, Y28, Y28 \
+	VPXORD Y29, Y29, Y29 \
+	VPXORD Y30, Y30, Y30 \
+	VPXORD Y31, Y31, Y31 \
+	VPBROADCASTB kbit<>+8(SB), Y15
+
 // KI8ARGS2 loads the arguments of the K-quant int8 kernels (SI weights,
 // DI input values, R13 its sums of 16s, R11 its scales, CX super-blocks;
 // defined before any TEXT, because it names them), zeroes the float64
@@ -427,6 +453,22 @@ GLOBL kwb<>(SB), RODATA|NOPTR, $256
 	KI8SUB4(Y2, 2*p, 64*p) \
 	KI8SUB4(Y3, 2*p+1, 64*p+32)
 
+// Q5KI8PAIR4 is Q4KI8PAIR4 for Q5_K: fifth bits 2p and 2p+1 from qh
+// (Y10), 16s in Y14 (FIFTH4 uses Y5, Y9).
+#define Q5KI8PAIR4(p, off) \
+	KNIB2(off) \
+	FIFTH4(Y2, 2*p) \
+	FIFTH4(Y3, 2*p+1) \
+	KI8SUB4(Y2, 2*p, 64*p) \
+	KI8SUB4(Y3, 2*p+1, 64*p+32)
+
+#define FIFTH4(yq, k) \
+	VPBROADCASTB kbit<>+(k)(SB), Y9 \
+	VPAND Y10, Y9, Y5 \
+	VPCMPEQB Y9, Y5, Y5 \
+	VPAND Y14, Y5, Y5 \
+	VPOR Y5, yq, yq
+
 // KI8TERMS4 is KI8TERMS2 for input k (scale at dy; its lanes yi, ym,
 // whose low halves are xi, xm; the weights' d and dmin as floats in
 // X12), into ya, yb.
@@ -448,6 +490,29 @@ GLOBL kwb<>(SB), RODATA|NOPTR, $256
 	VCVTDQ2PD X1, Y1 \
 	VFNMADD231PD Y7, Y1, yb
 
+// KI8TERMS4ALL adds the four inputs' terms of the super-block at SI.
+#define KI8TERMS4ALL \
+	VCVTPH2PS (SI), X12 \
+	KI8TERMS4((R11), X16, Y16, X20, Y20, Y24, Y25) \
+	KI8TERMS4((R11)(R9*1), X17, Y17, X21, Y21, Y26, Y27) \
+	KI8TERMS4((R11)(R9*2), X18, Y18, X22, Y22, Y28, Y29) \
+	KI8TERMS4((R11)(AX*1), X19, Y19, X23, Y23, Y30, Y31)
+
+// KI8NEXT4 moves the inputs on by a super-block and counts down in R12.
+#define KI8NEXT4 \
+	ADDQ $256, DI \
+	ADDQ $64, R13 \
+	ADDQ $4, R11 \
+	DECQ R12
+
+// KSUM4ALL stores the four sums at CX.
+#define KSUM4ALL \
+	KSUM4(Y24, Y25, 0) \
+	KSUM4(Y26, Y27, 8) \
+	KSUM4(Y28, Y29, 16) \
+	KSUM4(Y30, Y31, 24) \
+	VZEROUPPER
+
 // KSUM4 sums input k's float64 lanes (ya, yb) as SUMY8Y9 does and
 // stores the sum at off(CX).
 #define KSUM4(ya, yb, off) \
@@ -460,26 +525,7 @@ GLOBL kwb<>(SB), RODATA|NOPTR, $256
 
 // func dot4Q4_KI8AVX512VL(w *byte, q *int8, sums *int32, d *float32, stride, nb int, out *[4]float64)
 TEXT ·dot4Q4_KI8AVX512VL(SB), NOSPLIT, $24-56
-	MOVQ stride+32(FP), R8
-	MOVQ R8, qs-8(SP)
-	SHRQ $2, R8
-	MOVQ R8, ss-16(SP)
-	SHRQ $4, R8
-	MOVQ R8, ds-24(SP)
-	MOVQ w+0(FP), SI
-	MOVQ q+8(FP), DI
-	MOVQ sums+16(FP), R13
-	MOVQ d+24(FP), R11
-	MOVQ nb+40(FP), R12
-	VPXORD Y24, Y24, Y24
-	VPXORD Y25, Y25, Y25
-	VPXORD Y26, Y26, Y26
-	VPXORD Y27, Y27, Y27
-	VPXORD Y28, Y28, Y28
-	VPXORD Y29, Y29, Y29
-	VPXORD Y30, Y30, Y30
-	VPXORD Y31, Y31, Y31
-	VPBROADCASTB kbit<>+8(SB), Y15
+	KI8ARGS4
 q4ki8x4:
 	KUNPACK(SI)
 	KI8SCALES4
@@ -487,21 +533,30 @@ q4ki8x4:
 	Q4KI8PAIR4(1, 48)
 	Q4KI8PAIR4(2, 80)
 	Q4KI8PAIR4(3, 112)
-	VCVTPH2PS (SI), X12
-	KI8TERMS4((R11), X16, Y16, X20, Y20, Y24, Y25)
-	KI8TERMS4((R11)(R9*1), X17, Y17, X21, Y21, Y26, Y27)
-	KI8TERMS4((R11)(R9*2), X18, Y18, X22, Y22, Y28, Y29)
-	KI8TERMS4((R11)(AX*1), X19, Y19, X23, Y23, Y30, Y31)
+	KI8TERMS4ALL
 	ADDQ $144, SI
-	ADDQ $256, DI
-	ADDQ $64, R13
-	ADDQ $4, R11
-	DECQ R12
+	KI8NEXT4
 	JNZ  q4ki8x4
 	MOVQ out+48(FP), CX
-	KSUM4(Y24, Y25, 0)
-	KSUM4(Y26, Y27, 8)
-	KSUM4(Y28, Y29, 16)
-	KSUM4(Y30, Y31, 24)
-	VZEROUPPER
+	KSUM4ALL
+	RET
+
+// func dot4Q5_KI8AVX512VL(w *byte, q *int8, sums *int32, d *float32, stride, nb int, out *[4]float64)
+TEXT ·dot4Q5_KI8AVX512VL(SB), NOSPLIT, $24-56
+	KI8ARGS4
+	VPBROADCASTB kbit<>+4(SB), Y14
+q5ki8x4:
+	KUNPACK(SI)
+	KI8SCALES4
+	VMOVDQU 16(SI), Y10
+	Q5KI8PAIR4(0, 48)
+	Q5KI8PAIR4(1, 80)
+	Q5KI8PAIR4(2, 112)
+	Q5KI8PAIR4(3, 144)
+	KI8TERMS4ALL
+	ADDQ $176, SI
+	KI8NEXT4
+	JNZ  q5ki8x4
+	MOVQ out+48(FP), CX
+	KSUM4ALL
 	RET
