@@ -395,11 +395,11 @@ DATA kwb<>+240(SB)/8, $0x0f0e0f0e0f0e0f0e
 DATA kwb<>+248(SB)/8, $0x0f0e0f0e0f0e0f0e
 GLOBL kwb<>(SB), RODATA|NOPTR, $256
 
-// Four-input Q4_K int8 kernel (MatMul), on AVX-512VL's 32 ymm registers:
-// each super-block's scales, nibbles and scale broadcasts are made once
-// for inputs q + k·stride (k < 4); for each input the integer sums and
-// the float64 terms are those of dotQ4_KI8AVX2, so the results are
-// bit-identical to it. Registers: input k's scales' sums Y16+k, mins'
+// Four-input Q4_K and Q5_K int8 kernels (MatMul), on AVX-512VL's 32 ymm
+// registers: each super-block's scales, nibbles and scale broadcasts are
+// made once for inputs q + k·stride (k < 4); for each input the integer
+// sums and the float64 terms are those of dotQ4_KI8AVX2 and
+// dotQ5_KI8AVX2, so the results are bit-identical to them. Registers: input k's scales' sums Y16+k, mins'
 // sums Y20+k, float64 lanes Y24+2k, Y25+2k. The strides live in the
 // frame, as KUNPACK takes every free register.
 
