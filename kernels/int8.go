@@ -94,28 +94,12 @@ func quantizeInput(x []float32, n, cols int, needs int8Needs) *int8Input {
 	}
 	m := n * cols
 	a.cols = cols
-	if needs&needBlocks != 0 {
-		a.q = grow(a.q, m)
-		a.d = grow(a.d, m/int8Block)
-		a.c8 = grow(a.c8, m/4)
-		a.c128 = grow(a.c128, m/4)
-		a.blockSums = grow(a.blockSums, m/int8Block)
-	} else {
-		a.q, a.d, a.c8, a.c128, a.blockSums = a.q[:0], a.d[:0], a.c8[:0], a.c128[:0], a.blockSums[:0]
-	}
-	if needs&needNibbles != 0 {
-		a.q4 = grow(a.q4, m)
-		a.c4 = grow(a.c4, m/8)
-	} else {
-		a.q4, a.c4 = a.q4[:0], a.c4[:0]
-	}
-	if needs&needSuper != 0 {
-		a.kq = grow(a.kq, m)
-		a.kd = grow(a.kd, m/superBlock)
-		a.ksums = grow(a.ksums, m/16)
-	} else {
-		a.kq, a.kd, a.ksums = a.kq[:0], a.kd[:0], a.ksums[:0]
-	}
+	blocks, nibbles, super := needs&needBlocks != 0, needs&needNibbles != 0, needs&needSuper != 0
+	a.q, a.d = sized(a.q, m, blocks), sized(a.d, m/int8Block, blocks)
+	a.c8, a.c128 = sized(a.c8, m/4, blocks), sized(a.c128, m/4, blocks)
+	a.blockSums = sized(a.blockSums, m/int8Block, blocks)
+	a.q4, a.c4 = sized(a.q4, m, nibbles), sized(a.c4, m/8, nibbles)
+	a.kq, a.kd, a.ksums = sized(a.kq, m, super), sized(a.kd, m/superBlock, super), sized(a.ksums, m/16, super)
 	a.x, a.quantize, a.needs = x, ks.quantize, needs
 	if m < parallelQuantize {
 		a.Range(0, n)
@@ -173,6 +157,15 @@ func (a *int8Input) nibbleLayout(r int) {
 		}
 	}
 	copy(q4[whole:], q[whole:])
+}
+
+// sized is s grown to n elements when the form is wanted, else emptied
+// (a pooled input's values belong to another input).
+func sized[T any](s []T, n int, want bool) []T {
+	if !want {
+		return s[:0]
+	}
+	return grow(s, n)
 }
 
 func grow[T any](s []T, n int) []T {
