@@ -94,6 +94,9 @@ func dot4Q4_0AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last i
 func dotQ4_KAVX2(w *byte, x *float32, n int) float64
 
 //go:noescape
+func dotQ5_KAVX2(w *byte, x *float32, n int) float64
+
+//go:noescape
 func dotQ6_KAVX2(w *byte, x *float32, n int) float64
 
 //go:noescape
@@ -232,6 +235,7 @@ var avx2Dots = map[DType]rowDotFn{
 	Q8_0: blockDot(dotQ8_0AVX2),
 	Q4_0: blockDot(dotQ4_0AVX2),
 	Q4_K: superDot(dotQ4_KAVX2),
+	Q5_K: superDot(dotQ5_KAVX2),
 	Q6_K: superDot(dotQ6_KAVX2),
 }
 

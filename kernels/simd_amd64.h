@@ -37,3 +37,31 @@
 	VPINSRD $1, DX, X0, X0 \
 	VMOVD R10, X1 \
 	VPINSRD $1, R8, X1, X1
+
+// KSCALES stores the super-block at base's d·sc_j and dmin·m_j as
+// float32 (exact: 11 × 6 bits) to the frame's slots sd and sm. The
+// kernels (AVX2 and AVX-512) run it one super-block ahead (KNEXT): the
+// weights' broadcast loads of the scales then read stores that have long
+// completed; unpacking through the stack right before them was ~1.6×
+// slower (BenchmarkMatVec Q4_K, one thread, AVX-512).
+#define KSCALES(base, sd, sm) \
+	KUNPACK(base) \
+	VCVTPH2PS (base), X7 \
+	VBROADCASTSS X7, Y6 \
+	VPERMILPS $0x55, X7, X7 \
+	VBROADCASTSS X7, Y7 \
+	VPMOVZXBD X0, Y0 \
+	VPMOVZXBD X1, Y1 \
+	VCVTDQ2PS Y0, Y0 \
+	VCVTDQ2PS Y1, Y1 \
+	VMULPS Y6, Y0, Y0 \
+	VMULPS Y7, Y1, Y1 \
+	VMOVUPS Y0, sd(SP) \
+	VMOVUPS Y1, sm(SP)
+
+// KNEXT points R12 at the next super-block (stride bytes on), or at
+// this one on the last (CX = 1), so KSCALES never reads past the row.
+#define KNEXT(stride) \
+	LEAQ stride(SI), R12 \
+	CMPQ CX, $1 \
+	CMOVQEQ SI, R12

@@ -3,7 +3,7 @@
 #include "textflag.h"
 #include "simd_amd64.h"
 
-// AVX2 row dots for Q4_K and Q6_K (and, at the end, the int8 products of
+// AVX2 row dots for Q4_K, Q5_K and Q6_K (and, at the end, the int8 products of
 // Q4_K and Q5_K, which the AVX-512 set uses too): the AVX-512 scheme
 // (simd_avx512_kquant_amd64.s) on 8 lanes, weights decoded with ggml's
 // roundings into two float32 partials (Y4, Y5) that are widened into
@@ -80,94 +80,136 @@
 
 // Q4K8 decodes 8 quants (dwords in zq, already nibbles) of sub-block j
 // as d·sc_j·q − dmin·m_j (one FMS: the product is exact, so only the
-// difference is rounded, as in decodeQ4_K) and multiplies them by x at
-// xo into zacc.
-#define Q4K8(zq, j, xo, zacc) \
+// difference is rounded, as in decodeQ4_K), with d·sc_j and dmin·m_j
+// from the frame's slots sd and sm (KSCALES), and multiplies them by x
+// at xo into zacc.
+#define Q4K8(zq, j, xo, zacc, sd, sm) \
 	VCVTDQ2PS zq, zq \
-	VBROADCASTSS d1-64+(4*(j))(SP), Y6 \
-	VBROADCASTSS m1-32+(4*(j))(SP), Y7 \
+	VBROADCASTSS sd+(4*(j))(SP), Y6 \
+	VBROADCASTSS sm+(4*(j))(SP), Y7 \
 	VFMSUB213PS Y7, Y6, zq \
 	VFMADD231PS xo(DI), zq, zacc
 
 // Q4K8PAIR handles bytes 16+32p+8i..+7 of the quants: sub-block 2p
 // (low nibbles) and 2p+1 (high), elements 8i..8i+7 of each.
-#define Q4K8PAIR(p, i) \
+#define Q4K8PAIR(p, i, sd, sm) \
 	VPMOVZXBD (16+32*(p)+8*(i))(SI), Y2 \
 	VPSRLD $4, Y2, Y3 \
 	VPAND Y15, Y2, Y2 \
-	Q4K8(Y2, 2*(p), 128*(2*(p))+32*(i), Y4) \
-	Q4K8(Y3, 2*(p)+1, 128*(2*(p)+1)+32*(i), Y5)
+	Q4K8(Y2, 2*(p), 128*(2*(p))+32*(i), Y4, sd, sm) \
+	Q4K8(Y3, 2*(p)+1, 128*(2*(p)+1)+32*(i), Y5, sd, sm)
 
-#define Q4KPAIR2(p) \
-	Q4K8PAIR(p, 0) \
-	Q4K8PAIR(p, 1) \
-	Q4K8PAIR(p, 2) \
-	Q4K8PAIR(p, 3)
+#define Q4KPAIR2(p, sd, sm) \
+	Q4K8PAIR(p, 0, sd, sm) \
+	Q4K8PAIR(p, 1, sd, sm) \
+	Q4K8PAIR(p, 2, sd, sm) \
+	Q4K8PAIR(p, 3, sd, sm)
 
-// func dotQ4_KAVX2(w *byte, x *float32, n int) float64 — n > 0 super-blocks.
-TEXT ·dotQ4_KAVX2(SB), NOSPLIT, $80-32
-	MOVQ w+0(FP), SI
-	MOVQ x+8(FP), DI
-	MOVQ n+16(FP), CX
-	VXORPD Y8, Y8, Y8
-	VXORPD Y9, Y9, Y9
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	MOVL $15, AX
-	VMOVD AX, X15
-	VPBROADCASTD X15, Y15
-q4kloop:
-	// Scales and mins as in dotQ4_KAVX512.
-	MOVL 4(SI), AX
-	MOVL 8(SI), BX
-	MOVL 12(SI), DX
-	MOVL DX, R8
-	SHRL $4, R8
-	ANDL $0x0f0f0f0f, R8
-	MOVL BX, R9
-	SHRL $6, R9
-	ANDL $0x03030303, R9
-	SHLL $4, R9
-	ORL  R9, R8
-	MOVL BX, R10
-	ANDL $0x3f3f3f3f, R10
-	ANDL $0x0f0f0f0f, DX
-	MOVL AX, R9
-	SHRL $6, R9
-	ANDL $0x03030303, R9
-	SHLL $4, R9
-	ORL  R9, DX
-	ANDL $0x3f3f3f3f, AX
-	MOVL AX, sc-80(SP)
-	MOVL DX, sc-76(SP)
-	MOVL R10, sc-72(SP)
-	MOVL R8, sc-68(SP)
-	MOVWLZX (SI), AX
-	VMOVD AX, X6
-	VCVTPH2PS X6, X6
-	VBROADCASTSS X6, Y6
-	MOVWLZX 2(SI), AX
-	VMOVD AX, X7
-	VCVTPH2PS X7, X7
-	VBROADCASTSS X7, Y7
-	VPMOVZXBD sc-80(SP), Y0
-	VPMOVZXBD sc-72(SP), Y1
-	VCVTDQ2PS Y0, Y0
-	VCVTDQ2PS Y1, Y1
-	VMULPS Y6, Y0, Y0
-	VMULPS Y7, Y1, Y1
-	VMOVUPS Y0, d1-64(SP)
-	VMOVUPS Y1, m1-32(SP)
-	Q4KPAIR2(0)
-	Q4KPAIR2(1)
-	KWIDEN2
-	Q4KPAIR2(2)
-	Q4KPAIR2(3)
-	KWIDEN2
-	ADDQ $144, SI
-	ADDQ $1024, DI
+// Q4KBLOCK2 and Q5KBLOCK2 do one super-block with its scales in slots
+// sd, sm (widening every 128 elements) and count the super-blocks down
+// in CX (the flags are DECQ's).
+#define Q4KBLOCK2(sd, sm) \
+	Q4KPAIR2(0, sd, sm) \
+	Q4KPAIR2(1, sd, sm) \
+	KWIDEN2 \
+	Q4KPAIR2(2, sd, sm) \
+	Q4KPAIR2(3, sd, sm) \
+	KWIDEN2 \
+	ADDQ $144, SI \
+	ADDQ $1024, DI \
 	DECQ CX
+
+// KSTART2 loads the arguments of the K-quant row dots, zeroes the
+// partials and the float64 lanes, puts 15s in Y15 and stores the first
+// super-block's scales to the slots da, ma.
+#define KSTART2 \
+	MOVQ w+0(FP), SI \
+	MOVQ x+8(FP), DI \
+	MOVQ n+16(FP), CX \
+	VXORPD Y8, Y8, Y8 \
+	VXORPD Y9, Y9, Y9 \
+	VXORPS Y4, Y4, Y4 \
+	VXORPS Y5, Y5, Y5 \
+	MOVL $15, AX \
+	VMOVD AX, X15 \
+	VPBROADCASTD X15, Y15 \
+	KSCALES(SI, da-128, ma-96)
+
+// func dotQ4_KAVX2(w *byte, x *float32, n int) float64 — n > 0
+// super-blocks. Each super-block's scales are stored one super-block
+// ahead, into the other pair of slots (see KSCALES).
+TEXT ·dotQ4_KAVX2(SB), NOSPLIT, $128-32
+	KSTART2
+q4kloop:
+	KNEXT(144)
+	KSCALES(R12, db-64, mb-32)
+	Q4KBLOCK2(da-128, ma-96)
+	JZ   q4kdone
+	KNEXT(144)
+	KSCALES(R12, da-128, ma-96)
+	Q4KBLOCK2(db-64, mb-32)
 	JNZ  q4kloop
+q4kdone:
+	KFINISH2
+
+// Q5HI8 ORs bit j of the qh dwords yh, moved to bit 4 (by op $sh: a left
+// shift by 4−j or a right one by j−4), into the quants yq (Y14 = 16s).
+#define Q5HI8(yh, op, sh, yq) \
+	op $(sh), yh, Y0 \
+	VPAND Y14, Y0, Y0 \
+	VPOR Y0, yq, yq
+
+// Q5K8PAIR is Q4K8PAIR for Q5_K: quants at 48+32p+8i(SI), their fifth
+// bits 2p (by op0 $s0) and 2p+1 (by op1 $s1) from the qh dwords yh
+// (qh[8i..8i+7]).
+#define Q5K8PAIR(p, i, yh, op0, s0, op1, s1, sd, sm) \
+	VPMOVZXBD (48+32*(p)+8*(i))(SI), Y2 \
+	VPSRLD $4, Y2, Y3 \
+	VPAND Y15, Y2, Y2 \
+	Q5HI8(yh, op0, s0, Y2) \
+	Q5HI8(yh, op1, s1, Y3) \
+	Q4K8(Y2, 2*(p), 128*(2*(p))+32*(i), Y4, sd, sm) \
+	Q4K8(Y3, 2*(p)+1, 128*(2*(p)+1)+32*(i), Y5, sd, sm)
+
+#define Q5KPAIR2(p, op0, s0, op1, s1, sd, sm) \
+	Q5K8PAIR(p, 0, Y10, op0, s0, op1, s1, sd, sm) \
+	Q5K8PAIR(p, 1, Y11, op0, s0, op1, s1, sd, sm) \
+	Q5K8PAIR(p, 2, Y12, op0, s0, op1, s1, sd, sm) \
+	Q5K8PAIR(p, 3, Y13, op0, s0, op1, s1, sd, sm)
+
+#define Q5KBLOCK2(sd, sm) \
+	VPMOVZXBD 16(SI), Y10 \
+	VPMOVZXBD 24(SI), Y11 \
+	VPMOVZXBD 32(SI), Y12 \
+	VPMOVZXBD 40(SI), Y13 \
+	Q5KPAIR2(0, VPSLLD, 4, VPSLLD, 3, sd, sm) \
+	Q5KPAIR2(1, VPSLLD, 2, VPSLLD, 1, sd, sm) \
+	KWIDEN2 \
+	Q5KPAIR2(2, VPSRLD, 0, VPSRLD, 1, sd, sm) \
+	Q5KPAIR2(3, VPSRLD, 2, VPSRLD, 3, sd, sm) \
+	KWIDEN2 \
+	ADDQ $176, SI \
+	ADDQ $1024, DI \
+	DECQ CX
+
+// func dotQ5_KAVX2(w *byte, x *float32, n int) float64 — n > 0
+// super-blocks (176 bytes: d, dmin, scales[12], qh[32], qs[128]), as
+// dotQ4_KAVX2 with each quant's fifth bit from qh.
+TEXT ·dotQ5_KAVX2(SB), NOSPLIT, $128-32
+	KSTART2
+	MOVL $16, AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
+q5kloop:
+	KNEXT(176)
+	KSCALES(R12, db-64, mb-32)
+	Q5KBLOCK2(da-128, ma-96)
+	JZ   q5kdone
+	KNEXT(176)
+	KSCALES(R12, da-128, ma-96)
+	Q5KBLOCK2(db-64, mb-32)
+	JNZ  q5kloop
+q5kdone:
 	KFINISH2
 
 // Q6K8 is Q6KQ of the AVX-512 file on 8 lanes (Y15 = 15s, Y14 = 0x30s,
