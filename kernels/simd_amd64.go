@@ -94,6 +94,12 @@ func dot4Q4_0AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last i
 func dotQ4_KAVX2(w *byte, x *float32, n int) float64
 
 //go:noescape
+func dotQ2_KAVX2(w *byte, x *float32, n int) float64
+
+//go:noescape
+func dotQ3_KAVX2(w *byte, x *float32, n int) float64
+
+//go:noescape
 func dotQ5_KAVX2(w *byte, x *float32, n int) float64
 
 //go:noescape
@@ -234,6 +240,8 @@ var avx2Dots = map[DType]rowDotFn{
 	BF16: floatDot(dotBF16AVX2, 32, 2, bf16At),
 	Q8_0: blockDot(dotQ8_0AVX2),
 	Q4_0: blockDot(dotQ4_0AVX2),
+	Q2_K: superDot(dotQ2_KAVX2),
+	Q3_K: superDot(dotQ3_KAVX2),
 	Q4_K: superDot(dotQ4_KAVX2),
 	Q5_K: superDot(dotQ5_KAVX2),
 	Q6_K: superDot(dotQ6_KAVX2),
@@ -245,6 +253,8 @@ var avx512Dots = map[DType]rowDotFn{
 	BF16: floatDot(dotBF16AVX512, 64, 2, bf16At),
 	Q8_0: blockDot(dotQ8_0AVX512),
 	Q4_0: blockDot(dotQ4_0AVX512),
+	Q2_K: superDot(dotQ2_KAVX2), // AVX2 kernels: no AVX-512 ones yet
+	Q3_K: superDot(dotQ3_KAVX2),
 	Q4_K: superDot(dotQ4_KAVX512),
 	Q5_K: superDot(dotQ5_KAVX512),
 	Q6_K: superDot(dotQ6_KAVX512),

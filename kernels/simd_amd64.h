@@ -65,3 +65,26 @@
 	LEAQ stride(SI), R12 \
 	CMPQ CX, $1 \
 	CMOVQEQ SI, R12
+
+// KWIDEN2 adds the AVX2 K-quant kernels' float32 partials Y4+Y5 into the
+// float64 lanes Y8, Y9 and zeroes them (uses Y0, Y1); KFINISH2 sums the
+// float64 lanes and returns the sum (a row dot's ret+24(FP)).
+#define KWIDEN2 \
+	VADDPS Y5, Y4, Y0 \
+	VCVTPS2PD X0, Y1 \
+	VEXTRACTF128 $1, Y0, X0 \
+	VCVTPS2PD X0, Y0 \
+	VADDPD Y1, Y8, Y8 \
+	VADDPD Y0, Y9, Y9 \
+	VXORPS Y4, Y4, Y4 \
+	VXORPS Y5, Y5, Y5
+
+#define KFINISH2 \
+	VADDPD Y9, Y8, Y8 \
+	VEXTRACTF128 $1, Y8, X1 \
+	VADDPD X1, X8, X8 \
+	VPERMILPD $1, X8, X1 \
+	VADDSD X1, X8, X8 \
+	VZEROUPPER \
+	MOVSD X8, ret+24(FP) \
+	RET

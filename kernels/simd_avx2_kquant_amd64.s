@@ -58,26 +58,6 @@
 	ADDQ $4, R11 \
 	DECQ CX
 
-#define KWIDEN2 \
-	VADDPS Y5, Y4, Y0 \
-	VCVTPS2PD X0, Y1 \
-	VEXTRACTF128 $1, Y0, X0 \
-	VCVTPS2PD X0, Y0 \
-	VADDPD Y1, Y8, Y8 \
-	VADDPD Y0, Y9, Y9 \
-	VXORPS Y4, Y4, Y4 \
-	VXORPS Y5, Y5, Y5
-
-#define KFINISH2 \
-	VADDPD Y9, Y8, Y8 \
-	VEXTRACTF128 $1, Y8, X1 \
-	VADDPD X1, X8, X8 \
-	VPERMILPD $1, X8, X1 \
-	VADDSD X1, X8, X8 \
-	VZEROUPPER \
-	MOVSD X8, ret+24(FP) \
-	RET
-
 // Q4K8 decodes 8 quants (dwords in zq, already nibbles) of sub-block j
 // as d·sc_j·q − dmin·m_j (one FMS: the product is exact, so only the
 // difference is rounded, as in decodeQ4_K), with d·sc_j and dmin·m_j

@@ -1,0 +1,280 @@
+//go:build amd64
+
+#include "textflag.h"
+#include "simd_amd64.h"
+
+// AVX2 row dots for Q2_K and Q3_K (both kernel sets run them). Their
+// 256-element super-blocks hold 16 sub-blocks of 16 with 2-bit quants in
+// qs[64]: element 128n + 32s + 16h + l takes bits 2s..2s+1 of byte
+// 32n + 16h + l, and sub-block 8n + 2s + h (its elements in that order,
+// so sub-block j multiplies x[16j:16j+16]). Each weight is decoded as
+// ggml's dequantize_row_* does and is exact in float32 until one
+// rounding:
+// - Q2_K: d·sc_j·q − dmin·m_j (d·sc_j·q is exact: 11 + 4 + 2 bits), as
+//   one FMA q·(d·sc_j) + (−dmin·m_j);
+// - Q3_K: d·(sc_j − 32)·(q − 4·!hbit), exact (11 + 6 + 3 bits), as one
+//   FMA u·(d·(sc_j − 32)) + (−4·d·(sc_j − 32)), u = q + 4·hbit.
+// The super-block's multipliers and addends are stored to the frame one
+// super-block ahead (K23NEXT), as KSCALES does for Q4_K. The products go
+// into two 8-lane float32 partials (Y4: elements 0..7 of each sub-block,
+// Y5: 8..15), widened into float64 (Y8, Y9) every 128 elements (eight
+// products per lane).
+//
+// Registers: Y15 = 3s, Y14 = 4s; the quants of (n, h) in Y2 (l = 0..7)
+// and Y3 (8..15); Q3_K's hmask bytes hm[16h + l] in Y10, Y11.
+
+// K2SUB decodes sub-block 8n + 2s + h from the quant dwords (its bits
+// 2s..2s+1; Q3_K's high bit ORed in by hbit) with the multiplier and
+// addend at slots sa, sb, and multiplies both halves by x.
+#define K2SUB(n, s, h, hbit, sa, sb) \
+	VBROADCASTSS sa+(4*(8*(n)+2*(s)+(h)))(SP), Y6 \
+	VBROADCASTSS sb+(4*(8*(n)+2*(s)+(h)))(SP), Y7 \
+	VPSRLD $(2*(s)), Y2, Y0 \
+	VPSRLD $(2*(s)), Y3, Y1 \
+	VPAND Y15, Y0, Y0 \
+	VPAND Y15, Y1, Y1 \
+	hbit \
+	VCVTDQ2PS Y0, Y0 \
+	VCVTDQ2PS Y1, Y1 \
+	VFMADD213PS Y7, Y6, Y0 \
+	VFMADD213PS Y7, Y6, Y1 \
+	VFMADD231PS (4*(128*(n)+32*(s)+16*(h)))(DI), Y0, Y4 \
+	VFMADD231PS (4*(128*(n)+32*(s)+16*(h)+8))(DI), Y1, Y5
+
+// NOHBIT is Q2_K's hbit: nothing.
+#define NOHBIT
+
+// HBIT moves hmask bit k (by op $sh: a left shift by 2−k or a right one
+// by k−2) to bit 2 and ORs it into the quants in Y0, Y1 (uses Y12, Y13).
+#define HBIT(op, sh) \
+	op $(sh), Y10, Y12 \
+	op $(sh), Y11, Y13 \
+	VPAND Y14, Y12, Y12 \
+	VPAND Y14, Y13, Y13 \
+	VPOR Y12, Y0, Y0 \
+	VPOR Y13, Y1, Y1
+
+// K2HALF2 does (n, h) for Q2_K: the four sub-blocks s = 0..3.
+#define K2HALF2(n, h, sa, sb) \
+	VPMOVZXBD (16+32*(n)+16*(h))(SI), Y2 \
+	VPMOVZXBD (16+32*(n)+16*(h)+8)(SI), Y3 \
+	K2SUB(n, 0, h, NOHBIT, sa, sb) \
+	K2SUB(n, 1, h, NOHBIT, sa, sb) \
+	K2SUB(n, 2, h, NOHBIT, sa, sb) \
+	K2SUB(n, 3, h, NOHBIT, sa, sb)
+
+// K3HALF does (n, h) for Q3_K: hmask bit k = 4n + s for sub-block s.
+#define K3HALF(n, h, op0, sh0, op1, sh1, op2, sh2, op3, sh3, sa, sb) \
+	VPMOVZXBD (32+32*(n)+16*(h))(SI), Y2 \
+	VPMOVZXBD (32+32*(n)+16*(h)+8)(SI), Y3 \
+	VPMOVZXBD (16*(h))(SI), Y10 \
+	VPMOVZXBD (16*(h)+8)(SI), Y11 \
+	K2SUB(n, 0, h, HBIT(op0, sh0), sa, sb) \
+	K2SUB(n, 1, h, HBIT(op1, sh1), sa, sb) \
+	K2SUB(n, 2, h, HBIT(op2, sh2), sa, sb) \
+	K2SUB(n, 3, h, HBIT(op3, sh3), sa, sb)
+
+// Q2KBLOCK2 and Q3KBLOCK2 do one super-block with its multipliers and
+// addends in slots sa, sb, and count the super-blocks down in CX (the
+// flags are DECQ's).
+#define Q2KBLOCK2(sa, sb) \
+	K2HALF2(0, 0, sa, sb) \
+	K2HALF2(0, 1, sa, sb) \
+	KWIDEN2 \
+	K2HALF2(1, 0, sa, sb) \
+	K2HALF2(1, 1, sa, sb) \
+	KWIDEN2 \
+	ADDQ $84, SI \
+	ADDQ $1024, DI \
+	DECQ CX
+
+#define Q3KBLOCK2(sa, sb) \
+	K3HALF(0, 0, VPSLLD, 2, VPSLLD, 1, VPSRLD, 0, VPSRLD, 1, sa, sb) \
+	K3HALF(0, 1, VPSLLD, 2, VPSLLD, 1, VPSRLD, 0, VPSRLD, 1, sa, sb) \
+	KWIDEN2 \
+	K3HALF(1, 0, VPSRLD, 2, VPSRLD, 3, VPSRLD, 4, VPSRLD, 5, sa, sb) \
+	K3HALF(1, 1, VPSRLD, 2, VPSRLD, 3, VPSRLD, 4, VPSRLD, 5, sa, sb) \
+	KWIDEN2 \
+	ADDQ $110, SI \
+	ADDQ $1024, DI \
+	DECQ CX
+
+// K23STORE converts the 16 scale dwords in Y0 (0..7) and Y1 (8..15) to
+// float32 and stores them times Y6 to slot sa and times Y7 to slot sb.
+#define K23STORE(sa, sb) \
+	VCVTDQ2PS Y0, Y0 \
+	VCVTDQ2PS Y1, Y1 \
+	VMULPS Y6, Y0, Y2 \
+	VMULPS Y6, Y1, Y3 \
+	VMOVUPS Y2, sa(SP) \
+	VMOVUPS Y3, sa+32(SP) \
+	VMULPS Y7, Y0, Y2 \
+	VMULPS Y7, Y1, Y3 \
+	VMOVUPS Y2, sb(SP) \
+	VMOVUPS Y3, sb+32(SP)
+
+// Q2KSCALES stores the Q2_K super-block at base's multipliers d·sc_j to
+// slot sa and addends −dmin·m_j to slot sb (reading only its 84 bytes).
+#define Q2KSCALES(base, sa, sb) \
+	MOVL 80(base), AX \
+	VMOVD AX, X6 \
+	VCVTPH2PS X6, X6 \
+	VMOVSHDUP X6, X7 \
+	VBROADCASTSS X6, Y6 \
+	VBROADCASTSS X7, Y7 \
+	VXORPS k23neg<>(SB), Y7, Y7 \
+	VMOVDQU (base), X0 \
+	VPAND k23low<>(SB), X0, X1 \
+	VPMOVZXBD X1, Y2 \
+	VPSRLDQ $8, X1, X1 \
+	VPMOVZXBD X1, Y3 \
+	VPSRLW $4, X0, X0 \
+	VPAND k23low<>(SB), X0, X0 \
+	VPMOVZXBD X0, Y1 \
+	VPSRLDQ $8, X0, X0 \
+	VPMOVZXBD X0, Y0 \
+	VCVTDQ2PS Y2, Y2 \
+	VCVTDQ2PS Y3, Y3 \
+	VMULPS Y6, Y2, Y2 \
+	VMULPS Y6, Y3, Y3 \
+	VMOVUPS Y2, sa(SP) \
+	VMOVUPS Y3, sa+32(SP) \
+	VCVTDQ2PS Y1, Y1 \
+	VCVTDQ2PS Y0, Y0 \
+	VMULPS Y7, Y1, Y1 \
+	VMULPS Y7, Y0, Y0 \
+	VMOVUPS Y1, sb(SP) \
+	VMOVUPS Y0, sb+32(SP)
+
+// Q3KSCALES unpacks the Q3_K super-block at base's 16 six-bit scales
+// (ggml's kmask1/kmask2 unpacking) and stores d·(sc_j − 32) to slot sa
+// and −4·d·(sc_j − 32) to slot sb (uses AX, BX, DX, R8…R10).
+#define Q3KSCALES(base, sa, sb) \
+	MOVL 96(base), AX \
+	MOVL 100(base), BX \
+	MOVL 104(base), DX \
+	MOVL DX, R8 \
+	ANDL $0x03030303, R8 \
+	SHLL $4, R8 \
+	MOVL AX, R9 \
+	ANDL $0x0f0f0f0f, R9 \
+	ORL  R8, R9 \
+	VMOVD R9, X0 \
+	MOVL DX, R8 \
+	SHRL $2, R8 \
+	ANDL $0x03030303, R8 \
+	SHLL $4, R8 \
+	MOVL BX, R9 \
+	ANDL $0x0f0f0f0f, R9 \
+	ORL  R8, R9 \
+	VPINSRD $1, R9, X0, X0 \
+	MOVL DX, R8 \
+	SHRL $4, R8 \
+	ANDL $0x03030303, R8 \
+	SHLL $4, R8 \
+	MOVL AX, R9 \
+	SHRL $4, R9 \
+	ANDL $0x0f0f0f0f, R9 \
+	ORL  R8, R9 \
+	VPINSRD $2, R9, X0, X0 \
+	SHRL $6, DX \
+	ANDL $0x03030303, DX \
+	SHLL $4, DX \
+	SHRL $4, BX \
+	ANDL $0x0f0f0f0f, BX \
+	ORL  DX, BX \
+	VPINSRD $3, BX, X0, X0 \
+	MOVWLZX 108(base), AX \
+	VMOVD AX, X6 \
+	VCVTPH2PS X6, X6 \
+	VBROADCASTSS X6, Y6 \
+	VMULPS k23m4<>(SB), Y6, Y7 \
+	VPSRLDQ $8, X0, X1 \
+	VPMOVZXBD X1, Y1 \
+	VPMOVZXBD X0, Y0 \
+	VPSUBD k23s32<>(SB), Y0, Y0 \
+	VPSUBD k23s32<>(SB), Y1, Y1 \
+	K23STORE(sa, sb)
+
+// K23START loads the arguments and zeroes the partials and the float64
+// lanes; Y15 = 3s, Y14 = 4s.
+#define K23START \
+	MOVQ w+0(FP), SI \
+	MOVQ x+8(FP), DI \
+	MOVQ n+16(FP), CX \
+	VXORPD Y8, Y8, Y8 \
+	VXORPD Y9, Y9, Y9 \
+	VXORPS Y4, Y4, Y4 \
+	VXORPS Y5, Y5, Y5 \
+	VMOVDQU k23three<>(SB), Y15 \
+	VMOVDQU k23four<>(SB), Y14
+
+// func dotQ2_KAVX2(w *byte, x *float32, n int) float64 — n > 0
+// super-blocks (84 bytes: scales[16], qs[64], d, dmin).
+TEXT ·dotQ2_KAVX2(SB), NOSPLIT, $256-32
+	K23START
+	Q2KSCALES(SI, aa-256, ab-192)
+q2kloop:
+	KNEXT(84)
+	Q2KSCALES(R12, ba-128, bb-64)
+	Q2KBLOCK2(aa-256, ab-192)
+	JZ   q2kdone
+	KNEXT(84)
+	Q2KSCALES(R12, aa-256, ab-192)
+	Q2KBLOCK2(ba-128, bb-64)
+	JNZ  q2kloop
+q2kdone:
+	KFINISH2
+
+// func dotQ3_KAVX2(w *byte, x *float32, n int) float64 — n > 0
+// super-blocks (110 bytes: hmask[32], qs[64], scales[12], d).
+TEXT ·dotQ3_KAVX2(SB), NOSPLIT, $256-32
+	K23START
+	Q3KSCALES(SI, aa-256, ab-192)
+q3kloop:
+	KNEXT(110)
+	Q3KSCALES(R12, ba-128, bb-64)
+	Q3KBLOCK2(aa-256, ab-192)
+	JZ   q3kdone
+	KNEXT(110)
+	Q3KSCALES(R12, aa-256, ab-192)
+	Q3KBLOCK2(ba-128, bb-64)
+	JNZ  q3kloop
+q3kdone:
+	KFINISH2
+
+DATA k23three<>+0(SB)/8, $0x0000000300000003
+DATA k23three<>+8(SB)/8, $0x0000000300000003
+DATA k23three<>+16(SB)/8, $0x0000000300000003
+DATA k23three<>+24(SB)/8, $0x0000000300000003
+GLOBL k23three<>(SB), RODATA|NOPTR, $32
+
+DATA k23four<>+0(SB)/8, $0x0000000400000004
+DATA k23four<>+8(SB)/8, $0x0000000400000004
+DATA k23four<>+16(SB)/8, $0x0000000400000004
+DATA k23four<>+24(SB)/8, $0x0000000400000004
+GLOBL k23four<>(SB), RODATA|NOPTR, $32
+
+DATA k23s32<>+0(SB)/8, $0x0000002000000020
+DATA k23s32<>+8(SB)/8, $0x0000002000000020
+DATA k23s32<>+16(SB)/8, $0x0000002000000020
+DATA k23s32<>+24(SB)/8, $0x0000002000000020
+GLOBL k23s32<>(SB), RODATA|NOPTR, $32
+
+// −4.0 in every lane (Q3_K's addends), the float32 sign bits (Q2_K's
+// −dmin), 0x0F bytes.
+DATA k23m4<>+0(SB)/8, $0xc0800000c0800000
+DATA k23m4<>+8(SB)/8, $0xc0800000c0800000
+DATA k23m4<>+16(SB)/8, $0xc0800000c0800000
+DATA k23m4<>+24(SB)/8, $0xc0800000c0800000
+GLOBL k23m4<>(SB), RODATA|NOPTR, $32
+
+DATA k23neg<>+0(SB)/8, $0x8000000080000000
+DATA k23neg<>+8(SB)/8, $0x8000000080000000
+DATA k23neg<>+16(SB)/8, $0x8000000080000000
+DATA k23neg<>+24(SB)/8, $0x8000000080000000
+GLOBL k23neg<>(SB), RODATA|NOPTR, $32
+
+DATA k23low<>+0(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA k23low<>+8(SB)/8, $0x0f0f0f0f0f0f0f0f
+GLOBL k23low<>(SB), RODATA|NOPTR, $16
