@@ -88,6 +88,26 @@ func decodeQ4_0Cols(dst []float32, row []byte, c0, c1 int) {
 	}
 }
 
+//go:noescape
+func decQ4_KAVX512(dst *float32, src *byte, nb int)
+
+//go:noescape
+func decQ5_KAVX512(dst *float32, src *byte, nb int)
+
+//go:noescape
+func decQ6_KAVX512(dst *float32, src *byte, nb int)
+
+// kCols returns a decode function (gemmKernels.decode) for a K-quant
+// decoder kernel: the super-blocks (bb bytes) of columns [c0, c1)
+// (multiples of 256).
+func kCols(dec func(dst *float32, src *byte, nb int), bb int) func(dst []float32, row []byte, c0, c1 int) {
+	return func(dst []float32, row []byte, c0, c1 int) {
+		if c1 > c0 {
+			dec(&dst[c0], &row[c0/256*bb], (c1-c0)/256)
+		}
+	}
+}
+
 // avx512Gemm lists the kernels of the AVX-512 MatMul (gemmMatMul; f is
 // filled in from the set's row dots). Q8_0 has no two-row kernel: with
 // four inputs or more its rows are decoded to float32 and run through
@@ -101,5 +121,8 @@ func avx512Gemm() map[DType]*gemmKernels {
 		BF16: {f4: avx512Dots4[BF16], f8t: floatDot8T(dot8BF16TAVX512, 2, bf16At)},
 		Q8_0: {f4: avx512Dots4[Q8_0], decode: decodeQ8_0Cols, decodeAlign: 64, decodeMin: 4, d4: d4, d8t: d8t},
 		Q4_0: {f4: avx512Dots4[Q4_0], f8: blockDot8(dot8Q4_0AVX512, 18), bb: 18, decode: decodeQ4_0Cols, decodeAlign: 64, decodeMin: 16, d4: d4, d8t: d8t},
+		Q4_K: {decode: kCols(decQ4_KAVX512, 144), decodeAlign: 256, decodeMin: 4, d4: d4, d8t: d8t},
+		Q5_K: {decode: kCols(decQ5_KAVX512, 176), decodeAlign: 256, decodeMin: 4, d4: d4, d8t: d8t},
+		Q6_K: {decode: kCols(decQ6_KAVX512, 210), decodeAlign: 256, decodeMin: 4, d4: d4, d8t: d8t},
 	}
 }
