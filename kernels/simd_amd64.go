@@ -145,10 +145,26 @@ func simdAxpy(k func(dst *float32, a float32, x *float32, n int), lanes int) axp
 
 type asmDot4 func(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
 
+//go:noescape
+func dot4F32AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
+
+//go:noescape
+func dot4F16AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
+
+//go:noescape
+func dot4BF16AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
+
+//go:noescape
+func dot4Q8_0AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
+
+//go:noescape
+func dot4Q4_0AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
+
 // floatDot4 wraps a four-input kernel for a float type (as floatDot).
 // The kernel leaves the reduced results in acc[16i] when it runs on the
-// last chunk; otherwise finish4 reduces the accumulators as it would.
-func floatDot4(k asmDot4, group, size int, decode func([]byte) float32) rowDot4Fn {
+// last chunk; otherwise finish (finish4 or finish4AVX2) reduces the
+// accumulators as it would.
+func floatDot4(k asmDot4, group, size int, decode func([]byte) float32, finish func([]float64) float64) rowDot4Fn {
 	return func(row []byte, x []float32, cols, c0, c1 int, acc *[64]float64) {
 		last := c1 == cols
 		m := c0 + (c1-c0)/group*group
@@ -161,7 +177,7 @@ func floatDot4(k asmDot4, group, size int, decode func([]byte) float32) rowDot4F
 		for i := 0; i < 4; i++ {
 			s := acc[16*i]
 			if m == c0 {
-				s = finish4(acc[16*i : 16*i+16])
+				s = finish(acc[16*i : 16*i+16])
 			}
 			xi := x[i*cols : (i+1)*cols]
 			for c := m; c < cols; c++ {
@@ -199,6 +215,13 @@ func finish4(a []float64) float64 {
 	u0, u1, u2, u3 := t[0]+t[4], t[1]+t[5], t[2]+t[6], t[3]+t[7]
 	v0, v1 := u0+u2, u1+u3
 	return v0 + v1
+}
+
+// finish4AVX2 is finish4 for the AVX2 kernels' two 4-lane accumulators
+// (FINISH of simd_avx2_amd64.s).
+func finish4AVX2(a []float64) float64 {
+	t0, t1, t2, t3 := a[0]+a[4], a[1]+a[5], a[2]+a[6], a[3]+a[7]
+	return (t0 + t2) + (t1 + t3)
 }
 
 type asmDot func(w *byte, x *float32, n int) float64
@@ -261,11 +284,24 @@ var avx512Dots = map[DType]rowDotFn{
 }
 
 var avx512Dots4 = map[DType]rowDot4Fn{
-	F32:  floatDot4(dot4F32AVX512, 64, 4, f32At),
-	F16:  floatDot4(dot4F16AVX512, 64, 2, f16At),
-	BF16: floatDot4(dot4BF16AVX512, 64, 2, bf16At),
+	F32:  floatDot4(dot4F32AVX512, 64, 4, f32At, finish4),
+	F16:  floatDot4(dot4F16AVX512, 64, 2, f16At, finish4),
+	BF16: floatDot4(dot4BF16AVX512, 64, 2, bf16At, finish4),
 	Q8_0: blockDot4(dot4Q8_0AVX512, 34),
 	Q4_0: blockDot4(dot4Q4_0AVX512, 18),
+}
+
+// avx2Gemm lists the AVX2 MatMul's kernels (gemmMatMul, one row and
+// four inputs at a time; f is filled in from the set's row dots). The
+// K-quants have none: their MatMul takes one input at a time.
+func avx2Gemm() map[DType]*gemmKernels {
+	return map[DType]*gemmKernels{
+		F32:  {f4: floatDot4(dot4F32AVX2, 32, 4, f32At, finish4AVX2)},
+		F16:  {f4: floatDot4(dot4F16AVX2, 32, 2, f16At, finish4AVX2)},
+		BF16: {f4: floatDot4(dot4BF16AVX2, 32, 2, bf16At, finish4AVX2)},
+		Q8_0: {f4: blockDot4(dot4Q8_0AVX2, 34)},
+		Q4_0: {f4: blockDot4(dot4Q4_0AVX2, 18)},
+	}
 }
 
 type asmInt8Dot func(w *byte, q *int8, c *int32, d *float32, nb int) float64
@@ -431,7 +467,7 @@ func int8Dots4(k asmInt8Dot4, in int8Operands, tail int8Dot) int8Rows4 {
 }
 
 func init() {
-	avx2 := newDotSet("avx2", avx2Dots, nil)
+	avx2 := newDotSet("avx2", avx2Dots, avx2Gemm())
 	avx2.axpy = simdAxpy(axpyAVX2, 8)
 	avx2.int8[Q4_0] = int8RowDots(int8Dots(dotQ4_0I8AVX2), 1, withC8, q4_0Int8Dot)
 	avx2.int8[Q8_0] = int8RowDots(int8Dots(dotQ8_0I8AVX2), 1, withC128, q8_0Int8Dot)

@@ -88,3 +88,68 @@
 	VZEROUPPER \
 	MOVSD X8, ret+24(FP) \
 	RET
+
+// The AVX2 weight decoders (one- and four-input kernels): the 32 weights
+// of a group (float types) or block (Q8_0, Q4_0; LOADD puts its scale in
+// Y7) at SI as float32 in Y0..Y3. Q4W2 needs the file to define the
+// 16-byte constants q4low2<> (0x0F bytes) and q4eight2<> (8s).
+#define F32W \
+	VMOVUPS (SI), Y0 \
+	VMOVUPS 32(SI), Y1 \
+	VMOVUPS 64(SI), Y2 \
+	VMOVUPS 96(SI), Y3
+
+#define F16W \
+	VCVTPH2PS (SI), Y0 \
+	VCVTPH2PS 16(SI), Y1 \
+	VCVTPH2PS 32(SI), Y2 \
+	VCVTPH2PS 48(SI), Y3
+
+#define BF16W \
+	VPMOVZXWD (SI), Y0 \
+	VPMOVZXWD 16(SI), Y1 \
+	VPMOVZXWD 32(SI), Y2 \
+	VPMOVZXWD 48(SI), Y3 \
+	VPSLLD $16, Y0, Y0 \
+	VPSLLD $16, Y1, Y1 \
+	VPSLLD $16, Y2, Y2 \
+	VPSLLD $16, Y3, Y3
+
+// LOADD broadcasts the block's f16 scale at SI, widened to float64, into Y7.
+#define LOADD \
+	MOVWLZX (SI), AX \
+	VMOVD AX, X7 \
+	VCVTPH2PS X7, X7 \
+	VCVTSS2SD X7, X7, X7 \
+	VBROADCASTSD X7, Y7
+
+#define Q8W2 \
+	LOADD \
+	VPMOVSXBD 2(SI), Y0 \
+	VPMOVSXBD 10(SI), Y1 \
+	VPMOVSXBD 18(SI), Y2 \
+	VPMOVSXBD 26(SI), Y3 \
+	VCVTDQ2PS Y0, Y0 \
+	VCVTDQ2PS Y1, Y1 \
+	VCVTDQ2PS Y2, Y2 \
+	VCVTDQ2PS Y3, Y3
+
+// Q4W2 makes the nibbles q − 8 (uses X4, X5).
+#define Q4W2 \
+	LOADD \
+	VMOVDQU 2(SI), X4 \
+	VPSRLW $4, X4, X5 \
+	VPAND q4low2<>(SB), X4, X4 \
+	VPAND q4low2<>(SB), X5, X5 \
+	VPSUBB q4eight2<>(SB), X4, X4 \
+	VPSUBB q4eight2<>(SB), X5, X5 \
+	VPMOVSXBD X4, Y0 \
+	VPSHUFD $0x4e, X4, X4 \
+	VPMOVSXBD X4, Y1 \
+	VPMOVSXBD X5, Y2 \
+	VPSHUFD $0x4e, X5, X5 \
+	VPMOVSXBD X5, Y3 \
+	VCVTDQ2PS Y0, Y0 \
+	VCVTDQ2PS Y1, Y1 \
+	VCVTDQ2PS Y2, Y2 \
+	VCVTDQ2PS Y3, Y3

@@ -48,18 +48,19 @@
 	MOVSD X8, ret+24(FP) \
 	RET
 
+// START1 loads a one-input kernel's arguments and zeroes Y8, Y9.
+#define START1 \
+	MOVQ w+0(FP), SI \
+	MOVQ x+8(FP), DI \
+	MOVQ n+16(FP), CX \
+	VXORPD Y8, Y8, Y8 \
+	VXORPD Y9, Y9, Y9
+
 // func dotF32AVX2(w *byte, x *float32, n int) float64 — n a positive multiple of 32.
 TEXT ·dotF32AVX2(SB), NOSPLIT, $0-32
-	MOVQ w+0(FP), SI
-	MOVQ x+8(FP), DI
-	MOVQ n+16(FP), CX
-	VXORPD Y8, Y8, Y8
-	VXORPD Y9, Y9, Y9
+	START1
 f32loop:
-	VMOVUPS (SI), Y0
-	VMOVUPS 32(SI), Y1
-	VMOVUPS 64(SI), Y2
-	VMOVUPS 96(SI), Y3
+	F32W
 	GROUP
 	REDUCE32
 	ADDQ $128, SI
@@ -70,16 +71,9 @@ f32loop:
 
 // func dotF16AVX2(w *byte, x *float32, n int) float64 — n a positive multiple of 32.
 TEXT ·dotF16AVX2(SB), NOSPLIT, $0-32
-	MOVQ w+0(FP), SI
-	MOVQ x+8(FP), DI
-	MOVQ n+16(FP), CX
-	VXORPD Y8, Y8, Y8
-	VXORPD Y9, Y9, Y9
+	START1
 f16loop:
-	VCVTPH2PS (SI), Y0
-	VCVTPH2PS 16(SI), Y1
-	VCVTPH2PS 32(SI), Y2
-	VCVTPH2PS 48(SI), Y3
+	F16W
 	GROUP
 	REDUCE32
 	ADDQ $64, SI
@@ -90,20 +84,9 @@ f16loop:
 
 // func dotBF16AVX2(w *byte, x *float32, n int) float64 — n a positive multiple of 32.
 TEXT ·dotBF16AVX2(SB), NOSPLIT, $0-32
-	MOVQ w+0(FP), SI
-	MOVQ x+8(FP), DI
-	MOVQ n+16(FP), CX
-	VXORPD Y8, Y8, Y8
-	VXORPD Y9, Y9, Y9
+	START1
 bf16loop:
-	VPMOVZXWD (SI), Y0
-	VPMOVZXWD 16(SI), Y1
-	VPMOVZXWD 32(SI), Y2
-	VPMOVZXWD 48(SI), Y3
-	VPSLLD $16, Y0, Y0
-	VPSLLD $16, Y1, Y1
-	VPSLLD $16, Y2, Y2
-	VPSLLD $16, Y3, Y3
+	BF16W
 	GROUP
 	REDUCE32
 	ADDQ $64, SI
@@ -112,31 +95,11 @@ bf16loop:
 	JNZ  bf16loop
 	FINISH
 
-// LOADD broadcasts the block's f16 scale at SI, widened to float64, into Y7.
-#define LOADD \
-	MOVWLZX (SI), AX \
-	VMOVD AX, X7 \
-	VCVTPH2PS X7, X7 \
-	VCVTSS2SD X7, X7, X7 \
-	VBROADCASTSD X7, Y7
-
 // func dotQ8_0AVX2(w *byte, x *float32, nb int) float64 — nb > 0 blocks.
 TEXT ·dotQ8_0AVX2(SB), NOSPLIT, $0-32
-	MOVQ w+0(FP), SI
-	MOVQ x+8(FP), DI
-	MOVQ nb+16(FP), CX
-	VXORPD Y8, Y8, Y8
-	VXORPD Y9, Y9, Y9
+	START1
 q8loop:
-	LOADD
-	VPMOVSXBD 2(SI), Y0
-	VPMOVSXBD 10(SI), Y1
-	VPMOVSXBD 18(SI), Y2
-	VPMOVSXBD 26(SI), Y3
-	VCVTDQ2PS Y0, Y0
-	VCVTDQ2PS Y1, Y1
-	VCVTDQ2PS Y2, Y2
-	VCVTDQ2PS Y3, Y3
+	Q8W2
 	GROUP
 	REDUCE32D
 	ADDQ $34, SI
@@ -147,35 +110,9 @@ q8loop:
 
 // func dotQ4_0AVX2(w *byte, x *float32, nb int) float64 — nb > 0 blocks.
 TEXT ·dotQ4_0AVX2(SB), NOSPLIT, $0-32
-	MOVQ w+0(FP), SI
-	MOVQ x+8(FP), DI
-	MOVQ nb+16(FP), CX
-	VXORPD Y8, Y8, Y8
-	VXORPD Y9, Y9, Y9
-	MOVL $0x0f0f0f0f, AX
-	VMOVD AX, X15
-	VPBROADCASTD X15, X15
-	MOVL $0x08080808, AX
-	VMOVD AX, X14
-	VPBROADCASTD X14, X14
+	START1
 q4loop:
-	LOADD
-	VMOVDQU 2(SI), X4
-	VPSRLW $4, X4, X5
-	VPAND X15, X4, X4
-	VPAND X15, X5, X5
-	VPSUBB X14, X4, X4
-	VPSUBB X14, X5, X5
-	VPMOVSXBD X4, Y0
-	VPSHUFD $0x4e, X4, X4
-	VPMOVSXBD X4, Y1
-	VPMOVSXBD X5, Y2
-	VPSHUFD $0x4e, X5, X5
-	VPMOVSXBD X5, Y3
-	VCVTDQ2PS Y0, Y0
-	VCVTDQ2PS Y1, Y1
-	VCVTDQ2PS Y2, Y2
-	VCVTDQ2PS Y3, Y3
+	Q4W2
 	GROUP
 	REDUCE32D
 	ADDQ $18, SI
@@ -183,6 +120,14 @@ q4loop:
 	DECQ CX
 	JNZ  q4loop
 	FINISH
+
+DATA q4low2<>+0(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA q4low2<>+8(SB)/8, $0x0f0f0f0f0f0f0f0f
+GLOBL q4low2<>(SB), RODATA|NOPTR, $16
+
+DATA q4eight2<>+0(SB)/8, $0x0808080808080808
+DATA q4eight2<>+8(SB)/8, $0x0808080808080808
+GLOBL q4eight2<>(SB), RODATA|NOPTR, $16
 
 // func axpyAVX2(dst *float32, a float32, x *float32, n int) — n a positive multiple of 8:
 // dst[i] = fma(a, x[i], dst[i]), one rounding per element.
