@@ -22,9 +22,11 @@
 //
 // Instruction sets: ISA reports the kernel set in use: "generic" (pure
 // Go, every architecture), "avx2" (AVX2+FMA+F16C: F32, F16, BF16, Q8_0,
-// Q4_0 and the K-quants Q2_K…Q6_K) or "avx512" (AVX-512 F/BW/VL/DQ: the
-// same types, Q2_K and Q3_K by the AVX2 kernels, with four-input MatMul
-// kernels for the first five, and SiLU), in
+// Q4_0 and the K-quants Q2_K…Q6_K, with four-input MatMul kernels for
+// the first five) or "avx512" (AVX-512 F/BW/VL/DQ: the same types, with
+// four- and eight-input MatMul kernels; the quantized types' MatMul
+// decodes tiles to float32 for the F32 kernels, bit-identical to MatVec
+// except Q8_0's; and SiLU, Softmax's exponentials, attention rows), in
 // Go assembly on amd64, chosen at first use from the CPU (cpuid) and
 // TORCHLESS_ISA. Both have int8-input kernels for Q4_0 and Q8_0 (AVX-512
 // with VNNI). Types a set lacks (Q4_1, Q5_0, Q5_1, TLInt8) use the

@@ -100,6 +100,12 @@ func dotQ2_KAVX2(w *byte, x *float32, n int) float64
 func dotQ3_KAVX2(w *byte, x *float32, n int) float64
 
 //go:noescape
+func dotQ2_KAVX512(w *byte, x *float32, n int) float64
+
+//go:noescape
+func dotQ3_KAVX512(w *byte, x *float32, n int) float64
+
+//go:noescape
 func dotQ5_KAVX2(w *byte, x *float32, n int) float64
 
 //go:noescape
@@ -276,8 +282,8 @@ var avx512Dots = map[DType]rowDotFn{
 	BF16: floatDot(dotBF16AVX512, 64, 2, bf16At),
 	Q8_0: blockDot(dotQ8_0AVX512),
 	Q4_0: blockDot(dotQ4_0AVX512),
-	Q2_K: superDot(dotQ2_KAVX2), // AVX2 kernels: no AVX-512 ones yet
-	Q3_K: superDot(dotQ3_KAVX2),
+	Q2_K: superDot(dotQ2_KAVX512),
+	Q3_K: superDot(dotQ3_KAVX512),
 	Q4_K: superDot(dotQ4_KAVX512),
 	Q5_K: superDot(dotQ5_KAVX512),
 	Q6_K: superDot(dotQ6_KAVX512),

@@ -153,3 +153,32 @@
 	VCVTDQ2PS Y1, Y1 \
 	VCVTDQ2PS Y2, Y2 \
 	VCVTDQ2PS Y3, Y3
+
+// KWIDEN adds the AVX-512 K-quant kernels' float32 partials Z4+Z5 into
+// the float64 lanes Z8, Z9 and zeroes them (uses Z0..Z3); KFINISH sums
+// the float64 lanes and returns the sum (a row dot's ret+24(FP)).
+#define KWIDEN \
+	VADDPS Z5, Z4, Z0 \
+	VEXTRACTF32X8 $1, Z0, Y1 \
+	VCVTPS2PD Y0, Z2 \
+	VCVTPS2PD Y1, Z3 \
+	VADDPD Z2, Z8, Z8 \
+	VADDPD Z3, Z9, Z9 \
+	VXORPS Z4, Z4, Z4 \
+	VXORPS Z5, Z5, Z5
+
+#define KFINISH \
+	VADDPD Z9, Z8, Z8 \
+	VEXTRACTF64X4 $1, Z8, Y1 \
+	VADDPD Y1, Y8, Y8 \
+	VEXTRACTF128 $1, Y8, X1 \
+	VADDPD X1, X8, X8 \
+	VPERMILPD $1, X8, X1 \
+	VADDSD X1, X8, X8 \
+	VZEROUPPER \
+	MOVSD X8, ret+24(FP) \
+	RET
+
+// NOWIDEN is the decoders' widen step (the K-quant block macros take
+// KWIDEN or KWIDEN2 for the row dots): nothing.
+#define NOWIDEN

@@ -9,28 +9,6 @@
 // multiplied into two 16-lane float32 partials (Z4, Z5), and the partials
 // are widened into float64 (Z8, Z9) once per 256-element super-block.
 
-#define KWIDEN \
-	VADDPS Z5, Z4, Z0 \
-	VEXTRACTF32X8 $1, Z0, Y1 \
-	VCVTPS2PD Y0, Z2 \
-	VCVTPS2PD Y1, Z3 \
-	VADDPD Z2, Z8, Z8 \
-	VADDPD Z3, Z9, Z9 \
-	VXORPS Z4, Z4, Z4 \
-	VXORPS Z5, Z5, Z5
-
-#define KFINISH \
-	VADDPD Z9, Z8, Z8 \
-	VEXTRACTF64X4 $1, Z8, Y1 \
-	VADDPD Y1, Y8, Y8 \
-	VEXTRACTF128 $1, Y8, X1 \
-	VADDPD X1, X8, X8 \
-	VPERMILPD $1, X8, X1 \
-	VADDSD X1, X8, X8 \
-	VZEROUPPER \
-	MOVSD X8, ret+24(FP) \
-	RET
-
 // Q4KSUB multiplies sub-block j (quants as floats in za: elements
 // 0..15, zb: 16..31) by d·sc_j and subtracts dmin·m_j (from the frame's
 // slots sd and sm), as decodeQ4_K does, then multiplies by x. One FMS
@@ -95,8 +73,6 @@
 	ADDQ $176, SI \
 	ADDQ $1024, DI \
 	DECQ CX
-
-#define NOWIDEN
 
 // func dotQ4_KAVX512(w *byte, x *float32, n int) float64 — n > 0 super-blocks.
 TEXT ·dotQ4_KAVX512(SB), NOSPLIT, $128-32

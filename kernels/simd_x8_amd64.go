@@ -89,6 +89,12 @@ func decodeQ4_0Cols(dst []float32, row []byte, c0, c1 int) {
 }
 
 //go:noescape
+func decQ2_KAVX512(dst *float32, src *byte, nb int)
+
+//go:noescape
+func decQ3_KAVX512(dst *float32, src *byte, nb int)
+
+//go:noescape
 func decQ4_KAVX512(dst *float32, src *byte, nb int)
 
 //go:noescape
@@ -121,6 +127,8 @@ func avx512Gemm() map[DType]*gemmKernels {
 		BF16: {f4: avx512Dots4[BF16], f8t: floatDot8T(dot8BF16TAVX512, 2, bf16At)},
 		Q8_0: {f4: avx512Dots4[Q8_0], decode: decodeQ8_0Cols, decodeAlign: 64, decodeMin: 4, d4: d4, d8t: d8t},
 		Q4_0: {f4: avx512Dots4[Q4_0], f8: blockDot8(dot8Q4_0AVX512, 18), bb: 18, decode: decodeQ4_0Cols, decodeAlign: 64, decodeMin: 16, d4: d4, d8t: d8t},
+		Q2_K: {decode: kCols(decQ2_KAVX512, 84), decodeAlign: 256, decodeMin: 4, d4: d4, d8t: d8t},
+		Q3_K: {decode: kCols(decQ3_KAVX512, 110), decodeAlign: 256, decodeMin: 4, d4: d4, d8t: d8t},
 		Q4_K: {decode: kCols(decQ4_KAVX512, 144), decodeAlign: 256, decodeMin: 4, d4: d4, d8t: d8t},
 		Q5_K: {decode: kCols(decQ5_KAVX512, 176), decodeAlign: 256, decodeMin: 4, d4: d4, d8t: d8t},
 		Q6_K: {decode: kCols(decQ6_KAVX512, 210), decodeAlign: 256, decodeMin: 4, d4: d4, d8t: d8t},

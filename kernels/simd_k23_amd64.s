@@ -3,8 +3,10 @@
 #include "textflag.h"
 #include "simd_amd64.h"
 
-// AVX2 row dots for Q2_K and Q3_K (both kernel sets run them). Their
-// 256-element super-blocks hold 16 sub-blocks of 16 with 2-bit quants in
+// Row dots for Q2_K and Q3_K: AVX2 (dotQ2_KAVX2, dotQ3_KAVX2) and
+// AVX-512 (dotQ2_KAVX512, dotQ3_KAVX512, with the decoders decQ2_KAVX512
+// and decQ3_KAVX512 that AVX-512 MatMul uses). Their 256-element
+// super-blocks hold 16 sub-blocks of 16 with 2-bit quants in
 // qs[64]: element 128n + 32s + 16h + l takes bits 2s..2s+1 of byte
 // 32n + 16h + l, and sub-block 8n + 2s + h (its elements in that order,
 // so sub-block j multiplies x[16j:16j+16]). Each weight is decoded as
@@ -15,13 +17,21 @@
 // - Q3_K: d·(sc_j − 32)·(q − 4·!hbit), exact (11 + 6 + 3 bits), as one
 //   FMA u·(d·(sc_j − 32)) + (−4·d·(sc_j − 32)), u = q + 4·hbit.
 // The super-block's multipliers and addends are stored to the frame one
-// super-block ahead (K23NEXT), as KSCALES does for Q4_K. The products go
-// into two 8-lane float32 partials (Y4: elements 0..7 of each sub-block,
-// Y5: 8..15), widened into float64 (Y8, Y9) every 128 elements (eight
-// products per lane).
+// super-block ahead (KNEXT), as KSCALES does for Q4_K.
 //
-// Registers: Y15 = 3s, Y14 = 4s; the quants of (n, h) in Y2 (l = 0..7)
-// and Y3 (8..15); Q3_K's hmask bytes hm[16h + l] in Y10, Y11.
+// AVX2: the products go into two 8-lane float32 partials (Y4: elements
+// 0..7 of each sub-block, Y5: 8..15), widened into float64 (Y8, Y9) every
+// 128 elements (eight products per lane). Registers: Y15 = 3s, Y14 = 4s;
+// the quants of (n, h) in Y2 (l = 0..7) and Y3 (8..15); Q3_K's hmask
+// bytes hm[16h + l] in Y10, Y11.
+//
+// AVX-512: sub-block j (16 elements, one register) goes into the partial
+// Z4 for even j (h = 0) and Z5 for odd j, in increasing j, widened once
+// per super-block: the pattern of the F32 kernels (elements 16j..16j+15
+// into the first partial for even j, widened every 256 elements), so a
+// MatMul of decoded rows through them is bit-identical to MatVec.
+// Registers: Z15 = 3s, Z14 = 4s, the quants of (n, h) in Z2, Q3_K's
+// hmask bytes in Z10.
 
 // K2SUB decodes sub-block 8n + 2s + h from the quant dwords (its bits
 // 2s..2s+1; Q3_K's high bit ORed in by hbit) with the multiplier and
@@ -196,6 +206,104 @@
 	VPSUBD k23s32<>(SB), Y1, Y1 \
 	K23STORE(sa, sb)
 
+// K2SUB16 is K2SUB on 16 lanes: sub-block 8n + 2s + h from Z2 (hbit:
+// NOHBIT or HBIT16), its weights put by out at x offset 4·(its first
+// element) with za: KDOT16 (times x into za) or KPUT16 (to dst).
+#define K2SUB16(n, s, h, hbit, za, sa, sb, out) \
+	VBROADCASTSS sa+(4*(8*(n)+2*(s)+(h)))(SP), Z6 \
+	VPSRLD $(2*(s)), Z2, Z0 \
+	VPANDD Z15, Z0, Z0 \
+	hbit \
+	VCVTDQ2PS Z0, Z0 \
+	VFMADD213PS.BCST sb+(4*(8*(n)+2*(s)+(h)))(SP), Z6, Z0 \
+	out(4*(128*(n)+32*(s)+16*(h)), za)
+
+#define KDOT16(xo, za) \
+	VFMADD231PS xo(DI), Z0, za
+
+#define KPUT16(xo, za) \
+	VMOVUPS Z0, xo(DI)
+
+// HBIT16 is HBIT on 16 lanes (hmask dwords in Z10, 4s in Z14).
+#define HBIT16(op, sh) \
+	op $(sh), Z10, Z12 \
+	VPANDD Z14, Z12, Z12 \
+	VPORD Z12, Z0, Z0
+
+// K2HALF16 and K3HALF16 do (n, h): the four sub-blocks s = 0..3, into za.
+#define K2HALF16(n, h, za, sa, sb, out) \
+	VPMOVZXBD (16+32*(n)+16*(h))(SI), Z2 \
+	K2SUB16(n, 0, h, NOHBIT, za, sa, sb, out) \
+	K2SUB16(n, 1, h, NOHBIT, za, sa, sb, out) \
+	K2SUB16(n, 2, h, NOHBIT, za, sa, sb, out) \
+	K2SUB16(n, 3, h, NOHBIT, za, sa, sb, out)
+
+#define K3HALF16(n, h, za, op0, sh0, op1, sh1, op2, sh2, op3, sh3, sa, sb, out) \
+	VPMOVZXBD (32+32*(n)+16*(h))(SI), Z2 \
+	VPMOVZXBD (16*(h))(SI), Z10 \
+	K2SUB16(n, 0, h, HBIT16(op0, sh0), za, sa, sb, out) \
+	K2SUB16(n, 1, h, HBIT16(op1, sh1), za, sa, sb, out) \
+	K2SUB16(n, 2, h, HBIT16(op2, sh2), za, sa, sb, out) \
+	K2SUB16(n, 3, h, HBIT16(op3, sh3), za, sa, sb, out)
+
+// Q2KBLOCK16 and Q3KBLOCK16 do one super-block (widen: KWIDEN for the
+// row dots, NOWIDEN for the decoders) and count down in CX.
+#define Q2KBLOCK16(sa, sb, out, widen) \
+	K2HALF16(0, 0, Z4, sa, sb, out) \
+	K2HALF16(0, 1, Z5, sa, sb, out) \
+	K2HALF16(1, 0, Z4, sa, sb, out) \
+	K2HALF16(1, 1, Z5, sa, sb, out) \
+	widen \
+	ADDQ $84, SI \
+	ADDQ $1024, DI \
+	DECQ CX
+
+#define Q3KBLOCK16(sa, sb, out, widen) \
+	K3HALF16(0, 0, Z4, VPSLLD, 2, VPSLLD, 1, VPSRLD, 0, VPSRLD, 1, sa, sb, out) \
+	K3HALF16(0, 1, Z5, VPSLLD, 2, VPSLLD, 1, VPSRLD, 0, VPSRLD, 1, sa, sb, out) \
+	K3HALF16(1, 0, Z4, VPSRLD, 2, VPSRLD, 3, VPSRLD, 4, VPSRLD, 5, sa, sb, out) \
+	K3HALF16(1, 1, Z5, VPSRLD, 2, VPSRLD, 3, VPSRLD, 4, VPSRLD, 5, sa, sb, out) \
+	widen \
+	ADDQ $110, SI \
+	ADDQ $1024, DI \
+	DECQ CX
+
+// K23CONSTS16: Z15 = 3s, Z14 = 4s.
+#define K23CONSTS16 \
+	VPBROADCASTD k23three<>(SB), Z15 \
+	VPBROADCASTD k23four<>(SB), Z14
+
+// K23LOOP16 is the loop of the AVX-512 kernels: scales one super-block
+// ahead (sc: Q2KSCALES or Q3KSCALES, stride bytes apart), block over the
+// super-blocks; the first one's scales are in slots aa, ab already.
+#define K23LOOP16(loop, done, sc, block, stride, out, widen) \
+loop: \
+	KNEXT(stride) \
+	sc(R12, ba-128, bb-64) \
+	block(aa-256, ab-192, out, widen) \
+	JZ   done \
+	KNEXT(stride) \
+	sc(R12, aa-256, ab-192) \
+	block(ba-128, bb-64, out, widen) \
+	JNZ  loop \
+done:
+
+// DECARGS loads a decoder's arguments (dst in DI, src in SI, nb in CX).
+#define DECARGS \
+	MOVQ dst+0(FP), DI \
+	MOVQ src+8(FP), SI \
+	MOVQ nb+16(FP), CX
+
+// KSTART16 loads a row dot's arguments and zeroes Z4, Z5, Z8, Z9.
+#define KSTART16 \
+	MOVQ w+0(FP), SI \
+	MOVQ x+8(FP), DI \
+	MOVQ n+16(FP), CX \
+	VXORPD Z8, Z8, Z8 \
+	VXORPD Z9, Z9, Z9 \
+	VXORPS Z4, Z4, Z4 \
+	VXORPS Z5, Z5, Z5
+
 // K23START loads the arguments and zeroes the partials and the float64
 // lanes; Y15 = 3s, Y14 = 4s.
 #define K23START \
@@ -242,6 +350,42 @@ q3kloop:
 	JNZ  q3kloop
 q3kdone:
 	KFINISH2
+
+// func dotQ2_KAVX512(w *byte, x *float32, n int) float64 — n > 0 super-blocks.
+TEXT ·dotQ2_KAVX512(SB), NOSPLIT, $256-32
+	KSTART16
+	K23CONSTS16
+	Q2KSCALES(SI, aa-256, ab-192)
+	K23LOOP16(q2kloop16, q2kdone16, Q2KSCALES, Q2KBLOCK16, 84, KDOT16, KWIDEN)
+	KFINISH
+
+// func dotQ3_KAVX512(w *byte, x *float32, n int) float64 — n > 0 super-blocks.
+TEXT ·dotQ3_KAVX512(SB), NOSPLIT, $256-32
+	KSTART16
+	K23CONSTS16
+	Q3KSCALES(SI, aa-256, ab-192)
+	K23LOOP16(q3kloop16, q3kdone16, Q3KSCALES, Q3KBLOCK16, 110, KDOT16, KWIDEN)
+	KFINISH
+
+// func decQ2_KAVX512(dst *float32, src *byte, nb int) — nb > 0
+// super-blocks decoded to dst: dotQ2_KAVX512's weights (decodeQ2_K's,
+// bit for bit), stored instead of multiplied.
+TEXT ·decQ2_KAVX512(SB), NOSPLIT, $256-24
+	DECARGS
+	K23CONSTS16
+	Q2KSCALES(SI, aa-256, ab-192)
+	K23LOOP16(dq2kloop, dq2kdone, Q2KSCALES, Q2KBLOCK16, 84, KPUT16, NOWIDEN)
+	VZEROUPPER
+	RET
+
+// func decQ3_KAVX512(dst *float32, src *byte, nb int) — as decQ2_KAVX512.
+TEXT ·decQ3_KAVX512(SB), NOSPLIT, $256-24
+	DECARGS
+	K23CONSTS16
+	Q3KSCALES(SI, aa-256, ab-192)
+	K23LOOP16(dq3kloop, dq3kdone, Q3KSCALES, Q3KBLOCK16, 110, KPUT16, NOWIDEN)
+	VZEROUPPER
+	RET
 
 DATA k23three<>+0(SB)/8, $0x0000000300000003
 DATA k23three<>+8(SB)/8, $0x0000000300000003
