@@ -91,7 +91,7 @@ func BenchmarkMatMulPP(b *testing.B) {
 	x := randVec(rng, n*cols, 1)
 	for _, rows := range []int{2048, 5632} {
 		dst := make([]float32, n*rows)
-		for _, dt := range []DType{F32, F16, BF16, Q8_0, Q4_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K} {
+		for _, dt := range []DType{F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K} {
 			w := randomMat(rng, dt, rows, cols)
 			b.Run(fmt.Sprintf("%s/%dx%d", dt, rows, cols), func(b *testing.B) {
 				start := cpuTime()

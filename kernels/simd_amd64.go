@@ -94,10 +94,28 @@ func dot4Q4_0AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last i
 func dotQ4_KAVX2(w *byte, x *float32, n int) float64
 
 //go:noescape
+func dotQ4_1AVX2(w *byte, x *float32, nb int) float64
+
+//go:noescape
+func dotQ5_0AVX2(w *byte, x *float32, nb int) float64
+
+//go:noescape
+func dotQ5_1AVX2(w *byte, x *float32, nb int) float64
+
+//go:noescape
 func dotQ2_KAVX2(w *byte, x *float32, n int) float64
 
 //go:noescape
 func dotQ3_KAVX2(w *byte, x *float32, n int) float64
+
+//go:noescape
+func dotQ4_1AVX512(w *byte, x *float32, nb int) float64
+
+//go:noescape
+func dotQ5_0AVX512(w *byte, x *float32, nb int) float64
+
+//go:noescape
+func dotQ5_1AVX512(w *byte, x *float32, nb int) float64
 
 //go:noescape
 func dotQ2_KAVX512(w *byte, x *float32, n int) float64
@@ -165,6 +183,15 @@ func dot4Q8_0AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int
 
 //go:noescape
 func dot4Q4_0AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
+
+//go:noescape
+func dot4Q4_1AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
+
+//go:noescape
+func dot4Q5_0AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
+
+//go:noescape
+func dot4Q5_1AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
 
 // floatDot4 wraps a four-input kernel for a float type (as floatDot).
 // The kernel leaves the reduced results in acc[16i] when it runs on the
@@ -269,6 +296,9 @@ var avx2Dots = map[DType]rowDotFn{
 	BF16: floatDot(dotBF16AVX2, 32, 2, bf16At),
 	Q8_0: blockDot(dotQ8_0AVX2),
 	Q4_0: blockDot(dotQ4_0AVX2),
+	Q4_1: blockDot(dotQ4_1AVX2),
+	Q5_0: blockDot(dotQ5_0AVX2),
+	Q5_1: blockDot(dotQ5_1AVX2),
 	Q2_K: superDot(dotQ2_KAVX2),
 	Q3_K: superDot(dotQ3_KAVX2),
 	Q4_K: superDot(dotQ4_KAVX2),
@@ -282,6 +312,9 @@ var avx512Dots = map[DType]rowDotFn{
 	BF16: floatDot(dotBF16AVX512, 64, 2, bf16At),
 	Q8_0: blockDot(dotQ8_0AVX512),
 	Q4_0: blockDot(dotQ4_0AVX512),
+	Q4_1: blockDot(dotQ4_1AVX512),
+	Q5_0: blockDot(dotQ5_0AVX512),
+	Q5_1: blockDot(dotQ5_1AVX512),
 	Q2_K: superDot(dotQ2_KAVX512),
 	Q3_K: superDot(dotQ3_KAVX512),
 	Q4_K: superDot(dotQ4_KAVX512),
@@ -307,6 +340,9 @@ func avx2Gemm() map[DType]*gemmKernels {
 		BF16: {f4: floatDot4(dot4BF16AVX2, 32, 2, bf16At, finish4AVX2)},
 		Q8_0: {f4: blockDot4(dot4Q8_0AVX2, 34)},
 		Q4_0: {f4: blockDot4(dot4Q4_0AVX2, 18)},
+		Q4_1: {f4: blockDot4(dot4Q4_1AVX2, 20)},
+		Q5_0: {f4: blockDot4(dot4Q5_0AVX2, 22)},
+		Q5_1: {f4: blockDot4(dot4Q5_1AVX2, 24)},
 	}
 }
 

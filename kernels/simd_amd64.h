@@ -182,3 +182,82 @@
 // NOWIDEN is the decoders' widen step (the K-quant block macros take
 // KWIDEN or KWIDEN2 for the row dots): nothing.
 #define NOWIDEN
+
+// The AVX2 decoders of Q4_1, Q5_0 and Q5_1 blocks (one- and four-input
+// kernels), into Y0..Y3 as the others: each weight exact as ggml's
+// dequantize_row_* makes it, q·d + m (Q4_1, Q5_1) or (q − 16)·d (Q5_0)
+// as one FMA q·d + Y6 (Y6 = m, or −16·d: the product and the sum are
+// exact, so the FMA rounds as ggml's product and sum do). d is in Y7;
+// Y4, Y5 are temporaries. The constants ·q45nib, ·q45bit4, ·q45cnt and
+// ·q45m16 are defined in simd_avx2_amd64.s.
+
+// Q4NIB2 splits the 16 quant bytes at off(SI) into nibble dwords: Y0 =
+// low nibbles of bytes 0..7 (elements 0..7), Y1 = of bytes 8..15, Y2 =
+// their high nibbles (elements 16..23), Y3 (24..31).
+#define Q4NIB2(off) \
+	VPMOVZXBD off(SI), Y0 \
+	VPMOVZXBD off+8(SI), Y1 \
+	VPSRLD $4, Y0, Y2 \
+	VPSRLD $4, Y1, Y3 \
+	VPAND ·q45nib(SB), Y0, Y0 \
+	VPAND ·q45nib(SB), Y1, Y1
+
+// QH2 ORs the fifth bits (bit j of the u32 qh at off(SI) for element j)
+// into Y0..Y3 as 16s: element j's bit moved to bit 4 by a right shift of
+// qh<<4 by j (j < 16) or of qh by j − 12.
+#define QH2(off) \
+	VPBROADCASTD off(SI), Y5 \
+	VPSRLVD ·q45cnt+64(SB), Y5, Y4 \
+	VPAND ·q45bit4(SB), Y4, Y4 \
+	VPOR Y4, Y2, Y2 \
+	VPSRLVD ·q45cnt+96(SB), Y5, Y4 \
+	VPAND ·q45bit4(SB), Y4, Y4 \
+	VPOR Y4, Y3, Y3 \
+	VPSLLD $4, Y5, Y5 \
+	VPSRLVD ·q45cnt(SB), Y5, Y4 \
+	VPAND ·q45bit4(SB), Y4, Y4 \
+	VPOR Y4, Y0, Y0 \
+	VPSRLVD ·q45cnt+32(SB), Y5, Y4 \
+	VPAND ·q45bit4(SB), Y4, Y4 \
+	VPOR Y4, Y1, Y1
+
+// Q45FMA2 makes the weights q·d + Y6 from the quant dwords Y0..Y3.
+#define Q45FMA2 \
+	VCVTDQ2PS Y0, Y0 \
+	VCVTDQ2PS Y1, Y1 \
+	VCVTDQ2PS Y2, Y2 \
+	VCVTDQ2PS Y3, Y3 \
+	VFMADD213PS Y6, Y7, Y0 \
+	VFMADD213PS Y6, Y7, Y1 \
+	VFMADD213PS Y6, Y7, Y2 \
+	VFMADD213PS Y6, Y7, Y3
+
+// DM2 broadcasts the block's f16 d (Y7) and m (Y6) at SI.
+#define DM2 \
+	VCVTPH2PS (SI), X7 \
+	VMOVSHDUP X7, X6 \
+	VBROADCASTSS X7, Y7 \
+	VBROADCASTSS X6, Y6
+
+// Q41W2: f16 d, f16 m, qs[16].
+#define Q41W2 \
+	DM2 \
+	Q4NIB2(4) \
+	Q45FMA2
+
+// Q50W2: f16 d, u32 qh, qs[16].
+#define Q50W2 \
+	VCVTPH2PS (SI), X7 \
+	VBROADCASTSS X7, Y7 \
+	VBROADCASTSS ·q45m16(SB), Y6 \
+	VMULPS Y7, Y6, Y6 \
+	Q4NIB2(6) \
+	QH2(2) \
+	Q45FMA2
+
+// Q51W2: f16 d, f16 m, u32 qh, qs[16].
+#define Q51W2 \
+	DM2 \
+	Q4NIB2(8) \
+	QH2(4) \
+	Q45FMA2

@@ -121,6 +121,83 @@ q4loop:
 	JNZ  q4loop
 	FINISH
 
+// func dotQ4_1AVX2(w *byte, x *float32, nb int) float64 — nb > 0 blocks.
+// Q4_1, Q5_0 and Q5_1 decode each block's weights exactly (Q41W2 …) and
+// sum them as dotF32AVX2 does (GROUP, REDUCE32).
+TEXT ·dotQ4_1AVX2(SB), NOSPLIT, $0-32
+	START1
+q41loop:
+	Q41W2
+	GROUP
+	REDUCE32
+	ADDQ $20, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  q41loop
+	FINISH
+
+// func dotQ5_0AVX2(w *byte, x *float32, nb int) float64 — nb > 0 blocks.
+TEXT ·dotQ5_0AVX2(SB), NOSPLIT, $0-32
+	START1
+q50loop:
+	Q50W2
+	GROUP
+	REDUCE32
+	ADDQ $22, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  q50loop
+	FINISH
+
+// func dotQ5_1AVX2(w *byte, x *float32, nb int) float64 — nb > 0 blocks.
+TEXT ·dotQ5_1AVX2(SB), NOSPLIT, $0-32
+	START1
+q51loop:
+	Q51W2
+	GROUP
+	REDUCE32
+	ADDQ $24, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  q51loop
+	FINISH
+
+// The constants of the Q4_1/Q5_0/Q5_1 decoders (simd_amd64.h), shared by
+// the AVX2 files: 0x0F in every dword, 0x10 in every dword, QH2's shift
+// counts (elements 0..7, 8..15 of qh<<4; 16..23, 24..31 of qh) and −16.0.
+DATA ·q45nib+0(SB)/8, $0x0000000f0000000f
+DATA ·q45nib+8(SB)/8, $0x0000000f0000000f
+DATA ·q45nib+16(SB)/8, $0x0000000f0000000f
+DATA ·q45nib+24(SB)/8, $0x0000000f0000000f
+GLOBL ·q45nib(SB), RODATA|NOPTR, $32
+
+DATA ·q45bit4+0(SB)/8, $0x0000001000000010
+DATA ·q45bit4+8(SB)/8, $0x0000001000000010
+DATA ·q45bit4+16(SB)/8, $0x0000001000000010
+DATA ·q45bit4+24(SB)/8, $0x0000001000000010
+GLOBL ·q45bit4(SB), RODATA|NOPTR, $32
+
+DATA ·q45cnt+0(SB)/8, $0x0000000100000000
+DATA ·q45cnt+8(SB)/8, $0x0000000300000002
+DATA ·q45cnt+16(SB)/8, $0x0000000500000004
+DATA ·q45cnt+24(SB)/8, $0x0000000700000006
+DATA ·q45cnt+32(SB)/8, $0x0000000900000008
+DATA ·q45cnt+40(SB)/8, $0x0000000b0000000a
+DATA ·q45cnt+48(SB)/8, $0x0000000d0000000c
+DATA ·q45cnt+56(SB)/8, $0x0000000f0000000e
+DATA ·q45cnt+64(SB)/8, $0x0000000d0000000c
+DATA ·q45cnt+72(SB)/8, $0x0000000f0000000e
+DATA ·q45cnt+80(SB)/8, $0x0000001100000010
+DATA ·q45cnt+88(SB)/8, $0x0000001300000012
+DATA ·q45cnt+96(SB)/8, $0x0000001500000014
+DATA ·q45cnt+104(SB)/8, $0x0000001700000016
+DATA ·q45cnt+112(SB)/8, $0x0000001900000018
+DATA ·q45cnt+120(SB)/8, $0x0000001b0000001a
+GLOBL ·q45cnt(SB), RODATA|NOPTR, $128
+
+DATA ·q45m16+0(SB)/4, $0xc1800000
+GLOBL ·q45m16(SB), RODATA|NOPTR, $4
+
 DATA q4low2<>+0(SB)/8, $0x0f0f0f0f0f0f0f0f
 DATA q4low2<>+8(SB)/8, $0x0f0f0f0f0f0f0f0f
 GLOBL q4low2<>(SB), RODATA|NOPTR, $16

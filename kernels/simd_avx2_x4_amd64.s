@@ -142,6 +142,23 @@ TEXT ·dot4Q4_0AVX2(SB), NOSPLIT, $0-48
 	LOOP4(q4loop, Q4W2, ADDD, 18, 1)
 	FINISH4A
 
+// func dot4Q4_1AVX2, dot4Q5_0AVX2, dot4Q5_1AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
+// n > 0 blocks.
+TEXT ·dot4Q4_1AVX2(SB), NOSPLIT, $0-48
+	START4A
+	LOOP4(q41loop, Q41W2, ADDF, 20, 1)
+	FINISH4A
+
+TEXT ·dot4Q5_0AVX2(SB), NOSPLIT, $0-48
+	START4A
+	LOOP4(q50loop, Q50W2, ADDF, 22, 1)
+	FINISH4A
+
+TEXT ·dot4Q5_1AVX2(SB), NOSPLIT, $0-48
+	START4A
+	LOOP4(q51loop, Q51W2, ADDF, 24, 1)
+	FINISH4A
+
 DATA q4low2<>+0(SB)/8, $0x0f0f0f0f0f0f0f0f
 DATA q4low2<>+8(SB)/8, $0x0f0f0f0f0f0f0f0f
 GLOBL q4low2<>(SB), RODATA|NOPTR, $16

@@ -104,7 +104,7 @@ func TestSIMDMatMulBatch(t *testing.T) {
 	for _, name := range runnableSets() {
 		withKernels(name, func() {
 			rng := rand.New(rand.NewPCG(15, 16))
-			for _, dt := range []DType{F32, F16, BF16, Q8_0, Q4_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K} {
+			for _, dt := range []DType{F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K} {
 				cols := []int{256, 2048}
 				if dt.BlockSize() == 1 {
 					cols = append(cols, 100, 1000, 1088)
