@@ -21,17 +21,15 @@
 // model's logits, and equal to llama.cpp's to float rounding.
 //
 // Instruction sets: ISA reports the kernel set in use: "generic" (pure
-// Go, every architecture), "avx2" (AVX2+FMA+F16C: F32, F16, BF16, Q8_0,
-// Q4_0, Q4_1, Q5_0, Q5_1 and the K-quants Q2_K…Q6_K, with four-input
-// MatMul kernels for all but the K-quants) or "avx512" (AVX-512
-// F/BW/VL/DQ: the same types, with four- and eight-input MatMul kernels;
-// the quantized types' MatMul decodes tiles to float32 for the F32
-// kernels, bit-identical to MatVec except Q8_0's; and SiLU, Softmax's
-// exponentials, attention rows), in
-// Go assembly on amd64, chosen at first use from the CPU (cpuid) and
-// TORCHLESS_ISA. Both have int8-input kernels for Q4_0 and Q8_0 (AVX-512
-// with VNNI). Types a set lacks (TLInt8, the model.bin int8 format) use
-// the generic kernels.
+// Go, every architecture), "avx2" (AVX2+FMA+F16C: every weight type,
+// with four-input MatMul kernels for all but the K-quants and TLInt8) or
+// "avx512" (AVX-512 F/BW/VL/DQ: the same types, with four- and
+// eight-input MatMul kernels; the quantized types' MatMul decodes tiles
+// to float32 for the F32 kernels, bit-identical to MatVec except Q8_0's;
+// and SiLU, Softmax's exponentials, attention rows), in Go assembly on
+// amd64, chosen at first use from the CPU (cpuid) and TORCHLESS_ISA.
+// Both have int8-input kernels for Q4_0, Q8_0, Q4_K and Q5_K (AVX-512's
+// Q4_0 and Q8_0 ones with VNNI).
 //
 // Parallelism: MatVec and MatMul spread rows over a persistent worker
 // pool (Parallel, ParallelRanger) without allocating per call.

@@ -94,6 +94,40 @@ func dot4Q4_0AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last i
 func dotQ4_KAVX2(w *byte, x *float32, n int) float64
 
 //go:noescape
+func dotI8G64AVX2(w *byte, s *float32, x *float32, ng int) float64
+
+//go:noescape
+func dotI8G64AVX512(w *byte, s *float32, x *float32, ng int) float64
+
+// tlInt8Rows returns the MatVec (matMul false) or MatMul of TLInt8
+// weights by a grouped kernel k, which takes each row's scales; MatMul
+// runs tiles of rows × all inputs through it, one input at a time, as
+// dotMatMul does.
+func tlInt8Rows(k func(w *byte, s *float32, x *float32, ng int) float64) (matVecRows, matMulRows) {
+	row := func(w Mat, r int, x []float32) float32 {
+		g := w.Cols / TLInt8Group
+		return float32(k(&w.Data[r*w.Cols], &w.Scales[r*g], &x[0], g))
+	}
+	mv := func(dst []float32, w Mat, x []float32, lo, hi int) {
+		for r := lo; r < hi; r++ {
+			dst[r] = row(w, r, x)
+		}
+	}
+	mm := func(dst []float32, w Mat, x []float32, n, lo, hi int) {
+		for r0 := lo; r0 < hi; r0 += simdMatMulTile {
+			r1 := min(r0+simdMatMulTile, hi)
+			for i := 0; i < n; i++ {
+				xi := x[i*w.Cols : (i+1)*w.Cols]
+				for r := r0; r < r1; r++ {
+					dst[i*w.Rows+r] = row(w, r, xi)
+				}
+			}
+		}
+	}
+	return mv, mm
+}
+
+//go:noescape
 func dotQ4_1AVX2(w *byte, x *float32, nb int) float64
 
 //go:noescape
@@ -515,6 +549,7 @@ func init() {
 	avx2.int8[Q8_0] = int8RowDots(int8Dots(dotQ8_0I8AVX2), 1, withC128, q8_0Int8Dot)
 	avx2.int8[Q4_K] = superRows(dotQ4_KI8AVX2)
 	avx2.int8[Q5_K] = superRows(dotQ5_KI8AVX2)
+	avx2.matVec[TLInt8], avx2.matMul[TLInt8] = tlInt8Rows(dotI8G64AVX2)
 	kernelSets["avx2"] = avx2
 	avx512 := newDotSet("avx512", avx512Dots, avx512Gemm())
 	avx512.axpy = simdAxpy(axpyAVX512, 16)
@@ -547,6 +582,7 @@ func init() {
 			avx512.q4Layout = true
 		}
 	}
+	avx512.matVec[TLInt8], avx512.matMul[TLInt8] = tlInt8Rows(dotI8G64AVX512)
 	kernelSets["avx512"] = avx512
 }
 

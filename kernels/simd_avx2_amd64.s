@@ -95,6 +95,51 @@ bf16loop:
 	JNZ  bf16loop
 	FINISH
 
+// I8W2 decodes 32 TLInt8 weights at off(SI) as q/s (s broadcast in Y7)
+// into Y0..Y3.
+#define I8W2(off) \
+	VPMOVSXBD off(SI), Y0 \
+	VPMOVSXBD off+8(SI), Y1 \
+	VPMOVSXBD off+16(SI), Y2 \
+	VPMOVSXBD off+24(SI), Y3 \
+	VCVTDQ2PS Y0, Y0 \
+	VCVTDQ2PS Y1, Y1 \
+	VCVTDQ2PS Y2, Y2 \
+	VCVTDQ2PS Y3, Y3 \
+	VDIVPS Y7, Y0, Y0 \
+	VDIVPS Y7, Y1, Y1 \
+	VDIVPS Y7, Y2, Y2 \
+	VDIVPS Y7, Y3, Y3
+
+// func dotI8G64AVX2(w *byte, s *float32, x *float32, ng int) float64 —
+// ng > 0 groups of 64 TLInt8 weights (group g's scale at s[g]): each
+// weight q/s (DequantizeTLInt8's division, bit for bit), summed as
+// dotF32AVX2 does.
+TEXT ·dotI8G64AVX2(SB), NOSPLIT, $0-40
+	MOVQ w+0(FP), SI
+	MOVQ s+8(FP), DX
+	MOVQ x+16(FP), DI
+	MOVQ ng+24(FP), CX
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+i8loop:
+	VBROADCASTSS (DX), Y7
+	I8W2(0)
+	GROUP
+	REDUCE32
+	I8W2(32)
+	ADDQ $128, DI
+	GROUP
+	REDUCE32
+	ADDQ $64, SI
+	ADDQ $4, DX
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  i8loop
+	SUMY8Y9
+	MOVSD X8, ret+32(FP)
+	RET
+
 // func dotQ8_0AVX2(w *byte, x *float32, nb int) float64 — nb > 0 blocks.
 TEXT ·dotQ8_0AVX2(SB), NOSPLIT, $0-32
 	START1

@@ -283,6 +283,45 @@ f32loop:
 	JNZ  f32loop
 	FINISH512
 
+// func dotI8G64AVX512(w *byte, s *float32, x *float32, ng int) float64 —
+// ng > 0 groups of 64 TLInt8 weights, group g's scale at s[g]. Each
+// weight is q/s (VDIVPS: DequantizeTLInt8's division, bit for bit),
+// summed as dotF32AVX512 does.
+TEXT ·dotI8G64AVX512(SB), NOSPLIT, $0-40
+	MOVQ w+0(FP), SI
+	MOVQ s+8(FP), DX
+	MOVQ x+16(FP), DI
+	MOVQ ng+24(FP), CX
+	VXORPD Z8, Z8, Z8
+	VXORPD Z9, Z9, Z9
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	MOVQ $4, R11
+i8loop:
+	VBROADCASTSS (DX), Z7
+	VPMOVSXBD (SI), Z0
+	VPMOVSXBD 16(SI), Z1
+	VPMOVSXBD 32(SI), Z2
+	VPMOVSXBD 48(SI), Z3
+	VCVTDQ2PS Z0, Z0
+	VCVTDQ2PS Z1, Z1
+	VCVTDQ2PS Z2, Z2
+	VCVTDQ2PS Z3, Z3
+	VDIVPS Z7, Z0, Z0
+	VDIVPS Z7, Z1, Z1
+	VDIVPS Z7, Z2, Z2
+	VDIVPS Z7, Z3, Z3
+	GROUP64
+	STEP(i8next, 4)
+	ADDQ $64, SI
+	ADDQ $4, DX
+	ADDQ $256, DI
+	DECQ CX
+	JNZ  i8loop
+	REDUCE512
+	MOVSD X8, ret+32(FP)
+	RET
+
 // func dotF16AVX512(w *byte, x *float32, n int) float64 — n a positive multiple of 64.
 TEXT ·dotF16AVX512(SB), NOSPLIT, $0-32
 	START(4)
