@@ -167,17 +167,75 @@
 	VXORPS Z4, Z4, Z4 \
 	VXORPS Z5, Z5, Z5
 
-#define KFINISH \
+// SUM512NZ sums the AVX-512 float64 accumulators Z8, Z9 into X8 (lanes
+// of the two added, then halves, quarters and the last pair), leaving
+// the upper halves (loops over rows clear them once at the end).
+#define SUM512NZ \
 	VADDPD Z9, Z8, Z8 \
 	VEXTRACTF64X4 $1, Z8, Y1 \
 	VADDPD Y1, Y8, Y8 \
 	VEXTRACTF128 $1, Y8, X1 \
 	VADDPD X1, X8, X8 \
 	VPERMILPD $1, X8, X1 \
-	VADDSD X1, X8, X8 \
+	VADDSD X1, X8, X8
+
+#define KFINISH \
+	SUM512NZ \
 	VZEROUPPER \
 	MOVSD X8, ret+24(FP) \
 	RET
+
+// ROWSARGS, ROWSTART and ROWEND frame the AVX-512 many-row kernels
+// (func(w *byte, x *float32, n, rows, rb int, out *float32), rows > 0):
+// R13 the row, R11 the rows left, R14 out; x, n and rb stay in the
+// arguments (the K-quant kernels' scale unpacking takes every other
+// register). ROWSTART sets up a row (SI, DI, CX = n, zero partials and
+// float64 lanes); ROWEND widens (widen: KWIDEN, or NOWIDEN for kernels
+// that widen after every super-block), reduces as the one-row kernels
+// do, stores the float32 result and loops to label.
+#define ROWSARGS \
+	MOVQ w+0(FP), R13 \
+	MOVQ rows+24(FP), R11 \
+	MOVQ out+40(FP), R14
+
+#define ROWSTART \
+	MOVQ R13, SI \
+	MOVQ x+8(FP), DI \
+	MOVQ n+16(FP), CX \
+	VXORPD Z8, Z8, Z8 \
+	VXORPD Z9, Z9, Z9 \
+	VXORPS Z4, Z4, Z4 \
+	VXORPS Z5, Z5, Z5
+
+#define ROWEND(label, widen) \
+	widen \
+	SUM512NZ \
+	VCVTSD2SS X8, X8, X8 \
+	VMOVSS X8, (R14) \
+	ADDQ $4, R14 \
+	ADDQ rb+32(FP), R13 \
+	DECQ R11 \
+	JNZ  label \
+	VZEROUPPER \
+	RET
+
+// KLOOP is the loop of the K-quant kernels: the scales of the super-block
+// after the current one made one ahead (sc: KSCALES, Q6KSCALES,
+// Q2KSCALES or Q3KSCALES, super-blocks stride bytes apart) into the other
+// pair of slots (sa0/sb0 and sa1/sb1, alternately), then block(slots,
+// out, widen) on the current one, until CX runs out; the first
+// super-block's scales must be in sa0, sb0 already.
+#define KLOOP(loop, done, sc, block, stride, out, widen, sa0, sb0, sa1, sb1) \
+loop: \
+	KNEXT(stride) \
+	sc(R12, sa1, sb1) \
+	block(sa0, sb0, out, widen) \
+	JZ   done \
+	KNEXT(stride) \
+	sc(R12, sa0, sb0) \
+	block(sa1, sb1, out, widen) \
+	JNZ  loop \
+done:
 
 // NOWIDEN is the decoders' widen step (the K-quant block macros take
 // KWIDEN or KWIDEN2 for the row dots): nothing.
@@ -261,3 +319,20 @@
 	Q4NIB2(8) \
 	QH2(4) \
 	Q45FMA2
+
+// KSTART512 loads a one-row AVX-512 kernel's arguments (SI w, DI x, CX
+// n) and zeroes the partials Z4, Z5 and the float64 lanes Z8, Z9.
+#define KSTART512 \
+	MOVQ w+0(FP), SI \
+	MOVQ x+8(FP), DI \
+	MOVQ n+16(FP), CX \
+	VXORPD Z8, Z8, Z8 \
+	VXORPD Z9, Z9, Z9 \
+	VXORPS Z4, Z4, Z4 \
+	VXORPS Z5, Z5, Z5
+
+// DECARGS loads a decoder's arguments (dst in DI, src in SI, nb in CX).
+#define DECARGS \
+	MOVQ dst+0(FP), DI \
+	MOVQ src+8(FP), SI \
+	MOVQ nb+16(FP), CX

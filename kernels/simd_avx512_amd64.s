@@ -1,6 +1,7 @@
 //go:build amd64
 
 #include "textflag.h"
+#include "simd_amd64.h"
 
 // AVX-512 row dots. Each input has two 16-lane float32 partials (Z4, Z5)
 // that the products are fused-multiply-added into; every 256 elements
@@ -150,20 +151,70 @@ label:
 	SUM512NZ \
 	VZEROUPPER
 
-// SUM512NZ is SUM512 without the VZEROUPPER (for loops over rows).
-#define SUM512NZ \
-	VADDPD Z9, Z8, Z8 \
-	VEXTRACTF64X4 $1, Z8, Y1 \
-	VADDPD Y1, Y8, Y8 \
-	VEXTRACTF128 $1, Y8, X1 \
-	VADDPD X1, X8, X8 \
-	VPERMILPD $1, X8, X1 \
-	VADDSD X1, X8, X8
-
 #define FINISH512 \
 	REDUCE512 \
 	MOVSD X8, ret+24(FP) \
 	RET
+
+// Q8ROW is dotQ8_0AVX512's body after START: the CX blocks of the row at
+// SI against x at DI into Z8/Z9 (label names as arguments, so that the
+// one-row and the many-row kernels can both expand it). Q8ROW and Q4ROW
+// are defined up here, before any TEXT, because go vet's frame check
+// reads their 16(SP) as part of the function above them.
+#define Q8ROW(loop, rest, tail, odd, next, done) \
+	MOVQ CX, R10 \
+	SHRQ $3, R10 \
+	JZ   rest \
+	SCALESQ8(SI, Z20) \
+	VMOVUPS Y14, 16(SP) \
+loop: \
+	Q8GROUP(16, 48) \
+	JZ   rest \
+	Q8GROUP(48, 16) \
+	JNZ  loop \
+rest: \
+	ANDQ $7, CX \
+	JZ   done \
+	XORQ R10, R10 \
+tail: \
+	Q8W(0) \
+	BTQ $0, R10 \
+	JC   odd \
+	Q8K(XS, Z6, Z4) \
+	JMP  next \
+odd: \
+	Q8K(XS, Z6, Z5) \
+next: \
+	INCQ R10 \
+	ADDQ $34, SI \
+	ADDQ $128, DI \
+	DECQ CX \
+	JNZ  tail \
+done:
+
+// Q4ROW is dotQ4_0AVX512's body after START (as Q8ROW).
+#define Q4ROW(loop, rest, tail, done) \
+	MOVQ CX, R10 \
+	SHRQ $3, R10 \
+	JZ   rest \
+	SCALESQ4(SI, Z20) \
+	VMOVUPS Y14, 16(SP) \
+loop: \
+	Q4GROUP(16, 48) \
+	JZ   rest \
+	Q4GROUP(48, 16) \
+	JNZ  loop \
+rest: \
+	ANDQ $7, CX \
+	JZ   done \
+tail: \
+	Q4W(0) \
+	Q4K(XS, Z4, Z5) \
+	ADDQ $18, SI \
+	ADDQ $128, DI \
+	DECQ CX \
+	JNZ  tail \
+done:
 
 // GROUP64 fuses the weights Z0..Z3 times x at DI into Z4, Z5.
 #define GROUP64 \
@@ -459,36 +510,21 @@ bf16loop:
 TEXT ·dotQ8_0AVX512(SB), NOSPLIT, $80-32
 	START(4)
 	VMOVDQU16 scalesq8w<>(SB), Z20
-	MOVQ CX, R10
-	SHRQ $3, R10
-	JZ   q8rest
-	SCALESQ8(SI, Z20)
-	VMOVUPS Y14, 16(SP)
-q8loop:
-	Q8GROUP(16, 48)
-	JZ   q8rest
-	Q8GROUP(48, 16)
-	JNZ  q8loop
-q8rest:
-	ANDQ $7, CX
-	JZ   q8done
-	XORQ R10, R10
-q8tail:
-	Q8W(0)
-	BTQ $0, R10
-	JC   q8odd
-	Q8K(XS, Z6, Z4)
-	JMP  q8next
-q8odd:
-	Q8K(XS, Z6, Z5)
-q8next:
-	INCQ R10
-	ADDQ $34, SI
-	ADDQ $128, DI
-	DECQ CX
-	JNZ  q8tail
-q8done:
+	Q8ROW(q8loop, q8rest, q8tail, q8odd, q8next, q8done)
 	FINISH512
+
+// func dotQ8_0RowsAVX512(w *byte, x *float32, n, rows, rb int, out *float32)
+// is dotQ8_0AVX512 for rows > 0 rows rb bytes apart, out[r] = the r-th
+// row's dot rounded to float32 (as MatVec rounds it): one call per chunk
+// of rows instead of one per row, and each row's reduction overlaps the
+// next row's products.
+TEXT ·dotQ8_0RowsAVX512(SB), NOSPLIT, $80-48
+	ROWSARGS
+	VMOVDQU16 scalesq8w<>(SB), Z20
+q8row:
+	ROWSTART
+	Q8ROW(q8rloop, q8rrest, q8rtail, q8rodd, q8rnext, q8rdone)
+	ROWEND(q8row, KWIDEN)
 
 // Q4W decodes the Q4_0 block at off(SI) into Z0 (elements 0..15, low
 // nibbles) and Z1 (16..31, high nibbles) as d·(q−8): exact in float32,
@@ -528,28 +564,19 @@ TEXT ·dotQ4_0AVX512(SB), NOSPLIT, $80-32
 	START(4)
 	VMOVUPS q4tab<>(SB), Z15
 	VMOVDQU16 scalesq4w<>(SB), Z20
-	MOVQ CX, R10
-	SHRQ $3, R10
-	JZ   q4rest
-	SCALESQ4(SI, Z20)
-	VMOVUPS Y14, 16(SP)
-q4loop:
-	Q4GROUP(16, 48)
-	JZ   q4rest
-	Q4GROUP(48, 16)
-	JNZ  q4loop
-q4rest:
-	ANDQ $7, CX
-	JZ   q4done
-q4tail:
-	Q4W(0)
-	Q4K(XS, Z4, Z5)
-	ADDQ $18, SI
-	ADDQ $128, DI
-	DECQ CX
-	JNZ  q4tail
-q4done:
+	Q4ROW(q4loop, q4rest, q4tail, q4done)
 	FINISH512
+
+// func dotQ4_0RowsAVX512(w *byte, x *float32, n, rows, rb int, out *float32)
+// is dotQ4_0AVX512 for many rows (as dotQ8_0RowsAVX512).
+TEXT ·dotQ4_0RowsAVX512(SB), NOSPLIT, $80-48
+	ROWSARGS
+	VMOVUPS q4tab<>(SB), Z15
+	VMOVDQU16 scalesq4w<>(SB), Z20
+q4row:
+	ROWSTART
+	Q4ROW(q4rloop, q4rrest, q4rtail, q4rdone)
+	ROWEND(q4row, KWIDEN)
 
 DATA q4tab<>+0(SB)/4, $0xc1000000
 DATA q4tab<>+4(SB)/4, $0xc0e00000

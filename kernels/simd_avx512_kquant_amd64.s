@@ -48,6 +48,16 @@
 	Q4KSUB(j0, Z10, Z11, sd, sm, out) \
 	Q4KSUB(j1, Z12, Z13, sd, sm, out)
 
+// Q4KCONSTS and Q5KCONSTS: Z15 = 15s (and Q5_K's Z16 = 16s).
+#define Q4KCONSTS \
+	MOVL $15, AX \
+	VPBROADCASTD AX, Z15
+
+#define Q5KCONSTS \
+	Q4KCONSTS \
+	MOVL $16, AX \
+	VPBROADCASTD AX, Z16
+
 // Q4KBLOCK and Q5KBLOCK do one super-block with its scales in slots sd,
 // sm, and count the super-blocks down in CX (the flags are DECQ's).
 // (out: KDOT and KWIDEN for the row dots, KPUT and NOWIDEN for the
@@ -76,27 +86,22 @@
 
 // func dotQ4_KAVX512(w *byte, x *float32, n int) float64 — n > 0 super-blocks.
 TEXT ·dotQ4_KAVX512(SB), NOSPLIT, $128-32
-	MOVQ w+0(FP), SI
-	MOVQ x+8(FP), DI
-	MOVQ n+16(FP), CX
-	VXORPD Z8, Z8, Z8
-	VXORPD Z9, Z9, Z9
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	MOVL $15, AX
-	VPBROADCASTD AX, Z15
+	KSTART512
+	Q4KCONSTS
 	KSCALES(SI, da-128, ma-96)
-q4kloop:
-	KNEXT(144)
-	KSCALES(R12, db-64, mb-32)
-	Q4KBLOCK(da-128, ma-96, KDOT, KWIDEN)
-	JZ   q4kdone
-	KNEXT(144)
-	KSCALES(R12, da-128, ma-96)
-	Q4KBLOCK(db-64, mb-32, KDOT, KWIDEN)
-	JNZ  q4kloop
-q4kdone:
+	KLOOP(q4kloop, q4kdone, KSCALES, Q4KBLOCK, 144, KDOT, KWIDEN, da-128, ma-96, db-64, mb-32)
 	KFINISH
+
+// func dotQ4_KRowsAVX512(w *byte, x *float32, n, rows, rb int, out *float32)
+// is dotQ4_KAVX512 for many rows (see ROWSARGS).
+TEXT ·dotQ4_KRowsAVX512(SB), NOSPLIT, $128-48
+	ROWSARGS
+	Q4KCONSTS
+q4krow:
+	ROWSTART
+	KSCALES(SI, da-128, ma-96)
+	KLOOP(q4krloop, q4krdone, KSCALES, Q4KBLOCK, 144, KDOT, KWIDEN, da-128, ma-96, db-64, mb-32)
+	ROWEND(q4krow, NOWIDEN)
 
 // FIFTH ORs bit sh of the qh dwords zh, moved to bit 4, into zq.
 #define FIFTH(zh, sh, zq) \
@@ -128,29 +133,21 @@ q4kdone:
 // func dotQ5_KAVX512(w *byte, x *float32, n int) float64 — n > 0
 // super-blocks (176 bytes: d, dmin, scales[12], qh[32], qs[128]).
 TEXT ·dotQ5_KAVX512(SB), NOSPLIT, $128-32
-	MOVQ w+0(FP), SI
-	MOVQ x+8(FP), DI
-	MOVQ n+16(FP), CX
-	VXORPD Z8, Z8, Z8
-	VXORPD Z9, Z9, Z9
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	MOVL $15, AX
-	VPBROADCASTD AX, Z15
-	MOVL $16, AX
-	VPBROADCASTD AX, Z16
+	KSTART512
+	Q5KCONSTS
 	KSCALES(SI, da-128, ma-96)
-q5kloop:
-	KNEXT(176)
-	KSCALES(R12, db-64, mb-32)
-	Q5KBLOCK(da-128, ma-96, KDOT, KWIDEN)
-	JZ   q5kdone
-	KNEXT(176)
-	KSCALES(R12, da-128, ma-96)
-	Q5KBLOCK(db-64, mb-32, KDOT, KWIDEN)
-	JNZ  q5kloop
-q5kdone:
+	KLOOP(q5kloop, q5kdone, KSCALES, Q5KBLOCK, 176, KDOT, KWIDEN, da-128, ma-96, db-64, mb-32)
 	KFINISH
+
+// func dotQ5_KRowsAVX512(w *byte, x *float32, n, rows, rb int, out *float32)
+TEXT ·dotQ5_KRowsAVX512(SB), NOSPLIT, $128-48
+	ROWSARGS
+	Q5KCONSTS
+q5krow:
+	ROWSTART
+	KSCALES(SI, da-128, ma-96)
+	KLOOP(q5krloop, q5krdone, KSCALES, Q5KBLOCK, 176, KDOT, KWIDEN, da-128, ma-96, db-64, mb-32)
+	ROWEND(q5krow, NOWIDEN)
 
 // Q6KQ builds 16 quants q as integers from ql dwords zl (shifted right
 // by lsh: bits 0..3) and the qh dwords Z13 (moved by hop hsh: bits 4..5),
@@ -230,46 +227,30 @@ q5kdone:
 
 // func dotQ6_KAVX512(w *byte, x *float32, n int) float64 — n > 0 super-blocks.
 TEXT ·dotQ6_KAVX512(SB), NOSPLIT, $256-32
-	MOVQ w+0(FP), SI
-	MOVQ x+8(FP), DI
-	MOVQ n+16(FP), CX
-	VXORPD Z8, Z8, Z8
-	VXORPD Z9, Z9, Z9
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
+	KSTART512
 	Q6KCONSTS
 	Q6KSCALES(SI, da-256, ma-192)
-q6kloop:
-	KNEXT(210)
-	Q6KSCALES(R12, db-128, mb-64)
-	Q6KBLOCK(da-256, ma-192, KDOT6, KWIDEN)
-	JZ   q6kdone
-	KNEXT(210)
-	Q6KSCALES(R12, da-256, ma-192)
-	Q6KBLOCK(db-128, mb-64, KDOT6, KWIDEN)
-	JNZ  q6kloop
-q6kdone:
+	KLOOP(q6kloop, q6kdone, Q6KSCALES, Q6KBLOCK, 210, KDOT6, KWIDEN, da-256, ma-192, db-128, mb-64)
 	KFINISH
+
+// func dotQ6_KRowsAVX512(w *byte, x *float32, n, rows, rb int, out *float32)
+TEXT ·dotQ6_KRowsAVX512(SB), NOSPLIT, $256-48
+	ROWSARGS
+	Q6KCONSTS
+q6krow:
+	ROWSTART
+	Q6KSCALES(SI, da-256, ma-192)
+	KLOOP(q6krloop, q6krdone, Q6KSCALES, Q6KBLOCK, 210, KDOT6, KWIDEN, da-256, ma-192, db-128, mb-64)
+	ROWEND(q6krow, NOWIDEN)
 
 // func decQ6_KAVX512(dst *float32, src *byte, nb int) — nb > 0
 // super-blocks: decQ4_KAVX512 for Q6_K (a zero weight may come out +0
 // where decodeQ6_K gives −0: see TestGemmDecoders).
 TEXT ·decQ6_KAVX512(SB), NOSPLIT, $256-24
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ nb+16(FP), CX
+	DECARGS
 	Q6KCONSTS
 	Q6KSCALES(SI, da-256, ma-192)
-dq6kloop:
-	KNEXT(210)
-	Q6KSCALES(R12, db-128, mb-64)
-	Q6KBLOCK(da-256, ma-192, KPUT6, NOWIDEN)
-	JZ   dq6kdone
-	KNEXT(210)
-	Q6KSCALES(R12, da-256, ma-192)
-	Q6KBLOCK(db-128, mb-64, KPUT6, NOWIDEN)
-	JNZ  dq6kloop
-dq6kdone:
+	KLOOP(dq6kloop, dq6kdone, Q6KSCALES, Q6KBLOCK, 210, KPUT6, NOWIDEN, da-256, ma-192, db-128, mb-64)
 	VZEROUPPER
 	RET
 
@@ -277,45 +258,19 @@ dq6kdone:
 // super-blocks decoded to dst: dotQ4_KAVX512's weights, stored instead
 // of multiplied (KPUT), so each is decodeQ4_K's value bit for bit.
 TEXT ·decQ4_KAVX512(SB), NOSPLIT, $128-24
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ nb+16(FP), CX
-	MOVL $15, AX
-	VPBROADCASTD AX, Z15
+	DECARGS
+	Q4KCONSTS
 	KSCALES(SI, da-128, ma-96)
-dq4kloop:
-	KNEXT(144)
-	KSCALES(R12, db-64, mb-32)
-	Q4KBLOCK(da-128, ma-96, KPUT, NOWIDEN)
-	JZ   dq4kdone
-	KNEXT(144)
-	KSCALES(R12, da-128, ma-96)
-	Q4KBLOCK(db-64, mb-32, KPUT, NOWIDEN)
-	JNZ  dq4kloop
-dq4kdone:
+	KLOOP(dq4kloop, dq4kdone, KSCALES, Q4KBLOCK, 144, KPUT, NOWIDEN, da-128, ma-96, db-64, mb-32)
 	VZEROUPPER
 	RET
 
 // func decQ5_KAVX512(dst *float32, src *byte, nb int) — nb > 0
 // super-blocks: decQ4_KAVX512 for Q5_K.
 TEXT ·decQ5_KAVX512(SB), NOSPLIT, $128-24
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ nb+16(FP), CX
-	MOVL $15, AX
-	VPBROADCASTD AX, Z15
-	MOVL $16, AX
-	VPBROADCASTD AX, Z16
+	DECARGS
+	Q5KCONSTS
 	KSCALES(SI, da-128, ma-96)
-dq5kloop:
-	KNEXT(176)
-	KSCALES(R12, db-64, mb-32)
-	Q5KBLOCK(da-128, ma-96, KPUT, NOWIDEN)
-	JZ   dq5kdone
-	KNEXT(176)
-	KSCALES(R12, da-128, ma-96)
-	Q5KBLOCK(db-64, mb-32, KPUT, NOWIDEN)
-	JNZ  dq5kloop
-dq5kdone:
+	KLOOP(dq5kloop, dq5kdone, KSCALES, Q5KBLOCK, 176, KPUT, NOWIDEN, da-128, ma-96, db-64, mb-32)
 	VZEROUPPER
 	RET

@@ -17,7 +17,7 @@
 // - Q3_K: d·(sc_j − 32)·(q − 4·!hbit), exact (11 + 6 + 3 bits), as one
 //   FMA u·(d·(sc_j − 32)) + (−4·d·(sc_j − 32)), u = q + 4·hbit.
 // The super-block's multipliers and addends are stored to the frame one
-// super-block ahead (KNEXT), as KSCALES does for Q4_K.
+// super-block ahead (KLOOP), as KSCALES does for Q4_K.
 //
 // AVX2: the products go into two 8-lane float32 partials (Y4: elements
 // 0..7 of each sub-block, Y5: 8..15), widened into float64 (Y8, Y9) every
@@ -273,37 +273,6 @@
 	VPBROADCASTD k23three<>(SB), Z15 \
 	VPBROADCASTD k23four<>(SB), Z14
 
-// K23LOOP16 is the loop of the AVX-512 kernels: scales one super-block
-// ahead (sc: Q2KSCALES or Q3KSCALES, stride bytes apart), block over the
-// super-blocks; the first one's scales are in slots aa, ab already.
-#define K23LOOP16(loop, done, sc, block, stride, out, widen) \
-loop: \
-	KNEXT(stride) \
-	sc(R12, ba-128, bb-64) \
-	block(aa-256, ab-192, out, widen) \
-	JZ   done \
-	KNEXT(stride) \
-	sc(R12, aa-256, ab-192) \
-	block(ba-128, bb-64, out, widen) \
-	JNZ  loop \
-done:
-
-// DECARGS loads a decoder's arguments (dst in DI, src in SI, nb in CX).
-#define DECARGS \
-	MOVQ dst+0(FP), DI \
-	MOVQ src+8(FP), SI \
-	MOVQ nb+16(FP), CX
-
-// KSTART16 loads a row dot's arguments and zeroes Z4, Z5, Z8, Z9.
-#define KSTART16 \
-	MOVQ w+0(FP), SI \
-	MOVQ x+8(FP), DI \
-	MOVQ n+16(FP), CX \
-	VXORPD Z8, Z8, Z8 \
-	VXORPD Z9, Z9, Z9 \
-	VXORPS Z4, Z4, Z4 \
-	VXORPS Z5, Z5, Z5
-
 // K23START loads the arguments and zeroes the partials and the float64
 // lanes; Y15 = 3s, Y14 = 4s.
 #define K23START \
@@ -353,19 +322,39 @@ q3kdone:
 
 // func dotQ2_KAVX512(w *byte, x *float32, n int) float64 — n > 0 super-blocks.
 TEXT ·dotQ2_KAVX512(SB), NOSPLIT, $256-32
-	KSTART16
+	KSTART512
 	K23CONSTS16
 	Q2KSCALES(SI, aa-256, ab-192)
-	K23LOOP16(q2kloop16, q2kdone16, Q2KSCALES, Q2KBLOCK16, 84, KDOT16, KWIDEN)
+	KLOOP(q2kloop16, q2kdone16, Q2KSCALES, Q2KBLOCK16, 84, KDOT16, KWIDEN, aa-256, ab-192, ba-128, bb-64)
 	KFINISH
 
 // func dotQ3_KAVX512(w *byte, x *float32, n int) float64 — n > 0 super-blocks.
 TEXT ·dotQ3_KAVX512(SB), NOSPLIT, $256-32
-	KSTART16
+	KSTART512
 	K23CONSTS16
 	Q3KSCALES(SI, aa-256, ab-192)
-	K23LOOP16(q3kloop16, q3kdone16, Q3KSCALES, Q3KBLOCK16, 110, KDOT16, KWIDEN)
+	KLOOP(q3kloop16, q3kdone16, Q3KSCALES, Q3KBLOCK16, 110, KDOT16, KWIDEN, aa-256, ab-192, ba-128, bb-64)
 	KFINISH
+
+// func dotQ2_KRowsAVX512, dotQ3_KRowsAVX512(w *byte, x *float32, n, rows, rb int, out *float32)
+// are dotQ2_KAVX512 and dotQ3_KAVX512 for many rows (see ROWSARGS).
+TEXT ·dotQ2_KRowsAVX512(SB), NOSPLIT, $256-48
+	ROWSARGS
+	K23CONSTS16
+q2krow:
+	ROWSTART
+	Q2KSCALES(SI, aa-256, ab-192)
+	KLOOP(q2krloop, q2krdone, Q2KSCALES, Q2KBLOCK16, 84, KDOT16, KWIDEN, aa-256, ab-192, ba-128, bb-64)
+	ROWEND(q2krow, NOWIDEN)
+
+TEXT ·dotQ3_KRowsAVX512(SB), NOSPLIT, $256-48
+	ROWSARGS
+	K23CONSTS16
+q3krow:
+	ROWSTART
+	Q3KSCALES(SI, aa-256, ab-192)
+	KLOOP(q3krloop, q3krdone, Q3KSCALES, Q3KBLOCK16, 110, KDOT16, KWIDEN, aa-256, ab-192, ba-128, bb-64)
+	ROWEND(q3krow, NOWIDEN)
 
 // func decQ2_KAVX512(dst *float32, src *byte, nb int) — nb > 0
 // super-blocks decoded to dst: dotQ2_KAVX512's weights (decodeQ2_K's,
@@ -374,7 +363,7 @@ TEXT ·decQ2_KAVX512(SB), NOSPLIT, $256-24
 	DECARGS
 	K23CONSTS16
 	Q2KSCALES(SI, aa-256, ab-192)
-	K23LOOP16(dq2kloop, dq2kdone, Q2KSCALES, Q2KBLOCK16, 84, KPUT16, NOWIDEN)
+	KLOOP(dq2kloop, dq2kdone, Q2KSCALES, Q2KBLOCK16, 84, KPUT16, NOWIDEN, aa-256, ab-192, ba-128, bb-64)
 	VZEROUPPER
 	RET
 
@@ -383,7 +372,7 @@ TEXT ·decQ3_KAVX512(SB), NOSPLIT, $256-24
 	DECARGS
 	K23CONSTS16
 	Q3KSCALES(SI, aa-256, ab-192)
-	K23LOOP16(dq3kloop, dq3kdone, Q3KSCALES, Q3KBLOCK16, 110, KPUT16, NOWIDEN)
+	KLOOP(dq3kloop, dq3kdone, Q3KSCALES, Q3KBLOCK16, 110, KPUT16, NOWIDEN, aa-256, ab-192, ba-128, bb-64)
 	VZEROUPPER
 	RET
 
