@@ -10,9 +10,10 @@ import (
 	"github.com/klauspost/cpuid/v2"
 )
 
-// Row dot products in Go assembly (simd_avx2_amd64.s,
-// simd_avx512_amd64.s). The float types process whole 32-element groups
-// in assembly and the remainder here; quantized rows are whole blocks.
+// Row dot products in Go assembly (simd_avx2_*.s, simd_avx512_*.s and
+// simd_k23_amd64.s, with macros shared through simd_amd64.h). The float
+// types process whole 32-element groups in assembly and the remainder
+// here; quantized rows are whole blocks.
 
 //go:noescape
 func dotF32AVX2(w *byte, x *float32, n int) float64
@@ -94,40 +95,6 @@ func dot4Q4_0AVX512(w *byte, x *float32, stride, n int, acc *[64]float64, last i
 func dotQ4_KAVX2(w *byte, x *float32, n int) float64
 
 //go:noescape
-func dotI8G64AVX2(w *byte, s *float32, x *float32, ng int) float64
-
-//go:noescape
-func dotI8G64AVX512(w *byte, s *float32, x *float32, ng int) float64
-
-// tlInt8Rows returns the MatVec (matMul false) or MatMul of TLInt8
-// weights by a grouped kernel k, which takes each row's scales; MatMul
-// runs tiles of rows × all inputs through it, one input at a time, as
-// dotMatMul does.
-func tlInt8Rows(k func(w *byte, s *float32, x *float32, ng int) float64) (matVecRows, matMulRows) {
-	row := func(w Mat, r int, x []float32) float32 {
-		g := w.Cols / TLInt8Group
-		return float32(k(&w.Data[r*w.Cols], &w.Scales[r*g], &x[0], g))
-	}
-	mv := func(dst []float32, w Mat, x []float32, lo, hi int) {
-		for r := lo; r < hi; r++ {
-			dst[r] = row(w, r, x)
-		}
-	}
-	mm := func(dst []float32, w Mat, x []float32, n, lo, hi int) {
-		for r0 := lo; r0 < hi; r0 += simdMatMulTile {
-			r1 := min(r0+simdMatMulTile, hi)
-			for i := 0; i < n; i++ {
-				xi := x[i*w.Cols : (i+1)*w.Cols]
-				for r := r0; r < r1; r++ {
-					dst[i*w.Rows+r] = row(w, r, xi)
-				}
-			}
-		}
-	}
-	return mv, mm
-}
-
-//go:noescape
 func dotQ4_1AVX2(w *byte, x *float32, nb int) float64
 
 //go:noescape
@@ -141,6 +108,30 @@ func dotQ2_KAVX2(w *byte, x *float32, n int) float64
 
 //go:noescape
 func dotQ3_KAVX2(w *byte, x *float32, n int) float64
+
+//go:noescape
+func dotQ5_KAVX2(w *byte, x *float32, n int) float64
+
+//go:noescape
+func dotI8G64AVX2(w *byte, s *float32, x *float32, ng int) float64
+
+//go:noescape
+func dotQ4_1AVX512(w *byte, x *float32, nb int) float64
+
+//go:noescape
+func dotQ5_0AVX512(w *byte, x *float32, nb int) float64
+
+//go:noescape
+func dotQ5_1AVX512(w *byte, x *float32, nb int) float64
+
+//go:noescape
+func dotQ2_KAVX512(w *byte, x *float32, n int) float64
+
+//go:noescape
+func dotQ3_KAVX512(w *byte, x *float32, n int) float64
+
+//go:noescape
+func dotI8G64AVX512(w *byte, s *float32, x *float32, ng int) float64
 
 //go:noescape
 func dotQ4_0RowsAVX512(w *byte, x *float32, n, rows, rb int, out *float32)
@@ -162,37 +153,6 @@ func dotQ5_KRowsAVX512(w *byte, x *float32, n, rows, rb int, out *float32)
 
 //go:noescape
 func dotQ6_KRowsAVX512(w *byte, x *float32, n, rows, rb int, out *float32)
-
-// blockRows returns the MatVec of a many-row kernel (dotQ4_0RowsAVX512
-// …) for a type of bs-element blocks: one call per chunk of rows instead
-// of one per row (with a row of 2048 Q4_0 or Q8_0 weights, ~5–10% of a
-// call went into the call and the row's reduction).
-func blockRows(k func(w *byte, x *float32, n, rows, rb int, out *float32), bs int) matVecRows {
-	return func(dst []float32, w Mat, x []float32, lo, hi int) {
-		if hi > lo && w.Cols >= bs {
-			rb := w.rowBytes()
-			k(&w.Data[lo*rb], &x[0], w.Cols/bs, hi-lo, rb, &dst[lo])
-		}
-	}
-}
-
-//go:noescape
-func dotQ4_1AVX512(w *byte, x *float32, nb int) float64
-
-//go:noescape
-func dotQ5_0AVX512(w *byte, x *float32, nb int) float64
-
-//go:noescape
-func dotQ5_1AVX512(w *byte, x *float32, nb int) float64
-
-//go:noescape
-func dotQ2_KAVX512(w *byte, x *float32, n int) float64
-
-//go:noescape
-func dotQ3_KAVX512(w *byte, x *float32, n int) float64
-
-//go:noescape
-func dotQ5_KAVX2(w *byte, x *float32, n int) float64
 
 //go:noescape
 func dotQ6_KAVX2(w *byte, x *float32, n int) float64
@@ -319,7 +279,7 @@ func finish4(a []float64) float64 {
 }
 
 // finish4AVX2 is finish4 for the AVX2 kernels' two 4-lane accumulators
-// (FINISH of simd_avx2_amd64.s).
+// (FINISH2 of simd_amd64.h).
 func finish4AVX2(a []float64) float64 {
 	t0, t1, t2, t3 := a[0]+a[4], a[1]+a[5], a[2]+a[6], a[3]+a[7]
 	return (t0 + t2) + (t1 + t3)
@@ -352,6 +312,46 @@ func blockDot(k asmDot) rowDotFn {
 		}
 		return k(&row[0], &x[0], len(x)/32)
 	}
+}
+
+// blockRows returns the MatVec of a many-row kernel (dotQ4_0RowsAVX512
+// …) for a type of bs-element blocks: one call per chunk of rows instead
+// of one per row (with a row of 2048 Q4_0 or Q8_0 weights, ~5–10% of a
+// call went into the call and the row's reduction).
+func blockRows(k func(w *byte, x *float32, n, rows, rb int, out *float32), bs int) matVecRows {
+	return func(dst []float32, w Mat, x []float32, lo, hi int) {
+		if hi > lo && w.Cols >= bs {
+			rb := w.rowBytes()
+			k(&w.Data[lo*rb], &x[0], w.Cols/bs, hi-lo, rb, &dst[lo])
+		}
+	}
+}
+
+// tlInt8Rows returns the MatVec and the MatMul of TLInt8 weights by a
+// kernel k that takes each row's scales; MatMul runs tiles of rows × all
+// inputs through it, one input at a time, as dotMatMul does.
+func tlInt8Rows(k func(w *byte, s *float32, x *float32, ng int) float64) (matVecRows, matMulRows) {
+	row := func(w Mat, r int, x []float32) float32 {
+		g := w.Cols / TLInt8Group
+		return float32(k(&w.Data[r*w.Cols], &w.Scales[r*g], &x[0], g))
+	}
+	mv := func(dst []float32, w Mat, x []float32, lo, hi int) {
+		for r := lo; r < hi; r++ {
+			dst[r] = row(w, r, x)
+		}
+	}
+	mm := func(dst []float32, w Mat, x []float32, n, lo, hi int) {
+		for r0 := lo; r0 < hi; r0 += simdMatMulTile {
+			r1 := min(r0+simdMatMulTile, hi)
+			for i := 0; i < n; i++ {
+				xi := x[i*w.Cols : (i+1)*w.Cols]
+				for r := r0; r < r1; r++ {
+					dst[i*w.Rows+r] = row(w, r, xi)
+				}
+			}
+		}
+	}
+	return mv, mm
 }
 
 func f32At(b []byte) float32  { return math.Float32frombits(le32(b)) }

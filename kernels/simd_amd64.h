@@ -67,8 +67,7 @@
 	CMOVQEQ SI, R12
 
 // KWIDEN2 adds the AVX2 K-quant kernels' float32 partials Y4+Y5 into the
-// float64 lanes Y8, Y9 and zeroes them (uses Y0, Y1); KFINISH2 sums the
-// float64 lanes and returns the sum (a row dot's ret+24(FP)).
+// float64 lanes Y8, Y9 and zeroes them (uses Y0, Y1).
 #define KWIDEN2 \
 	VADDPS Y5, Y4, Y0 \
 	VCVTPS2PD X0, Y1 \
@@ -79,13 +78,10 @@
 	VXORPS Y4, Y4, Y4 \
 	VXORPS Y5, Y5, Y5
 
-#define KFINISH2 \
-	VADDPD Y9, Y8, Y8 \
-	VEXTRACTF128 $1, Y8, X1 \
-	VADDPD X1, X8, X8 \
-	VPERMILPD $1, X8, X1 \
-	VADDSD X1, X8, X8 \
-	VZEROUPPER \
+// FINISH2 ends an AVX2 row dot: the float64 lanes Y8, Y9 summed
+// (SUMY8Y9) and returned (ret+24(FP)).
+#define FINISH2 \
+	SUMY8Y9 \
 	MOVSD X8, ret+24(FP) \
 	RET
 

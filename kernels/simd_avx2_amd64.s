@@ -37,17 +37,6 @@
 	VFMADD231PS 96(DI), Y3, Y1 \
 	VADDPS Y1, Y0, Y0
 
-// FINISH sums Y8 and Y9 into the float64 result.
-#define FINISH \
-	VADDPD Y9, Y8, Y8 \
-	VEXTRACTF128 $1, Y8, X1 \
-	VADDPD X1, X8, X8 \
-	VPERMILPD $1, X8, X1 \
-	VADDSD X1, X8, X8 \
-	VZEROUPPER \
-	MOVSD X8, ret+24(FP) \
-	RET
-
 // START1 loads a one-input kernel's arguments and zeroes Y8, Y9.
 #define START1 \
 	MOVQ w+0(FP), SI \
@@ -67,7 +56,7 @@ f32loop:
 	ADDQ $128, DI
 	SUBQ $32, CX
 	JNZ  f32loop
-	FINISH
+	FINISH2
 
 // func dotF16AVX2(w *byte, x *float32, n int) float64 — n a positive multiple of 32.
 TEXT ·dotF16AVX2(SB), NOSPLIT, $0-32
@@ -80,7 +69,7 @@ f16loop:
 	ADDQ $128, DI
 	SUBQ $32, CX
 	JNZ  f16loop
-	FINISH
+	FINISH2
 
 // func dotBF16AVX2(w *byte, x *float32, n int) float64 — n a positive multiple of 32.
 TEXT ·dotBF16AVX2(SB), NOSPLIT, $0-32
@@ -93,7 +82,7 @@ bf16loop:
 	ADDQ $128, DI
 	SUBQ $32, CX
 	JNZ  bf16loop
-	FINISH
+	FINISH2
 
 // I8W2 decodes 32 TLInt8 weights at off(SI) as q/s (s broadcast in Y7)
 // into Y0..Y3.
@@ -151,7 +140,7 @@ q8loop:
 	ADDQ $128, DI
 	DECQ CX
 	JNZ  q8loop
-	FINISH
+	FINISH2
 
 // func dotQ4_0AVX2(w *byte, x *float32, nb int) float64 — nb > 0 blocks.
 TEXT ·dotQ4_0AVX2(SB), NOSPLIT, $0-32
@@ -164,7 +153,7 @@ q4loop:
 	ADDQ $128, DI
 	DECQ CX
 	JNZ  q4loop
-	FINISH
+	FINISH2
 
 // func dotQ4_1AVX2(w *byte, x *float32, nb int) float64 — nb > 0 blocks.
 // Q4_1, Q5_0 and Q5_1 decode each block's weights exactly (Q41W2 …) and
@@ -179,7 +168,7 @@ q41loop:
 	ADDQ $128, DI
 	DECQ CX
 	JNZ  q41loop
-	FINISH
+	FINISH2
 
 // func dotQ5_0AVX2(w *byte, x *float32, nb int) float64 — nb > 0 blocks.
 TEXT ·dotQ5_0AVX2(SB), NOSPLIT, $0-32
@@ -192,7 +181,7 @@ q50loop:
 	ADDQ $128, DI
 	DECQ CX
 	JNZ  q50loop
-	FINISH
+	FINISH2
 
 // func dotQ5_1AVX2(w *byte, x *float32, nb int) float64 — nb > 0 blocks.
 TEXT ·dotQ5_1AVX2(SB), NOSPLIT, $0-32
@@ -205,7 +194,7 @@ q51loop:
 	ADDQ $128, DI
 	DECQ CX
 	JNZ  q51loop
-	FINISH
+	FINISH2
 
 // The constants of the Q4_1/Q5_0/Q5_1 decoders (simd_amd64.h), shared by
 // the AVX2 files: 0x0F in every dword, 0x10 in every dword, QH2's shift

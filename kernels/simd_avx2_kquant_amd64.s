@@ -130,7 +130,7 @@ q4kloop:
 	Q4KBLOCK2(db-64, mb-32)
 	JNZ  q4kloop
 q4kdone:
-	KFINISH2
+	FINISH2
 
 // Q5HI8 ORs bit j of the qh dwords yh, moved to bit 4 (by op $sh: a left
 // shift by 4−j or a right one by j−4), into the quants yq (Y14 = 16s).
@@ -190,7 +190,7 @@ q5kloop:
 	Q5KBLOCK2(db-64, mb-32)
 	JNZ  q5kloop
 q5kdone:
-	KFINISH2
+	FINISH2
 
 // Q6K8 is Q6KQ of the AVX-512 file on 8 lanes (Y15 = 15s, Y14 = 0x30s,
 // Y12 = 32s, qh dwords in Y13).
@@ -263,7 +263,7 @@ q6kloop:
 	ADDQ $1024, DI
 	DECQ CX
 	JNZ  q6kloop
-	KFINISH2
+	FINISH2
 
 // K-quant int8 products (int8k.go) on AVX2: as dotQ4_KI8AVX512, with
 // VPMADDUBSW (nibbles times the input in int16 pairs, at most

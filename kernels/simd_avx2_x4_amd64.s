@@ -67,7 +67,7 @@
 	VMOVUPD 416(BX), Y15
 
 // FINISHK2 reduces input k's accumulators fa, fb as the one-input
-// kernels' FINISH does, into acc[16k] (byte offset off).
+// kernels' FINISH2 does, into acc[16k] (byte offset off).
 #define FINISHK2(fa, fb, off) \
 	VADDPD fb, fa, Y4 \
 	VEXTRACTF128 $1, Y4, X5 \

@@ -45,7 +45,7 @@
 	JNZ  loop
 
 #define DREND(rowloop) \
-	WIDEN \
+	KWIDEN \
 	SUM512NZ \
 	MOVSD X8, (R8) \
 	ADDQ $8, R8 \
@@ -95,22 +95,11 @@
 	VPUNPCKLQDQ X13, X14, X14 \
 	VCVTPH2PS X14, Y14
 
-// WIDEN adds Z4+Z5 into the float64 Z8/Z9 and zeroes Z4, Z5.
-#define WIDEN \
-	VADDPS Z5, Z4, Z0 \
-	VEXTRACTF32X8 $1, Z0, Y1 \
-	VCVTPS2PD Y0, Z2 \
-	VCVTPS2PD Y1, Z3 \
-	VADDPD Z2, Z8, Z8 \
-	VADDPD Z3, Z9, Z9 \
-	VXORPS Z4, Z4, Z4 \
-	VXORPS Z5, Z5, Z5
-
 // STEP counts a unit of work down in R11 and widens after every 4 (floats) or 8 (blocks).
 #define STEP(label, units) \
 	DECQ R11 \
 	JNZ  label \
-	WIDEN \
+	KWIDEN \
 	MOVQ $units, R11 \
 label:
 
@@ -141,20 +130,16 @@ label:
 	LEAQ (BX)(BX*2), DX \
 	SHRQ $3, CX
 
-// REDUCE512 widens what is left and sums the float64 accumulators into X8.
+// REDUCE512 widens what is left and sums the float64 accumulators into
+// X8 (leaving AVX); FINISH512 returns the sum (ret+24(FP)).
 #define REDUCE512 \
-	WIDEN \
-	SUM512
-
-// SUM512 sums the float64 accumulators Z8, Z9 into X8.
-#define SUM512 \
+	KWIDEN \
 	SUM512NZ \
 	VZEROUPPER
 
 #define FINISH512 \
-	REDUCE512 \
-	MOVSD X8, ret+24(FP) \
-	RET
+	KWIDEN \
+	KFINISH
 
 // Q8ROW is dotQ8_0AVX512's body after START: the CX blocks of the row at
 // SI against x at DI into Z8/Z9 (label names as arguments, so that the
@@ -475,7 +460,7 @@ bf16loop:
 	Q8BLK(cur, 5, Z2, Z3, Z13, Z5) \
 	Q8BLK(cur, 6, Z0, Z1, Z6, Z4) \
 	Q8BLK(cur, 7, Z2, Z3, Z13, Z5) \
-	WIDEN \
+	KWIDEN \
 	ADDQ $272, SI \
 	ADDQ $1024, DI \
 	DECQ R10
@@ -495,7 +480,7 @@ bf16loop:
 	Q4BLK(cur, 5, Z13, Z2, Z3) \
 	Q4BLK(cur, 6, Z6, Z0, Z1) \
 	Q4BLK(cur, 7, Z13, Z2, Z3) \
-	WIDEN \
+	KWIDEN \
 	ADDQ $144, SI \
 	ADDQ $1024, DI \
 	DECQ R10
@@ -674,7 +659,7 @@ axpyloop:
 	DECQ R10
 
 // WIDEN1 widens the float32 partials za into the float64 fa, fb and
-// zeroes za (WIDEN for one partial; Z1…Z3 are scratch).
+// zeroes za (KWIDEN for one partial; Z1…Z3 are scratch).
 #define WIDEN1(za, ya, fa, fb) \
 	VEXTRACTF32X8 $1, za, Y1 \
 	VCVTPS2PD ya, Z2 \
@@ -888,7 +873,7 @@ GLOBL scalesq8w<>(SB), RODATA|NOPTR, $64
 // func dot4Q4_0I8AVX512(w *byte, q *int8, c *int32, d *float32, stride, nb int, out *[4]float64)
 // func dot4Q8_0I8AVX512(w *byte, q *int8, c *int32, d *float32, stride, nb int, out *[4]float64)
 
-// SUMK sums the float64 accumulators fa, fb (as SUM512 does) into
+// SUMK sums the float64 accumulators fa, fb (as SUM512NZ does) into
 // off(AX).
 #define SUMK(fa, fb, off) \
 	VADDPD fb, fa, fa \

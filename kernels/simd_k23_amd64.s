@@ -301,7 +301,7 @@ q2kloop:
 	Q2KBLOCK2(ba-128, bb-64)
 	JNZ  q2kloop
 q2kdone:
-	KFINISH2
+	FINISH2
 
 // func dotQ3_KAVX2(w *byte, x *float32, n int) float64 — n > 0
 // super-blocks (110 bytes: hmask[32], qs[64], scales[12], d).
@@ -318,7 +318,7 @@ q3kloop:
 	Q3KBLOCK2(ba-128, bb-64)
 	JNZ  q3kloop
 q3kdone:
-	KFINISH2
+	FINISH2
 
 // func dotQ2_KAVX512(w *byte, x *float32, n int) float64 — n > 0 super-blocks.
 TEXT ·dotQ2_KAVX512(SB), NOSPLIT, $256-32
