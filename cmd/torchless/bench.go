@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -34,8 +35,11 @@ type benchResult struct {
 	PromptTokens         int     `json:"prompt_tokens"`
 	Depth                int     `json:"depth"`
 	GenTokens            int     `json:"gen_tokens"`
-	PPTokensPerS         float64 `json:"pp_tokens_per_s"`
-	TGTokensPerS         float64 `json:"tg_tokens_per_s"`
+	Repetitions          int     `json:"repetitions"`
+	PPTokensPerS         float64 `json:"pp_tokens_per_s"` // mean of the repetitions
+	PPStddev             float64 `json:"pp_tokens_per_s_stddev"`
+	TGTokensPerS         float64 `json:"tg_tokens_per_s"` // mean of the repetitions
+	TGStddev             float64 `json:"tg_tokens_per_s_stddev"`
 	PeakRSSBytes         int64   `json:"peak_rss_bytes"`
 	WeightBytesPerToken  int64   `json:"weight_bytes_per_token"`
 	StreamBytesPerS      float64 `json:"stream_read_bytes_per_s"`
@@ -56,6 +60,7 @@ func runBench(ctx context.Context, args []string) error {
 	n := fs.Int("n", 32, "generated tokens (single-token steps)")
 	depth := fs.Int("d", 0, "tokens already in the context (untimed) before the pp pass and the tg steps, as llama-bench's -d")
 	threads := fs.Int("t", 0, "threads (GOMAXPROCS and the worker pool; 0: all cores)")
+	reps := fs.Int("r", 5, "repetitions of the pp pass and of the tg steps (mean and standard deviation, as llama-bench's -r)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	streamMB := fs.Int("stream-mb", 512, "size of the buffer of the streaming-read bandwidth measurement, `MB`")
 	hooks := fs.Bool("hooks", false, "observe every hook point with a no-op hook (the cost of introspection)")
@@ -63,8 +68,8 @@ func runBench(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *p < 1 || *n < 1 || *depth < 0 {
-		return fmt.Errorf("-p and -n must be positive, -d not negative")
+	if *p < 1 || *n < 1 || *reps < 1 || *depth < 0 {
+		return fmt.Errorf("-p, -n and -r must be positive, -d not negative")
 	}
 	if *threads > 0 {
 		runtime.GOMAXPROCS(*threads)
@@ -75,7 +80,7 @@ func runBench(ctx context.Context, args []string) error {
 		return err
 	}
 	defer m.Close()
-	r := benchResult{Model: mf.path, ISA: kernels.ISA(), Threads: kernels.Workers(), PromptTokens: *p, GenTokens: *n, Depth: *depth,
+	r := benchResult{Model: mf.path, ISA: kernels.ISA(), Threads: kernels.Workers(), PromptTokens: *p, GenTokens: *n, Depth: *depth, Repetitions: *reps,
 		LoadSeconds: time.Since(start).Seconds(), Hooks: *hooks,
 		Int8Activations: mf.int8}
 	newState := m.NewState
@@ -120,8 +125,9 @@ func runBench(ctx context.Context, args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	// pp: one batched pass on a fresh state, after a warm-up pass.
-	for rep := 0; rep < 2; rep++ {
+	// pp: one batched pass on a fresh state, r times after a warm-up pass.
+	var pp []float64
+	for rep := 0; rep <= *reps; rep++ {
 		s := newState()
 		if err := fill(s); err != nil {
 			return err
@@ -130,15 +136,15 @@ func runBench(ctx context.Context, args []string) error {
 		if _, err := m.FastForward(ctx, s, prompt); err != nil {
 			return err
 		}
-		r.PPTokensPerS = float64(*p) / time.Since(t0).Seconds()
+		if rep > 0 {
+			pp = append(pp, float64(*p)/time.Since(t0).Seconds())
+		}
 	}
-	// tg: n single-token steps after the -d context, after one warm-up step.
+	r.PPTokensPerS, r.PPStddev = meanStddev(pp)
+	// tg: n single-token steps after the -d context, r times, after one
+	// warm-up step.
 	s := newState()
 	if _, err := m.Forward(ctx, s, prompt[0]); err != nil {
-		return err
-	}
-	s.Reset()
-	if err := fill(s); err != nil {
 		return err
 	}
 	// The roofline is the best streaming read seen from just before the
@@ -149,23 +155,33 @@ func runBench(ctx context.Context, args []string) error {
 	peakBefore := peakRSS()
 	stream := newStreamReader(*streamMB << 20)
 	best := stream.best(3)
-	var wall, cpu time.Duration
-	tok := prompt[0]
-	for i := 0; i < *n; {
-		cpu0, t0 := cpuTime(), time.Now()
-		for end := min(i+streamEvery, *n); i < end; i++ {
-			if _, err := m.Forward(ctx, s, tok); err != nil {
-				return err
-			}
-			tok = prompt[(i+1)%len(prompt)]
+	var tg []float64
+	var wallAll, cpuAll time.Duration
+	for rep := 0; rep < *reps; rep++ {
+		s.Reset()
+		if err := fill(s); err != nil {
+			return err
 		}
-		wall += time.Since(t0)
-		cpu += cpuTime() - cpu0
-		best = max(best, stream.best(1))
+		var wall time.Duration
+		tok := prompt[0]
+		for i := 0; i < *n; {
+			cpu0, t0 := cpuTime(), time.Now()
+			for end := min(i+streamEvery, *n); i < end; i++ {
+				if _, err := m.Forward(ctx, s, tok); err != nil {
+					return err
+				}
+				tok = prompt[(i+1)%len(prompt)]
+			}
+			wall += time.Since(t0)
+			cpuAll += cpuTime() - cpu0
+			best = max(best, stream.best(1))
+		}
+		wallAll += wall
+		tg = append(tg, float64(*n)/wall.Seconds())
 	}
 	r.StreamBytesPerS = max(best, stream.best(2))
-	r.TGTokensPerS = float64(*n) / wall.Seconds()
-	r.TGCoresBusy = float64(cpu) / float64(wall)
+	r.TGTokensPerS, r.TGStddev = meanStddev(tg)
+	r.TGCoresBusy = float64(cpuAll) / float64(wallAll)
 	// The stream's buffer is resident from before the steps to the end.
 	r.PeakRSSBytes = max(peakBefore, peakRSS()-int64(len(stream.buf)*8))
 	r.WeightBytesPerToken = weightBytesPerToken(m)
@@ -186,12 +202,28 @@ func runBench(ctx context.Context, args []string) error {
 	if *depth > 0 {
 		at = fmt.Sprintf(" @ d%d", *depth)
 	}
-	fmt.Printf("pp%-7d  %.2f tokens/s%s\n", *p, r.PPTokensPerS, at)
-	fmt.Printf("tg%-7d  %.2f tokens/s%s (%.2f cores busy)\n", *n, r.TGTokensPerS, at, r.TGCoresBusy)
+	fmt.Printf("pp%-7d  %.2f ± %.2f tokens/s%s\n", *p, r.PPTokensPerS, r.PPStddev, at)
+	fmt.Printf("tg%-7d  %.2f ± %.2f tokens/s%s (%.2f cores busy; %d repetitions)\n", *n, r.TGTokensPerS, r.TGStddev, at, r.TGCoresBusy, r.Repetitions)
 	fmt.Printf("peak RSS   %.1f MB\n", float64(r.PeakRSSBytes)/1e6)
 	fmt.Printf("roofline   %.2f tokens/s (%.2f GB/s streaming read / %.1f MB of weights per token); tg is %.0f%% of it\n",
 		r.RooflineTGTokensPerS, r.StreamBytesPerS/1e9, float64(r.WeightBytesPerToken)/1e6, 100*r.TGFractionOfRoofline)
 	return nil
+}
+
+// meanStddev returns the mean of v and its sample standard deviation (0
+// for one value), as llama-bench reports avg_ts and stddev_ts.
+func meanStddev(v []float64) (mean, sd float64) {
+	for _, x := range v {
+		mean += x
+	}
+	mean /= float64(len(v))
+	if len(v) < 2 {
+		return mean, 0
+	}
+	for _, x := range v {
+		sd += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(sd / float64(len(v)-1))
 }
 
 // peakRSS returns the process's peak resident set (VmHWM), or 0.

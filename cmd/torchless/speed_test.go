@@ -149,20 +149,23 @@ func TestSynthQuantizeBench(t *testing.T) {
 	sameTensors(t, fromHF, fromGGUF)
 	for _, m := range []string{q8, hf} {
 		out := capture(t, func() error {
-			return runBench(ctx, []string{"--model", m, "-p", "4", "-n", "3", "-t", "2", "--json", "--stream-mb", "16"})
+			return runBench(ctx, []string{"--model", m, "-p", "4", "-n", "3", "-t", "2", "-r", "3", "--json", "--stream-mb", "16"})
 		})
 		var r map[string]any
 		if err := json.Unmarshal([]byte(out), &r); err != nil {
 			t.Fatalf("bench --json printed %q: %v", out, err)
 		}
-		for _, k := range []string{"pp_tokens_per_s", "tg_tokens_per_s", "peak_rss_bytes", "roofline_tg_tokens_per_s", "weight_bytes_per_token"} {
+		for _, k := range []string{"pp_tokens_per_s", "tg_tokens_per_s", "peak_rss_bytes", "roofline_tg_tokens_per_s", "weight_bytes_per_token", "pp_tokens_per_s_stddev", "tg_tokens_per_s_stddev"} {
 			if v, ok := r[k].(float64); !ok || v <= 0 {
 				t.Errorf("%s: bench %s = %v", m, k, r[k])
 			}
 		}
+		if r["repetitions"] != 3.0 {
+			t.Errorf("%s: bench repetitions = %v, want 3", m, r["repetitions"])
+		}
 	}
 	out := capture(t, func() error {
-		return runBench(ctx, []string{"--model", q8, "-p", "2", "-n", "2", "--stream-mb", "16", "--hooks"})
+		return runBench(ctx, []string{"--model", q8, "-p", "2", "-n", "2", "-r", "1", "--stream-mb", "16", "--hooks"})
 	})
 	if !strings.Contains(out, "tg") || !strings.Contains(out, "roofline") || !strings.Contains(out, "hooks true") {
 		t.Errorf("bench text output:\n%s", out)
@@ -178,5 +181,8 @@ func TestSynthQuantizeBench(t *testing.T) {
 	}
 	if err := runBench(ctx, []string{"-p", "2"}); err == nil {
 		t.Error("bench without --model succeeded")
+	}
+	if err := runBench(ctx, []string{"--model", q8, "-r", "0"}); err == nil {
+		t.Error("bench -r 0 succeeded")
 	}
 }
