@@ -22,7 +22,8 @@
 //
 // Instruction sets: ISA reports the kernel set in use: "generic" (pure
 // Go, every architecture), "avx2" (AVX2+FMA+F16C: every weight type,
-// with four-input MatMul kernels for all but the K-quants and TLInt8) or
+// with four-input MatMul kernels for all but Q2_K, Q3_K, Q6_K and
+// TLInt8, Q4_K and Q5_K through tiles decoded to float32) or
 // "avx512" (AVX-512 F/BW/VL/DQ: the same types, with four- and
 // eight-input MatMul kernels; the quantized types' MatMul decodes tiles
 // to float32 for the F32 kernels, bit-identical to MatVec except Q8_0's;

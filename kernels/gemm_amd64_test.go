@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// TestGemmDecoders checks that the AVX-512 MatMul's row decoders
+// TestGemmDecoders checks that the AVX2 and AVX-512 MatMul's row decoders
 // (gemmKernels.decode) write DequantizeRow's values bit for bit, on
 // column ranges that start and end inside a row: the decoded MatMul is
 // bit-identical to MatVec only if they do. The one exception is the sign
@@ -16,11 +16,19 @@ import (
 // which start at +0, so the results do not change
 // (TestSIMDMatMulBatch).
 func TestGemmDecoders(t *testing.T) {
-	if !cpuHas("avx512") {
-		t.Skip("no AVX-512 on this CPU") // the generic and AVX2 sets have no decoders
-	}
 	rng := rand.New(rand.NewPCG(21, 22))
-	for dt, g := range avx512Gemm() {
+	for set, gemm := range map[string]map[DType]*gemmKernels{"avx2": avx2Gemm(), "avx512": avx512Gemm()} {
+		if !cpuHas(set) {
+			t.Logf("%s: not on this CPU", set)
+			continue
+		}
+		checkDecoders(t, rng, gemm)
+	}
+}
+
+func checkDecoders(t *testing.T, rng *rand.Rand, gemm map[DType]*gemmKernels) {
+	t.Helper()
+	for dt, g := range gemm {
 		if g.decode == nil {
 			continue
 		}

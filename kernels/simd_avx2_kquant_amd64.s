@@ -3,7 +3,7 @@
 #include "textflag.h"
 #include "simd_amd64.h"
 
-// AVX2 row dots for Q4_K, Q5_K and Q6_K (and, at the end, the int8 products of
+// AVX2 row dots for Q4_K, Q5_K and Q6_K, decoders for MatMul (and, at the end, the int8 products of
 // Q4_K and Q5_K, which the AVX-512 set uses too): the AVX-512 scheme
 // (simd_avx512_kquant_amd64.s) on 8 lanes, weights decoded with ggml's
 // roundings into two float32 partials (Y4, Y5) that are widened into
@@ -61,47 +61,56 @@
 // Q4K8 decodes 8 quants (dwords in zq, already nibbles) of sub-block j
 // as d·sc_j·q − dmin·m_j (one FMS: the product is exact, so only the
 // difference is rounded, as in decodeQ4_K), with d·sc_j and dmin·m_j
-// from the frame's slots sd and sm (KSCALES), and multiplies them by x
-// at xo into zacc.
-#define Q4K8(zq, j, xo, zacc, sd, sm) \
+// from the frame's slots sd and sm (KSCALES), and out puts them at xo:
+// KDOT2 multiplies them by x into zacc, KPUT2 (the decoders) stores them.
+#define Q4K8(zq, j, xo, zacc, sd, sm, out) \
 	VCVTDQ2PS zq, zq \
 	VBROADCASTSS sd+(4*(j))(SP), Y6 \
 	VBROADCASTSS sm+(4*(j))(SP), Y7 \
 	VFMSUB213PS Y7, Y6, zq \
+	out(xo, zq, zacc)
+
+#define KDOT2(xo, zq, zacc) \
 	VFMADD231PS xo(DI), zq, zacc
 
+#define KPUT2(xo, zq, zacc) \
+	VMOVUPS zq, xo(DI)
+
 // Q4K8PAIR handles bytes 16+32p+8i..+7 of the quants: sub-block 2p
-// (low nibbles) and 2p+1 (high), elements 8i..8i+7 of each.
-#define Q4K8PAIR(p, i, sd, sm) \
+// (low nibbles, into Y4) and 2p+1 (high, into Y5), elements 8i..8i+7 of
+// each. So element e goes into the partial (e/32)%2, each partial's in
+// increasing e, widened every 128 elements: the pattern dot4K32AVX2
+// repeats on decoded rows.
+#define Q4K8PAIR(p, i, sd, sm, out) \
 	VPMOVZXBD (16+32*(p)+8*(i))(SI), Y2 \
 	VPSRLD $4, Y2, Y3 \
 	VPAND Y15, Y2, Y2 \
-	Q4K8(Y2, 2*(p), 128*(2*(p))+32*(i), Y4, sd, sm) \
-	Q4K8(Y3, 2*(p)+1, 128*(2*(p)+1)+32*(i), Y5, sd, sm)
+	Q4K8(Y2, 2*(p), 128*(2*(p))+32*(i), Y4, sd, sm, out) \
+	Q4K8(Y3, 2*(p)+1, 128*(2*(p)+1)+32*(i), Y5, sd, sm, out)
 
-#define Q4KPAIR2(p, sd, sm) \
-	Q4K8PAIR(p, 0, sd, sm) \
-	Q4K8PAIR(p, 1, sd, sm) \
-	Q4K8PAIR(p, 2, sd, sm) \
-	Q4K8PAIR(p, 3, sd, sm)
+#define Q4KPAIR2(p, sd, sm, out) \
+	Q4K8PAIR(p, 0, sd, sm, out) \
+	Q4K8PAIR(p, 1, sd, sm, out) \
+	Q4K8PAIR(p, 2, sd, sm, out) \
+	Q4K8PAIR(p, 3, sd, sm, out)
 
 // Q4KBLOCK2 and Q5KBLOCK2 do one super-block with its scales in slots
-// sd, sm (widening every 128 elements) and count the super-blocks down
-// in CX (the flags are DECQ's).
-#define Q4KBLOCK2(sd, sm) \
-	Q4KPAIR2(0, sd, sm) \
-	Q4KPAIR2(1, sd, sm) \
-	KWIDEN2 \
-	Q4KPAIR2(2, sd, sm) \
-	Q4KPAIR2(3, sd, sm) \
-	KWIDEN2 \
+// sd, sm (widen: KWIDEN2 every 128 elements for the row dots, NOWIDEN
+// for the decoders) and count the super-blocks down in CX (the flags
+// are DECQ's).
+#define Q4KBLOCK2(sd, sm, out, widen) \
+	Q4KPAIR2(0, sd, sm, out) \
+	Q4KPAIR2(1, sd, sm, out) \
+	widen \
+	Q4KPAIR2(2, sd, sm, out) \
+	Q4KPAIR2(3, sd, sm, out) \
+	widen \
 	ADDQ $144, SI \
 	ADDQ $1024, DI \
 	DECQ CX
 
 // KSTART2 loads the arguments of the K-quant row dots, zeroes the
-// partials and the float64 lanes, puts 15s in Y15 and stores the first
-// super-block's scales to the slots da, ma.
+// partials and the float64 lanes and puts 15s in Y15.
 #define KSTART2 \
 	MOVQ w+0(FP), SI \
 	MOVQ x+8(FP), DI \
@@ -110,27 +119,18 @@
 	VXORPD Y9, Y9, Y9 \
 	VXORPS Y4, Y4, Y4 \
 	VXORPS Y5, Y5, Y5 \
+	K15S2
+
+// K15S2 puts 15s in Y15; K16S2 16s in Y14 (Q5_K's fifth bit).
+#define K15S2 \
 	MOVL $15, AX \
 	VMOVD AX, X15 \
-	VPBROADCASTD X15, Y15 \
-	KSCALES(SI, da-128, ma-96)
+	VPBROADCASTD X15, Y15
 
-// func dotQ4_KAVX2(w *byte, x *float32, n int) float64 — n > 0
-// super-blocks. Each super-block's scales are stored one super-block
-// ahead, into the other pair of slots (see KSCALES).
-TEXT ·dotQ4_KAVX2(SB), NOSPLIT, $128-32
-	KSTART2
-q4kloop:
-	KNEXT(144)
-	KSCALES(R12, db-64, mb-32)
-	Q4KBLOCK2(da-128, ma-96)
-	JZ   q4kdone
-	KNEXT(144)
-	KSCALES(R12, da-128, ma-96)
-	Q4KBLOCK2(db-64, mb-32)
-	JNZ  q4kloop
-q4kdone:
-	FINISH2
+#define K16S2 \
+	MOVL $16, AX \
+	VMOVD AX, X14 \
+	VPBROADCASTD X14, Y14
 
 // Q5HI8 ORs bit j of the qh dwords yh, moved to bit 4 (by op $sh: a left
 // shift by 4−j or a right one by j−4), into the quants yq (Y14 = 16s).
@@ -142,55 +142,166 @@ q4kdone:
 // Q5K8PAIR is Q4K8PAIR for Q5_K: quants at 48+32p+8i(SI), their fifth
 // bits 2p (by op0 $s0) and 2p+1 (by op1 $s1) from the qh dwords yh
 // (qh[8i..8i+7]).
-#define Q5K8PAIR(p, i, yh, op0, s0, op1, s1, sd, sm) \
+#define Q5K8PAIR(p, i, yh, op0, s0, op1, s1, sd, sm, out) \
 	VPMOVZXBD (48+32*(p)+8*(i))(SI), Y2 \
 	VPSRLD $4, Y2, Y3 \
 	VPAND Y15, Y2, Y2 \
 	Q5HI8(yh, op0, s0, Y2) \
 	Q5HI8(yh, op1, s1, Y3) \
-	Q4K8(Y2, 2*(p), 128*(2*(p))+32*(i), Y4, sd, sm) \
-	Q4K8(Y3, 2*(p)+1, 128*(2*(p)+1)+32*(i), Y5, sd, sm)
+	Q4K8(Y2, 2*(p), 128*(2*(p))+32*(i), Y4, sd, sm, out) \
+	Q4K8(Y3, 2*(p)+1, 128*(2*(p)+1)+32*(i), Y5, sd, sm, out)
 
-#define Q5KPAIR2(p, op0, s0, op1, s1, sd, sm) \
-	Q5K8PAIR(p, 0, Y10, op0, s0, op1, s1, sd, sm) \
-	Q5K8PAIR(p, 1, Y11, op0, s0, op1, s1, sd, sm) \
-	Q5K8PAIR(p, 2, Y12, op0, s0, op1, s1, sd, sm) \
-	Q5K8PAIR(p, 3, Y13, op0, s0, op1, s1, sd, sm)
+#define Q5KPAIR2(p, op0, s0, op1, s1, sd, sm, out) \
+	Q5K8PAIR(p, 0, Y10, op0, s0, op1, s1, sd, sm, out) \
+	Q5K8PAIR(p, 1, Y11, op0, s0, op1, s1, sd, sm, out) \
+	Q5K8PAIR(p, 2, Y12, op0, s0, op1, s1, sd, sm, out) \
+	Q5K8PAIR(p, 3, Y13, op0, s0, op1, s1, sd, sm, out)
 
-#define Q5KBLOCK2(sd, sm) \
+#define Q5KBLOCK2(sd, sm, out, widen) \
 	VPMOVZXBD 16(SI), Y10 \
 	VPMOVZXBD 24(SI), Y11 \
 	VPMOVZXBD 32(SI), Y12 \
 	VPMOVZXBD 40(SI), Y13 \
-	Q5KPAIR2(0, VPSLLD, 4, VPSLLD, 3, sd, sm) \
-	Q5KPAIR2(1, VPSLLD, 2, VPSLLD, 1, sd, sm) \
-	KWIDEN2 \
-	Q5KPAIR2(2, VPSRLD, 0, VPSRLD, 1, sd, sm) \
-	Q5KPAIR2(3, VPSRLD, 2, VPSRLD, 3, sd, sm) \
-	KWIDEN2 \
+	Q5KPAIR2(0, VPSLLD, 4, VPSLLD, 3, sd, sm, out) \
+	Q5KPAIR2(1, VPSLLD, 2, VPSLLD, 1, sd, sm, out) \
+	widen \
+	Q5KPAIR2(2, VPSRLD, 0, VPSRLD, 1, sd, sm, out) \
+	Q5KPAIR2(3, VPSRLD, 2, VPSRLD, 3, sd, sm, out) \
+	widen \
 	ADDQ $176, SI \
 	ADDQ $1024, DI \
 	DECQ CX
+
+// func dotQ4_KAVX2(w *byte, x *float32, n int) float64 — n > 0
+// super-blocks. Each super-block's scales are stored one super-block
+// ahead, into the other pair of slots (see KSCALES).
+TEXT ·dotQ4_KAVX2(SB), NOSPLIT, $128-32
+	KSTART2
+	KSCALES(SI, da-128, ma-96)
+	KLOOP(q4kloop, q4kdone, KSCALES, Q4KBLOCK2, 144, KDOT2, KWIDEN2, da-128, ma-96, db-64, mb-32)
+	FINISH2
 
 // func dotQ5_KAVX2(w *byte, x *float32, n int) float64 — n > 0
 // super-blocks (176 bytes: d, dmin, scales[12], qh[32], qs[128]), as
 // dotQ4_KAVX2 with each quant's fifth bit from qh.
 TEXT ·dotQ5_KAVX2(SB), NOSPLIT, $128-32
 	KSTART2
-	MOVL $16, AX
-	VMOVD AX, X14
-	VPBROADCASTD X14, Y14
-q5kloop:
-	KNEXT(176)
-	KSCALES(R12, db-64, mb-32)
-	Q5KBLOCK2(da-128, ma-96)
-	JZ   q5kdone
-	KNEXT(176)
-	KSCALES(R12, da-128, ma-96)
-	Q5KBLOCK2(db-64, mb-32)
-	JNZ  q5kloop
-q5kdone:
+	K16S2
+	KSCALES(SI, da-128, ma-96)
+	KLOOP(q5kloop, q5kdone, KSCALES, Q5KBLOCK2, 176, KDOT2, KWIDEN2, da-128, ma-96, db-64, mb-32)
 	FINISH2
+
+// func decQ4_KAVX2(dst *float32, src *byte, nb int) — nb > 0
+// super-blocks decoded to dst: dotQ4_KAVX2's weights (decodeQ4_K's, bit
+// for bit), stored (KPUT2) instead of multiplied.
+TEXT ·decQ4_KAVX2(SB), NOSPLIT, $128-24
+	DECARGS
+	K15S2
+	KSCALES(SI, da-128, ma-96)
+	KLOOP(dq4kloop, dq4kdone, KSCALES, Q4KBLOCK2, 144, KPUT2, NOWIDEN, da-128, ma-96, db-64, mb-32)
+	VZEROUPPER
+	RET
+
+// func decQ5_KAVX2(dst *float32, src *byte, nb int) — as decQ4_KAVX2.
+TEXT ·decQ5_KAVX2(SB), NOSPLIT, $128-24
+	DECARGS
+	K15S2
+	K16S2
+	KSCALES(SI, da-128, ma-96)
+	KLOOP(dq5kloop, dq5kdone, KSCALES, Q5KBLOCK2, 176, KPUT2, NOWIDEN, da-128, ma-96, db-64, mb-32)
+	VZEROUPPER
+	RET
+
+// dot4K32AVX2 is the AVX2 MatMul of K-quant rows decoded to float32 (by
+// decQ4_KAVX2 …) against four inputs (x + k·stride bytes), in the one-input
+// kernels' pattern: element e of each 128 into input k's partial
+// Y8+2k ((e/32)%2 = 0) or Y9+2k (= 1), in increasing e, widened every 128
+// elements into its float64 lanes, which stay in acc (acc[16k:16k+4]
+// the low lanes, acc[16k+4:16k+8] the high ones, as KWIDEN2's Y8 and
+// Y9). On the last chunk (last ≠ 0) acc[16k] gets input k's result,
+// reduced as FINISH2 does.
+//
+// func dot4K32AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
+// n a positive multiple of 128.
+#define KD32(j, pa, pb, pc, pd) \
+	VMOVUPS (32*(j))(SI), Y0 \
+	VFMADD231PS (32*(j))(DI), Y0, pa \
+	VFMADD231PS (32*(j))(DI)(R8*1), Y0, pb \
+	VFMADD231PS (32*(j))(DI)(R8*2), Y0, pc \
+	VFMADD231PS (32*(j))(DI)(R9*1), Y0, pd
+
+// KD64 does 64 elements: the first 32 into the even partials, the next
+// 32 into the odd ones.
+#define KD64(o) \
+	KD32((o)+0, Y8, Y10, Y12, Y14) \
+	KD32((o)+1, Y8, Y10, Y12, Y14) \
+	KD32((o)+2, Y8, Y10, Y12, Y14) \
+	KD32((o)+3, Y8, Y10, Y12, Y14) \
+	KD32((o)+4, Y9, Y11, Y13, Y15) \
+	KD32((o)+5, Y9, Y11, Y13, Y15) \
+	KD32((o)+6, Y9, Y11, Y13, Y15) \
+	KD32((o)+7, Y9, Y11, Y13, Y15)
+
+// KW2M is KWIDEN2 for input k with its float64 lanes at off(BX).
+#define KW2M(pa, pb, off) \
+	VADDPS pb, pa, Y1 \
+	VCVTPS2PD X1, Y2 \
+	VEXTRACTF128 $1, Y1, X1 \
+	VCVTPS2PD X1, Y1 \
+	VADDPD off(BX), Y2, Y2 \
+	VADDPD off+32(BX), Y1, Y1 \
+	VMOVUPD Y2, off(BX) \
+	VMOVUPD Y1, off+32(BX) \
+	VXORPS pa, pa, pa \
+	VXORPS pb, pb, pb
+
+// KF2M is FINISH2's reduction of input k's float64 lanes at off(BX),
+// left in off(BX).
+#define KF2M(off) \
+	VMOVUPD off(BX), Y1 \
+	VADDPD off+32(BX), Y1, Y1 \
+	VEXTRACTF128 $1, Y1, X2 \
+	VADDPD X2, X1, X1 \
+	VPERMILPD $1, X1, X2 \
+	VADDSD X2, X1, X1 \
+	VMOVSD X1, off(BX)
+
+TEXT ·dot4K32AVX2(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), SI
+	MOVQ x+8(FP), DI
+	MOVQ stride+16(FP), R8
+	LEAQ (R8)(R8*2), R9
+	MOVQ n+24(FP), CX
+	MOVQ acc+32(FP), BX
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+	VXORPS Y14, Y14, Y14
+	VXORPS Y15, Y15, Y15
+kd32loop:
+	KD64(0)
+	KD64(8)
+	KW2M(Y8, Y9, 0)
+	KW2M(Y10, Y11, 128)
+	KW2M(Y12, Y13, 256)
+	KW2M(Y14, Y15, 384)
+	ADDQ $512, SI
+	ADDQ $512, DI
+	SUBQ $128, CX
+	JNZ  kd32loop
+	MOVQ last+40(FP), AX
+	TESTQ AX, AX
+	JZ   kd32done
+	KF2M(0)
+	KF2M(128)
+	KF2M(256)
+	KF2M(384)
+kd32done:
+	VZEROUPPER
+	RET
 
 // Q6K8 is Q6KQ of the AVX-512 file on 8 lanes (Y15 = 15s, Y14 = 0x30s,
 // Y12 = 32s, qh dwords in Y13).
