@@ -164,6 +164,9 @@ func decQ4_KAVX2(dst *float32, src *byte, nb int)
 func decQ5_KAVX2(dst *float32, src *byte, nb int)
 
 //go:noescape
+func decQ6_KAVX2(dst *float32, src *byte, nb int)
+
+//go:noescape
 func dot4K32AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
 
 //go:noescape
@@ -408,14 +411,15 @@ var avx512Dots4 = map[DType]rowDot4Fn{
 }
 
 // avx2Gemm lists the AVX2 MatMul's kernels (gemmMatMul, one row and
-// four inputs at a time; f is filled in from the set's row dots). Q4_K
-// and Q5_K decode tiles to float32 for dot4K32AVX2, which sums them as
-// their row dots do; Q2_K, Q3_K and Q6_K take one input at a time.
+// four inputs at a time; f is filled in from the set's row dots). Q4_K,
+// Q5_K and Q6_K decode tiles to float32 for dot4K32AVX2, which sums them
+// as their row dots do; Q2_K and Q3_K take one input at a time.
 func avx2Gemm() map[DType]*gemmKernels {
 	k32 := floatDot4(dot4K32AVX2, 128, 4, f32At, finish4AVX2)
 	return map[DType]*gemmKernels{
 		Q4_K: {decode: cols(decQ4_KAVX2, 256, 144), decodeAlign: 256, decodeMin: 4, d4: k32},
 		Q5_K: {decode: cols(decQ5_KAVX2, 256, 176), decodeAlign: 256, decodeMin: 4, d4: k32},
+		Q6_K: {decode: cols(decQ6_KAVX2, 256, 210), decodeAlign: 256, decodeMin: 4, d4: k32},
 		F32:  {f4: floatDot4(dot4F32AVX2, 32, 4, f32At, finish4AVX2)},
 		F16:  {f4: floatDot4(dot4F16AVX2, 32, 2, f16At, finish4AVX2)},
 		BF16: {f4: floatDot4(dot4BF16AVX2, 32, 2, bf16At, finish4AVX2)},

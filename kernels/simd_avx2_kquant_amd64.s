@@ -304,8 +304,9 @@ kd32done:
 	RET
 
 // Q6K8 is Q6KQ of the AVX-512 file on 8 lanes (Y15 = 15s, Y14 = 0x30s,
-// Y12 = 32s, qh dwords in Y13).
-#define Q6K8(zl, lsh, hop, hsh, k, xo, zacc) \
+// Y12 = 32s, qh dwords in Y13): the weights d·sc·(q − 32) of scale k,
+// put by out (KDOT2, KPUT2) at xo with zacc.
+#define Q6K8(zl, lsh, hop, hsh, k, xo, zacc, out) \
 	VPSRLD $lsh, zl, Y10 \
 	VPAND Y15, Y10, Y10 \
 	hop $hsh, Y13, Y11 \
@@ -315,66 +316,94 @@ kd32done:
 	VCVTDQ2PS Y10, Y10 \
 	VBROADCASTSS ds-64+(4*(k))(SP), Y11 \
 	VMULPS Y11, Y10, Y10 \
-	VFMADD231PS xo(DI), Y10, zacc
+	out(xo, Y10, zacc)
 
-// Q6K8GROUP does 8 values of l from ql at qlo(SI), qh at qho(SI).
-#define Q6K8GROUP(qlo, qho, s0, xo) \
+// Q6K8LOW and Q6K8HIGH do 8 values of l (ql at qlo(SI), qh at qho(SI),
+// scale index s0, x at xo of a 128-element half): elements l and l + 32
+// (low nibbles, qh bits 0..3), or l + 64 and l + 96 (high nibbles, qh
+// bits 4..7), into Y4 and Y5. A half runs Q6K8LOW for l = 0..31, then
+// Q6K8HIGH, so element e goes into the partial (e/32)%2 in increasing
+// e, as Q4_K's do (dot4K32AVX2 repeats it on decoded rows); each pass
+// loads its bytes itself.
+#define Q6K8LOAD(qlo, qho) \
 	VPMOVZXBD qlo(SI), Y2 \
 	VPMOVZXBD (qlo+32)(SI), Y3 \
-	VPMOVZXBD qho(SI), Y13 \
-	Q6K8(Y2, 0, VPSLLD, 4, s0, xo, Y4) \
-	Q6K8(Y3, 0, VPSLLD, 2, s0+2, xo+128, Y5) \
-	Q6K8(Y2, 4, VPSRLD, 0, s0+4, xo+256, Y4) \
-	Q6K8(Y3, 4, VPSRLD, 2, s0+6, xo+384, Y5)
+	VPMOVZXBD qho(SI), Y13
+
+#define Q6K8LOW(qlo, qho, s0, xo, out) \
+	Q6K8LOAD(qlo, qho) \
+	Q6K8(Y2, 0, VPSLLD, 4, s0, xo, Y4, out) \
+	Q6K8(Y3, 0, VPSLLD, 2, s0+2, xo+128, Y5, out)
+
+#define Q6K8HIGH(qlo, qho, s0, xo, out) \
+	Q6K8LOAD(qlo, qho) \
+	Q6K8(Y2, 4, VPSRLD, 0, s0+4, xo+256, Y4, out) \
+	Q6K8(Y3, 4, VPSRLD, 2, s0+6, xo+384, Y5, out)
+
+// Q6KHALF2 does the 128-element half whose ql start at ql, qh at qh,
+// scales at s0, x at xo.
+#define Q6KHALF2(ql, qh, s0, xo, out, widen) \
+	Q6K8LOW(ql, qh, s0, xo, out) \
+	Q6K8LOW(ql+8, qh+8, s0, xo+32, out) \
+	Q6K8LOW(ql+16, qh+16, s0+1, xo+64, out) \
+	Q6K8LOW(ql+24, qh+24, s0+1, xo+96, out) \
+	Q6K8HIGH(ql, qh, s0, xo, out) \
+	Q6K8HIGH(ql+8, qh+8, s0, xo+32, out) \
+	Q6K8HIGH(ql+16, qh+16, s0+1, xo+64, out) \
+	Q6K8HIGH(ql+24, qh+24, s0+1, xo+96, out) \
+	widen
+
+// Q6KBLOCK2 does one super-block: its 16 scales times d to the frame
+// (exact: 11 × 8 bits; d is the block's last two bytes, loaded alone),
+// then the two halves; it counts down in CX.
+#define Q6KBLOCK2(out, widen) \
+	MOVWLZX 208(SI), AX \
+	VMOVD AX, X7 \
+	VCVTPH2PS X7, X7 \
+	VBROADCASTSS X7, Y7 \
+	VPMOVSXBD 192(SI), Y0 \
+	VPMOVSXBD 200(SI), Y1 \
+	VCVTDQ2PS Y0, Y0 \
+	VCVTDQ2PS Y1, Y1 \
+	VMULPS Y7, Y0, Y0 \
+	VMULPS Y7, Y1, Y1 \
+	VMOVUPS Y0, ds-64(SP) \
+	VMOVUPS Y1, ds-32(SP) \
+	Q6KHALF2(0, 128, 0, 0, out, widen) \
+	Q6KHALF2(64, 160, 8, 512, out, widen) \
+	ADDQ $210, SI \
+	ADDQ $1024, DI \
+	DECQ CX
+
+// Q6KCONSTS2: Y15 = 15s, Y14 = 0x30s, Y12 = 32s.
+#define Q6KCONSTS2 \
+	K15S2 \
+	MOVL $0x30, AX \
+	VMOVD AX, X14 \
+	VPBROADCASTD X14, Y14 \
+	MOVL $32, AX \
+	VMOVD AX, X12 \
+	VPBROADCASTD X12, Y12
 
 // func dotQ6_KAVX2(w *byte, x *float32, n int) float64 — n > 0 super-blocks.
 TEXT ·dotQ6_KAVX2(SB), NOSPLIT, $64-32
-	MOVQ w+0(FP), SI
-	MOVQ x+8(FP), DI
-	MOVQ n+16(FP), CX
-	VXORPD Y8, Y8, Y8
-	VXORPD Y9, Y9, Y9
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	MOVL $15, AX
-	VMOVD AX, X15
-	VPBROADCASTD X15, Y15
-	MOVL $0x30, AX
-	VMOVD AX, X14
-	VPBROADCASTD X14, Y14
-	MOVL $32, AX
-	VMOVD AX, X12
-	VPBROADCASTD X12, Y12
+	KSTART2
+	Q6KCONSTS2
 q6kloop:
-	MOVWLZX 208(SI), AX
-	VMOVD AX, X7
-	VCVTPH2PS X7, X7
-	VBROADCASTSS X7, Y7
-	VPMOVSXBD 192(SI), Y0
-	VPMOVSXBD 200(SI), Y1
-	VCVTDQ2PS Y0, Y0
-	VCVTDQ2PS Y1, Y1
-	VMULPS Y7, Y0, Y0
-	VMULPS Y7, Y1, Y1
-	VMOVUPS Y0, ds-64(SP)
-	VMOVUPS Y1, ds-32(SP)
-	// half 0: l = 0..7, 8..15 (scale index 0), 16..23, 24..31 (index 1)
-	Q6K8GROUP(0, 128, 0, 0)
-	Q6K8GROUP(8, 136, 0, 32)
-	Q6K8GROUP(16, 144, 1, 64)
-	Q6K8GROUP(24, 152, 1, 96)
-	KWIDEN2
-	// half 1
-	Q6K8GROUP(64, 160, 8, 512)
-	Q6K8GROUP(72, 168, 8, 544)
-	Q6K8GROUP(80, 176, 9, 576)
-	Q6K8GROUP(88, 184, 9, 608)
-	KWIDEN2
-	ADDQ $210, SI
-	ADDQ $1024, DI
-	DECQ CX
+	Q6KBLOCK2(KDOT2, KWIDEN2)
 	JNZ  q6kloop
 	FINISH2
+
+// func decQ6_KAVX2(dst *float32, src *byte, nb int) — nb > 0
+// super-blocks: dotQ6_KAVX2's weights (decodeQ6_K's), stored.
+TEXT ·decQ6_KAVX2(SB), NOSPLIT, $64-24
+	DECARGS
+	Q6KCONSTS2
+dq6kloop:
+	Q6KBLOCK2(KPUT2, NOWIDEN)
+	JNZ  dq6kloop
+	VZEROUPPER
+	RET
 
 // K-quant int8 products (int8k.go) on AVX2: as dotQ4_KI8AVX512, with
 // VPMADDUBSW (nibbles times the input in int16 pairs, at most
