@@ -158,6 +158,12 @@ func dotQ6_KRowsAVX512(w *byte, x *float32, n, rows, rb int, out *float32)
 func dotQ6_KAVX2(w *byte, x *float32, n int) float64
 
 //go:noescape
+func decQ2_KAVX2(dst *float32, src *byte, nb int)
+
+//go:noescape
+func decQ3_KAVX2(dst *float32, src *byte, nb int)
+
+//go:noescape
 func decQ4_KAVX2(dst *float32, src *byte, nb int)
 
 //go:noescape
@@ -168,6 +174,12 @@ func decQ6_KAVX2(dst *float32, src *byte, nb int)
 
 //go:noescape
 func dot4K32AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
+
+//go:noescape
+func dot4K8AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
+
+//go:noescape
+func dot4K2AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
 
 //go:noescape
 func dotQ4_KAVX512(w *byte, x *float32, n int) float64
@@ -411,12 +423,16 @@ var avx512Dots4 = map[DType]rowDot4Fn{
 }
 
 // avx2Gemm lists the AVX2 MatMul's kernels (gemmMatMul, one row and
-// four inputs at a time; f is filled in from the set's row dots). Q4_K,
-// Q5_K and Q6_K decode tiles to float32 for dot4K32AVX2, which sums them
-// as their row dots do; Q2_K and Q3_K take one input at a time.
+// four inputs at a time; f is filled in from the set's row dots). The
+// K-quants decode tiles to float32 for dot4K32AVX2 (Q3_K: dot4K8AVX2,
+// Q2_K: dot4K2AVX2), which sums them as their row dots do.
 func avx2Gemm() map[DType]*gemmKernels {
 	k32 := floatDot4(dot4K32AVX2, 128, 4, f32At, finish4AVX2)
+	k8 := floatDot4(dot4K8AVX2, 128, 4, f32At, finish4AVX2)
+	k2 := floatDot4(dot4K2AVX2, 128, 4, f32At, finish4AVX2)
 	return map[DType]*gemmKernels{
+		Q2_K: {decode: cols(decQ2_KAVX2, 256, 84), decodeAlign: 256, decodeMin: 4, d4: k2},
+		Q3_K: {decode: cols(decQ3_KAVX2, 256, 110), decodeAlign: 256, decodeMin: 4, d4: k8},
 		Q4_K: {decode: cols(decQ4_KAVX2, 256, 144), decodeAlign: 256, decodeMin: 4, d4: k32},
 		Q5_K: {decode: cols(decQ5_KAVX2, 256, 176), decodeAlign: 256, decodeMin: 4, d4: k32},
 		Q6_K: {decode: cols(decQ6_KAVX2, 256, 210), decodeAlign: 256, decodeMin: 4, d4: k32},

@@ -332,3 +332,12 @@ done:
 	MOVQ dst+0(FP), DI \
 	MOVQ src+8(FP), SI \
 	MOVQ nb+16(FP), CX
+
+// KDOT2 and KPUT2 are the AVX2 K-quant kernels' outs: the weights zq of
+// x offset xo multiplied by x into zacc (row dots), or stored to dst at
+// DI (decoders).
+#define KDOT2(xo, zq, zacc) \
+	VFMADD231PS xo(DI), zq, zacc
+
+#define KPUT2(xo, zq, zacc) \
+	VMOVUPS zq, xo(DI)

@@ -9,6 +9,44 @@
 // roundings into two float32 partials (Y4, Y5) that are widened into
 // float64 (Y8, Y9) every 128 elements.
 
+// DOT4K is the body of the decoded-row kernels (kd: 128 elements, KD128…;
+// defined up here, before any TEXT, as it names the arguments).
+#define DOT4K(loop, done, kd) \
+	MOVQ w+0(FP), SI \
+	MOVQ x+8(FP), DI \
+	MOVQ stride+16(FP), R8 \
+	LEAQ (R8)(R8*2), R9 \
+	MOVQ n+24(FP), CX \
+	MOVQ acc+32(FP), BX \
+	VXORPS Y8, Y8, Y8 \
+	VXORPS Y9, Y9, Y9 \
+	VXORPS Y10, Y10, Y10 \
+	VXORPS Y11, Y11, Y11 \
+	VXORPS Y12, Y12, Y12 \
+	VXORPS Y13, Y13, Y13 \
+	VXORPS Y14, Y14, Y14 \
+	VXORPS Y15, Y15, Y15 \
+loop: \
+	kd \
+	KW2M(Y8, Y9, 0) \
+	KW2M(Y10, Y11, 128) \
+	KW2M(Y12, Y13, 256) \
+	KW2M(Y14, Y15, 384) \
+	ADDQ $512, SI \
+	ADDQ $512, DI \
+	SUBQ $128, CX \
+	JNZ  loop \
+	MOVQ last+40(FP), AX \
+	TESTQ AX, AX \
+	JZ   done \
+	KF2M(0) \
+	KF2M(128) \
+	KF2M(256) \
+	KF2M(384) \
+done: \
+	VZEROUPPER \
+	RET
+
 // KI8ARGS4 loads the four-input kernels' arguments: the strides into
 // the frame (values stride, sums stride/4, scales stride/64 bytes; see
 // KI8SCALES4), SI, DI, R13, R11 as KI8ARGS2, R12 the super-blocks; it
@@ -62,19 +100,14 @@
 // as d·sc_j·q − dmin·m_j (one FMS: the product is exact, so only the
 // difference is rounded, as in decodeQ4_K), with d·sc_j and dmin·m_j
 // from the frame's slots sd and sm (KSCALES), and out puts them at xo:
-// KDOT2 multiplies them by x into zacc, KPUT2 (the decoders) stores them.
+// KDOT2 multiplies them by x into zacc, KPUT2 (the decoders) stores them
+// (simd_amd64.h).
 #define Q4K8(zq, j, xo, zacc, sd, sm, out) \
 	VCVTDQ2PS zq, zq \
 	VBROADCASTSS sd+(4*(j))(SP), Y6 \
 	VBROADCASTSS sm+(4*(j))(SP), Y7 \
 	VFMSUB213PS Y7, Y6, zq \
 	out(xo, zq, zacc)
-
-#define KDOT2(xo, zq, zacc) \
-	VFMADD231PS xo(DI), zq, zacc
-
-#define KPUT2(xo, zq, zacc) \
-	VMOVUPS zq, xo(DI)
 
 // Q4K8PAIR handles bytes 16+32p+8i..+7 of the quants: sub-block 2p
 // (low nibbles, into Y4) and 2p+1 (high, into Y5), elements 8i..8i+7 of
@@ -242,6 +275,38 @@ TEXT ·decQ5_KAVX2(SB), NOSPLIT, $128-24
 	KD32((o)+6, Y9, Y11, Y13, Y15) \
 	KD32((o)+7, Y9, Y11, Y13, Y15)
 
+// KDSB does sub-block sb of 16 elements in the Q2_K and Q3_K order:
+// elements 0..7 into the even partials, 8..15 into the odd ones.
+#define KDSB(sb) \
+	KD32(2*(sb), Y8, Y10, Y12, Y14) \
+	KD32(2*(sb)+1, Y9, Y11, Y13, Y15)
+
+// KD128, KD128E and KD128Q2 do 128 elements in the order of the Q4_K
+// (Q5_K, Q6_K), Q3_K and Q2_K row dots (Q2_K's even sub-blocks first).
+#define KD128 \
+	KD64(0) \
+	KD64(8)
+
+#define KD128E \
+	KDSB(0) \
+	KDSB(1) \
+	KDSB(2) \
+	KDSB(3) \
+	KDSB(4) \
+	KDSB(5) \
+	KDSB(6) \
+	KDSB(7)
+
+#define KD128Q2 \
+	KDSB(0) \
+	KDSB(2) \
+	KDSB(4) \
+	KDSB(6) \
+	KDSB(1) \
+	KDSB(3) \
+	KDSB(5) \
+	KDSB(7)
+
 // KW2M is KWIDEN2 for input k with its float64 lanes at off(BX).
 #define KW2M(pa, pb, off) \
 	VADDPS pb, pa, Y1 \
@@ -267,41 +332,17 @@ TEXT ·decQ5_KAVX2(SB), NOSPLIT, $128-24
 	VMOVSD X1, off(BX)
 
 TEXT ·dot4K32AVX2(SB), NOSPLIT, $0-48
-	MOVQ w+0(FP), SI
-	MOVQ x+8(FP), DI
-	MOVQ stride+16(FP), R8
-	LEAQ (R8)(R8*2), R9
-	MOVQ n+24(FP), CX
-	MOVQ acc+32(FP), BX
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
-	VXORPS Y13, Y13, Y13
-	VXORPS Y14, Y14, Y14
-	VXORPS Y15, Y15, Y15
-kd32loop:
-	KD64(0)
-	KD64(8)
-	KW2M(Y8, Y9, 0)
-	KW2M(Y10, Y11, 128)
-	KW2M(Y12, Y13, 256)
-	KW2M(Y14, Y15, 384)
-	ADDQ $512, SI
-	ADDQ $512, DI
-	SUBQ $128, CX
-	JNZ  kd32loop
-	MOVQ last+40(FP), AX
-	TESTQ AX, AX
-	JZ   kd32done
-	KF2M(0)
-	KF2M(128)
-	KF2M(256)
-	KF2M(384)
-kd32done:
-	VZEROUPPER
-	RET
+	DOT4K(kd32loop, kd32done, KD128)
+
+// func dot4K8AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
+// is dot4K32AVX2 in the (e/8)%2 order of the Q3_K row dot.
+TEXT ·dot4K8AVX2(SB), NOSPLIT, $0-48
+	DOT4K(kd8loop, kd8done, KD128E)
+
+// func dot4K2AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
+// is dot4K32AVX2 in the order of the Q2_K row dot.
+TEXT ·dot4K2AVX2(SB), NOSPLIT, $0-48
+	DOT4K(kd2loop, kd2done, KD128Q2)
 
 // Q6K8 is Q6KQ of the AVX-512 file on 8 lanes (Y15 = 15s, Y14 = 0x30s,
 // Y12 = 32s, qh dwords in Y13): the weights d·sc·(q − 32) of scale k,

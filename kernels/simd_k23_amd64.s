@@ -19,11 +19,16 @@
 // The super-block's multipliers and addends are stored to the frame one
 // super-block ahead (KLOOP), as KSCALES does for Q4_K.
 //
-// AVX2: the products go into two 8-lane float32 partials (Y4: elements
-// 0..7 of each sub-block, Y5: 8..15), widened into float64 (Y8, Y9) every
-// 128 elements (eight products per lane). Registers: Y15 = 3s, Y14 = 4s;
-// the quants of (n, h) in Y2 (l = 0..7) and Y3 (8..15); Q3_K's hmask
-// bytes hm[16h + l] in Y10, Y11.
+// AVX2: element e goes into the 8-lane float32 partial Y4 or Y5 as (e/8)%2
+// says (l = 0..7 of each sub-block into Y4, 8..15 into Y5), widened into
+// float64 (Y8, Y9) every 128 elements (eight products per lane). Q3_K
+// works on a half's 32 quant bytes at once, sub-blocks in increasing
+// order (dot4K8AVX2 repeats it on rows decoded by decQ3_KAVX2); Q2_K on
+// dwords, the even sub-blocks of a half first (dot4K2AVX2). (The (e/32)%2
+// order of the other K-quants would chain four multiply-adds into one
+// partial here, ~15% slower.) Registers: Y15 = 0x03, Y14 = 0x04 bytes;
+// Q2_K's quant dwords in Y2, Y3; Q3_K's half as bytes in Y2, its hm
+// bytes in Y3.
 //
 // AVX-512: sub-block j (16 elements, one register) goes into the partial
 // Z4 for even j (h = 0) and Z5 for odd j, in increasing j, widened once
@@ -33,81 +38,94 @@
 // Registers: Z15 = 3s, Z14 = 4s, the quants of (n, h) in Z2, Q3_K's
 // hmask bytes in Z10.
 
-// K2SUB decodes sub-block 8n + 2s + h from the quant dwords (its bits
-// 2s..2s+1; Q3_K's high bit ORed in by hbit) with the multiplier and
-// addend at slots sa, sb, and multiplies both halves by x.
-#define K2SUB(n, s, h, hbit, sa, sb) \
+// K2W finishes sub-block 8n + 2s + h from its 3-bit (Q3_K) or 2-bit
+// (Q2_K) values as dwords in Y0 (l = 0..7) and Y1 (8..15): the weights
+// u·m + a with the multiplier and addend at slots sa, sb, put by out
+// (KDOT2: times x into the partials Y4 and Y5; KPUT2: to dst).
+#define K2W(n, s, h, out, sa, sb) \
 	VBROADCASTSS sa+(4*(8*(n)+2*(s)+(h)))(SP), Y6 \
 	VBROADCASTSS sb+(4*(8*(n)+2*(s)+(h)))(SP), Y7 \
-	VPSRLD $(2*(s)), Y2, Y0 \
-	VPSRLD $(2*(s)), Y3, Y1 \
-	VPAND Y15, Y0, Y0 \
-	VPAND Y15, Y1, Y1 \
-	hbit \
 	VCVTDQ2PS Y0, Y0 \
 	VCVTDQ2PS Y1, Y1 \
 	VFMADD213PS Y7, Y6, Y0 \
 	VFMADD213PS Y7, Y6, Y1 \
-	VFMADD231PS (4*(128*(n)+32*(s)+16*(h)))(DI), Y0, Y4 \
-	VFMADD231PS (4*(128*(n)+32*(s)+16*(h)+8))(DI), Y1, Y5
+	out((4*(128*(n)+32*(s)+16*(h))), Y0, Y4) \
+	out((4*(128*(n)+32*(s)+16*(h)+8)), Y1, Y5)
 
-// NOHBIT is Q2_K's hbit: nothing.
-#define NOHBIT
+// K2SUB is a Q2_K sub-block from its quant dwords qa, qb: bits 2s..2s+1.
+#define K2SUB(n, s, h, qa, qb, out, sa, sb) \
+	VPSRLD $(2*(s)), qa, Y0 \
+	VPSRLD $(2*(s)), qb, Y1 \
+	VPAND Y15, Y0, Y0 \
+	VPAND Y15, Y1, Y1 \
+	K2W(n, s, h, out, sa, sb)
 
-// HBIT moves hmask bit k (by op $sh: a left shift by 2−k or a right one
-// by k−2) to bit 2 and ORs it into the quants in Y0, Y1 (uses Y12, Y13).
-#define HBIT(op, sh) \
-	op $(sh), Y10, Y12 \
-	op $(sh), Y11, Y13 \
-	VPAND Y14, Y12, Y12 \
-	VPAND Y14, Y13, Y13 \
-	VPOR Y12, Y0, Y0 \
-	VPOR Y13, Y1, Y1
-
-// K2HALF2 does (n, h) for Q2_K: the four sub-blocks s = 0..3.
-#define K2HALF2(n, h, sa, sb) \
+// K2HALF2 does (n, h) of a Q2_K super-block: its quant dwords in Y2,
+// Y3, sub-blocks s = 0..3 (8n + 2s + h). A half takes h = 0, then h = 1,
+// then widens: the order dot4K2AVX2 repeats.
+#define K2HALF2(n, h, out, sa, sb) \
 	VPMOVZXBD (16+32*(n)+16*(h))(SI), Y2 \
 	VPMOVZXBD (16+32*(n)+16*(h)+8)(SI), Y3 \
-	K2SUB(n, 0, h, NOHBIT, sa, sb) \
-	K2SUB(n, 1, h, NOHBIT, sa, sb) \
-	K2SUB(n, 2, h, NOHBIT, sa, sb) \
-	K2SUB(n, 3, h, NOHBIT, sa, sb)
+	K2SUB(n, 0, h, Y2, Y3, out, sa, sb) \
+	K2SUB(n, 1, h, Y2, Y3, out, sa, sb) \
+	K2SUB(n, 2, h, Y2, Y3, out, sa, sb) \
+	K2SUB(n, 3, h, Y2, Y3, out, sa, sb)
 
-// K3HALF does (n, h) for Q3_K: hmask bit k = 4n + s for sub-block s.
-#define K3HALF(n, h, op0, sh0, op1, sh1, op2, sh2, op3, sh3, sa, sb) \
-	VPMOVZXBD (32+32*(n)+16*(h))(SI), Y2 \
-	VPMOVZXBD (32+32*(n)+16*(h)+8)(SI), Y3 \
-	VPMOVZXBD (16*(h))(SI), Y10 \
-	VPMOVZXBD (16*(h)+8)(SI), Y11 \
-	K2SUB(n, 0, h, HBIT(op0, sh0), sa, sb) \
-	K2SUB(n, 1, h, HBIT(op1, sh1), sa, sb) \
-	K2SUB(n, 2, h, HBIT(op2, sh2), sa, sb) \
-	K2SUB(n, 3, h, HBIT(op3, sh3), sa, sb)
+// K3S does sub-blocks 8n + 2s and 8n + 2s + 1 of Q3_K on bytes: the
+// half's 32 quant bytes (Y2) shifted by 2s and masked to 2 bits, hmask
+// bit k of the 32 hm bytes (Y3) moved to bit 2 (by op $sh on words: a
+// left shift by 2−k or a right one by k−2; the 0x04 mask (Y14) keeps
+// each byte's own bit), ORed in; then 8 values at a time widened to
+// dwords for K2W.
+#define K3S(n, s, op, sh, out, sa, sb) \
+	VPSRLW $(2*(s)), Y2, Y0 \
+	VPAND Y15, Y0, Y0 \
+	op $(sh), Y3, Y1 \
+	VPAND Y14, Y1, Y1 \
+	VPOR Y1, Y0, Y12 \
+	VPMOVZXBD X12, Y0 \
+	VPSRLDQ $8, X12, X1 \
+	VPMOVZXBD X1, Y1 \
+	K2W(n, s, 0, out, sa, sb) \
+	VEXTRACTI128 $1, Y12, X12 \
+	VPMOVZXBD X12, Y0 \
+	VPSRLDQ $8, X12, X1 \
+	VPMOVZXBD X1, Y1 \
+	K2W(n, s, 1, out, sa, sb)
+
+// K3HALF2 does half n of a Q3_K super-block (hm bytes in Y3).
+#define K3HALF2(n, op0, sh0, op1, sh1, op2, sh2, op3, sh3, out, widen, sa, sb) \
+	VMOVDQU (32+32*(n))(SI), Y2 \
+	K3S(n, 0, op0, sh0, out, sa, sb) \
+	K3S(n, 1, op1, sh1, out, sa, sb) \
+	K3S(n, 2, op2, sh2, out, sa, sb) \
+	K3S(n, 3, op3, sh3, out, sa, sb) \
+	widen
 
 // Q2KBLOCK2 and Q3KBLOCK2 do one super-block with its multipliers and
-// addends in slots sa, sb, and count the super-blocks down in CX (the
-// flags are DECQ's).
-#define Q2KBLOCK2(sa, sb) \
-	K2HALF2(0, 0, sa, sb) \
-	K2HALF2(0, 1, sa, sb) \
-	KWIDEN2 \
-	K2HALF2(1, 0, sa, sb) \
-	K2HALF2(1, 1, sa, sb) \
-	KWIDEN2 \
+// addends in slots sa, sb (out, widen as in Q4KBLOCK2), and count the
+// super-blocks down in CX (the flags are DECQ's).
+#define Q2KBLOCK2(sa, sb, out, widen) \
+	K2HALF2(0, 0, out, sa, sb) \
+	K2HALF2(0, 1, out, sa, sb) \
+	widen \
+	K2HALF2(1, 0, out, sa, sb) \
+	K2HALF2(1, 1, out, sa, sb) \
+	widen \
 	ADDQ $84, SI \
 	ADDQ $1024, DI \
 	DECQ CX
 
-#define Q3KBLOCK2(sa, sb) \
-	K3HALF(0, 0, VPSLLD, 2, VPSLLD, 1, VPSRLD, 0, VPSRLD, 1, sa, sb) \
-	K3HALF(0, 1, VPSLLD, 2, VPSLLD, 1, VPSRLD, 0, VPSRLD, 1, sa, sb) \
-	KWIDEN2 \
-	K3HALF(1, 0, VPSRLD, 2, VPSRLD, 3, VPSRLD, 4, VPSRLD, 5, sa, sb) \
-	K3HALF(1, 1, VPSRLD, 2, VPSRLD, 3, VPSRLD, 4, VPSRLD, 5, sa, sb) \
-	KWIDEN2 \
+#define Q3KBLOCK2(sa, sb, out, widen) \
+	VMOVDQU (SI), Y3 \
+	K3HALF2(0, VPSLLW, 2, VPSLLW, 1, VPSRLW, 0, VPSRLW, 1, out, widen, sa, sb) \
+	K3HALF2(1, VPSRLW, 2, VPSRLW, 3, VPSRLW, 4, VPSRLW, 5, out, widen, sa, sb) \
 	ADDQ $110, SI \
 	ADDQ $1024, DI \
 	DECQ CX
+
+// NOHBIT is the AVX-512 Q2_K hbit: nothing.
+#define NOHBIT
 
 // K23STORE converts the 16 scale dwords in Y0 (0..7) and Y1 (8..15) to
 // float32 and stores them times Y6 to slot sa and times Y7 to slot sb.
@@ -224,7 +242,8 @@
 #define KPUT16(xo, za) \
 	VMOVUPS Z0, xo(DI)
 
-// HBIT16 is HBIT on 16 lanes (hmask dwords in Z10, 4s in Z14).
+// HBIT16 moves bit k of the hmask dwords in Z10 to bit 2 (by op $sh, as
+// HBIT does) and ORs it into the quants in Z0 (4s in Z14).
 #define HBIT16(op, sh) \
 	op $(sh), Z10, Z12 \
 	VPANDD Z14, Z12, Z12 \
@@ -283,24 +302,20 @@
 	VXORPD Y9, Y9, Y9 \
 	VXORPS Y4, Y4, Y4 \
 	VXORPS Y5, Y5, Y5 \
-	VMOVDQU k23three<>(SB), Y15 \
-	VMOVDQU k23four<>(SB), Y14
+	K23CONSTS2
+
+// K23CONSTS2: Y15 = 0x03 and Y14 = 0x04 in every byte (the AVX2 kernels'
+// masks: Q3_K works on bytes, Q2_K on dwords below 256).
+#define K23CONSTS2 \
+	VPBROADCASTD k23b03<>(SB), Y15 \
+	VPBROADCASTD k23b04<>(SB), Y14
 
 // func dotQ2_KAVX2(w *byte, x *float32, n int) float64 — n > 0
 // super-blocks (84 bytes: scales[16], qs[64], d, dmin).
 TEXT ·dotQ2_KAVX2(SB), NOSPLIT, $256-32
 	K23START
 	Q2KSCALES(SI, aa-256, ab-192)
-q2kloop:
-	KNEXT(84)
-	Q2KSCALES(R12, ba-128, bb-64)
-	Q2KBLOCK2(aa-256, ab-192)
-	JZ   q2kdone
-	KNEXT(84)
-	Q2KSCALES(R12, aa-256, ab-192)
-	Q2KBLOCK2(ba-128, bb-64)
-	JNZ  q2kloop
-q2kdone:
+	KLOOP(q2kloop, q2kdone, Q2KSCALES, Q2KBLOCK2, 84, KDOT2, KWIDEN2, aa-256, ab-192, ba-128, bb-64)
 	FINISH2
 
 // func dotQ3_KAVX2(w *byte, x *float32, n int) float64 — n > 0
@@ -308,17 +323,27 @@ q2kdone:
 TEXT ·dotQ3_KAVX2(SB), NOSPLIT, $256-32
 	K23START
 	Q3KSCALES(SI, aa-256, ab-192)
-q3kloop:
-	KNEXT(110)
-	Q3KSCALES(R12, ba-128, bb-64)
-	Q3KBLOCK2(aa-256, ab-192)
-	JZ   q3kdone
-	KNEXT(110)
-	Q3KSCALES(R12, aa-256, ab-192)
-	Q3KBLOCK2(ba-128, bb-64)
-	JNZ  q3kloop
-q3kdone:
+	KLOOP(q3kloop, q3kdone, Q3KSCALES, Q3KBLOCK2, 110, KDOT2, KWIDEN2, aa-256, ab-192, ba-128, bb-64)
 	FINISH2
+
+// func decQ2_KAVX2(dst *float32, src *byte, nb int) — nb > 0
+// super-blocks: dotQ2_KAVX2's weights (decodeQ2_K's), stored.
+TEXT ·decQ2_KAVX2(SB), NOSPLIT, $256-24
+	DECARGS
+	K23CONSTS2
+	Q2KSCALES(SI, aa-256, ab-192)
+	KLOOP(dq2kloop, dq2kdone, Q2KSCALES, Q2KBLOCK2, 84, KPUT2, NOWIDEN, aa-256, ab-192, ba-128, bb-64)
+	VZEROUPPER
+	RET
+
+// func decQ3_KAVX2(dst *float32, src *byte, nb int) — as decQ2_KAVX2.
+TEXT ·decQ3_KAVX2(SB), NOSPLIT, $256-24
+	DECARGS
+	K23CONSTS2
+	Q3KSCALES(SI, aa-256, ab-192)
+	KLOOP(dq3kloop, dq3kdone, Q3KSCALES, Q3KBLOCK2, 110, KPUT2, NOWIDEN, aa-256, ab-192, ba-128, bb-64)
+	VZEROUPPER
+	RET
 
 // func dotQ2_KAVX512(w *byte, x *float32, n int) float64 — n > 0 super-blocks.
 TEXT ·dotQ2_KAVX512(SB), NOSPLIT, $256-32
@@ -375,6 +400,12 @@ TEXT ·decQ3_KAVX512(SB), NOSPLIT, $256-24
 	KLOOP(dq3kloop, dq3kdone, Q3KSCALES, Q3KBLOCK16, 110, KPUT16, NOWIDEN, aa-256, ab-192, ba-128, bb-64)
 	VZEROUPPER
 	RET
+
+DATA k23b03<>+0(SB)/4, $0x03030303
+GLOBL k23b03<>(SB), RODATA|NOPTR, $4
+
+DATA k23b04<>+0(SB)/4, $0x04040404
+GLOBL k23b04<>(SB), RODATA|NOPTR, $4
 
 DATA k23three<>+0(SB)/8, $0x0000000300000003
 DATA k23three<>+8(SB)/8, $0x0000000300000003
