@@ -17,21 +17,24 @@ type gemmKernels struct {
 	// scales decoded to float32; 0 for the others.
 	bb int
 	// decode, when set, converts the stored columns [c0, c1) of a row to
-	// float32 in dst[c0:c1]: then large products run the F32 kernels
-	// (d4, d8t) over the decoded rows. This is for dtypes whose kernels
-	// multiply each input by exactly those float32 weights (fused
-	// multiply-adds of w·x) into the same partials as the F32 kernels
-	// (elements 16j..16j+15 of each 64-element group into the first
-	// partial for even j, the second for odd j), widened at the same
-	// 256-element boundaries, so the results are the dtype's own, bit
-	// for bit: Q4_0 (whose (q−8)·d are exact), when the row length is a
-	// multiple of decodeAlign. (F16 could too, but its own two-row
-	// kernel is as fast.) The one exception is Q8_0: its weights q·d are
-	// exact, but its kernels sum d·(q·x) block by block, so its decoded
-	// MatMul differs from its MatVec within MatVec's error bound (see
-	// MatMul). (Its row dot could multiply by q·d too and stay
-	// identical, but that takes one operation more per block and made
-	// token generation on Q8_0 about 5% slower.)
+	// float32 in dst[c0:c1]: then large products run d4 (and d8t) over
+	// the decoded rows. This is for dtypes whose row dots multiply each
+	// input by exactly those float32 weights (fused multiply-adds of w·x)
+	// into the partials d4 uses, in the same order, widened at the same
+	// boundaries, so the results are the dtype's own, bit for bit, when
+	// the row length is a multiple of decodeAlign. On AVX-512 d4 and d8t
+	// are the F32 kernels (elements 16j..16j+15 of each 64-element group
+	// into the first partial for even j, the second for odd j, widened
+	// every 256 elements), whose order the Q4_0, Q4_1, Q5_0, Q5_1 and
+	// K-quant row dots keep; on AVX2 they are dot4K32AVX2 and its kin,
+	// which repeat the AVX2 K-quant row dots' orders. (F16 could be
+	// decoded too, but its own two-row kernel is as fast.) The one
+	// exception is AVX-512 Q8_0: its weights q·d are exact, but its
+	// kernels sum d·(q·x) block by block, so its decoded MatMul differs
+	// from its MatVec within MatVec's error bound (see MatMul). (Its row
+	// dot could multiply by q·d too and stay identical, but that takes
+	// one operation more per block and made token generation on Q8_0
+	// about 5% slower.)
 	decode      func(dst []float32, row []byte, c0, c1 int)
 	decodeAlign int
 	decodeMin   int // inputs from which decoding pays

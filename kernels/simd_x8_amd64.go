@@ -108,10 +108,10 @@ func cols(dec func(dst *float32, src *byte, nb int), bs, bb int) func(dst []floa
 }
 
 // avx512Gemm lists the kernels of the AVX-512 MatMul (gemmMatMul; f is
-// filled in from the set's row dots). Q8_0 has no two-row kernel: with
-// four inputs or more its rows are decoded to float32 and run through
-// the F32 kernels, which differs from its MatVec within MatVec's error
-// bound (see MatMul).
+// filled in from the set's row dots). The quantized types (Q4_0 from 16
+// inputs, the others from 4) decode tiles to float32 for the F32 kernels
+// (see gemmKernels.decode); Q8_0, which has no two-row kernel, differs
+// from its MatVec then within MatVec's error bound (see MatMul).
 func avx512Gemm() map[DType]*gemmKernels {
 	d4, d8t := avx512Dots4[F32], floatDot8T(dot8F32TAVX512, 4, f32At)
 	return map[DType]*gemmKernels{
