@@ -341,3 +341,24 @@ done:
 
 #define KPUT2(xo, zq, zacc) \
 	VMOVUPS zq, xo(DI)
+
+// KDEC is a K-quant decoder's body (func(dst *float32, src *byte, nb
+// int)): its constants, the first super-block's scales (sc) into slots
+// sa0, sb0, then KLOOP with out storing the weights.
+#define KDEC(loop, done, consts, sc, block, stride, out, sa0, sb0, sa1, sb1) \
+	DECARGS \
+	consts \
+	sc(SI, sa0, sb0) \
+	KLOOP(loop, done, sc, block, stride, out, NOWIDEN, sa0, sb0, sa1, sb1) \
+	VZEROUPPER \
+	RET
+
+// KROWS is an AVX-512 many-row K-quant kernel's body (see ROWSARGS).
+#define KROWS(row, loop, done, consts, sc, block, stride, out, sa0, sb0, sa1, sb1) \
+	ROWSARGS \
+	consts \
+row: \
+	ROWSTART \
+	sc(SI, sa0, sb0) \
+	KLOOP(loop, done, sc, block, stride, out, KWIDEN, sa0, sb0, sa1, sb1) \
+	ROWEND(row, NOWIDEN)

@@ -37,6 +37,20 @@
 	VFMADD231PS 96(DI), Y3, Y1 \
 	VADDPS Y1, Y0, Y0
 
+// LOOP1 is the loop of the one-input kernels: decode (the weights into
+// Y0..Y3), GROUP, reduce (REDUCE32, or REDUCE32D with the block scale),
+// then on by wb weight bytes and 32 inputs, counting CX down by dec (32
+// elements or one block).
+#define LOOP1(label, decode, reduce, wb, dec) \
+label: \
+	decode \
+	GROUP \
+	reduce \
+	ADDQ $wb, SI \
+	ADDQ $128, DI \
+	SUBQ $dec, CX \
+	JNZ  label
+
 // START1 loads a one-input kernel's arguments and zeroes Y8, Y9.
 #define START1 \
 	MOVQ w+0(FP), SI \
@@ -48,40 +62,19 @@
 // func dotF32AVX2(w *byte, x *float32, n int) float64 — n a positive multiple of 32.
 TEXT ·dotF32AVX2(SB), NOSPLIT, $0-32
 	START1
-f32loop:
-	F32W
-	GROUP
-	REDUCE32
-	ADDQ $128, SI
-	ADDQ $128, DI
-	SUBQ $32, CX
-	JNZ  f32loop
+	LOOP1(f32loop, F32W, REDUCE32, 128, 32)
 	FINISH2
 
 // func dotF16AVX2(w *byte, x *float32, n int) float64 — n a positive multiple of 32.
 TEXT ·dotF16AVX2(SB), NOSPLIT, $0-32
 	START1
-f16loop:
-	F16W
-	GROUP
-	REDUCE32
-	ADDQ $64, SI
-	ADDQ $128, DI
-	SUBQ $32, CX
-	JNZ  f16loop
+	LOOP1(f16loop, F16W, REDUCE32, 64, 32)
 	FINISH2
 
 // func dotBF16AVX2(w *byte, x *float32, n int) float64 — n a positive multiple of 32.
 TEXT ·dotBF16AVX2(SB), NOSPLIT, $0-32
 	START1
-bf16loop:
-	BF16W
-	GROUP
-	REDUCE32
-	ADDQ $64, SI
-	ADDQ $128, DI
-	SUBQ $32, CX
-	JNZ  bf16loop
+	LOOP1(bf16loop, BF16W, REDUCE32, 64, 32)
 	FINISH2
 
 // I8W2 decodes 32 TLInt8 weights at off(SI) as q/s (s broadcast in Y7)
@@ -132,27 +125,13 @@ i8loop:
 // func dotQ8_0AVX2(w *byte, x *float32, nb int) float64 — nb > 0 blocks.
 TEXT ·dotQ8_0AVX2(SB), NOSPLIT, $0-32
 	START1
-q8loop:
-	Q8W2
-	GROUP
-	REDUCE32D
-	ADDQ $34, SI
-	ADDQ $128, DI
-	DECQ CX
-	JNZ  q8loop
+	LOOP1(q8loop, Q8W2, REDUCE32D, 34, 1)
 	FINISH2
 
 // func dotQ4_0AVX2(w *byte, x *float32, nb int) float64 — nb > 0 blocks.
 TEXT ·dotQ4_0AVX2(SB), NOSPLIT, $0-32
 	START1
-q4loop:
-	Q4W2
-	GROUP
-	REDUCE32D
-	ADDQ $18, SI
-	ADDQ $128, DI
-	DECQ CX
-	JNZ  q4loop
+	LOOP1(q4loop, Q4W2, REDUCE32D, 18, 1)
 	FINISH2
 
 // func dotQ4_1AVX2(w *byte, x *float32, nb int) float64 — nb > 0 blocks.
@@ -160,40 +139,19 @@ q4loop:
 // sum them as dotF32AVX2 does (GROUP, REDUCE32).
 TEXT ·dotQ4_1AVX2(SB), NOSPLIT, $0-32
 	START1
-q41loop:
-	Q41W2
-	GROUP
-	REDUCE32
-	ADDQ $20, SI
-	ADDQ $128, DI
-	DECQ CX
-	JNZ  q41loop
+	LOOP1(q41loop, Q41W2, REDUCE32, 20, 1)
 	FINISH2
 
 // func dotQ5_0AVX2(w *byte, x *float32, nb int) float64 — nb > 0 blocks.
 TEXT ·dotQ5_0AVX2(SB), NOSPLIT, $0-32
 	START1
-q50loop:
-	Q50W2
-	GROUP
-	REDUCE32
-	ADDQ $22, SI
-	ADDQ $128, DI
-	DECQ CX
-	JNZ  q50loop
+	LOOP1(q50loop, Q50W2, REDUCE32, 22, 1)
 	FINISH2
 
 // func dotQ5_1AVX2(w *byte, x *float32, nb int) float64 — nb > 0 blocks.
 TEXT ·dotQ5_1AVX2(SB), NOSPLIT, $0-32
 	START1
-q51loop:
-	Q51W2
-	GROUP
-	REDUCE32
-	ADDQ $24, SI
-	ADDQ $128, DI
-	DECQ CX
-	JNZ  q51loop
+	LOOP1(q51loop, Q51W2, REDUCE32, 24, 1)
 	FINISH2
 
 // The constants of the Q4_1/Q5_0/Q5_1 decoders (simd_amd64.h), shared by

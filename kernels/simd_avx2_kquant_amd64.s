@@ -165,6 +165,10 @@ done: \
 	VMOVD AX, X14 \
 	VPBROADCASTD X14, Y14
 
+#define Q5KCONSTS2 \
+	K15S2 \
+	K16S2
+
 // Q5HI8 ORs bit j of the qh dwords yh, moved to bit 4 (by op $sh: a left
 // shift by 4−j or a right one by j−4), into the quants yq (Y14 = 16s).
 #define Q5HI8(yh, op, sh, yq) \
@@ -228,22 +232,11 @@ TEXT ·dotQ5_KAVX2(SB), NOSPLIT, $128-32
 // super-blocks decoded to dst: dotQ4_KAVX2's weights (decodeQ4_K's, bit
 // for bit), stored (KPUT2) instead of multiplied.
 TEXT ·decQ4_KAVX2(SB), NOSPLIT, $128-24
-	DECARGS
-	K15S2
-	KSCALES(SI, da-128, ma-96)
-	KLOOP(dq4kloop, dq4kdone, KSCALES, Q4KBLOCK2, 144, KPUT2, NOWIDEN, da-128, ma-96, db-64, mb-32)
-	VZEROUPPER
-	RET
+	KDEC(dq4kloop, dq4kdone, K15S2, KSCALES, Q4KBLOCK2, 144, KPUT2, da-128, ma-96, db-64, mb-32)
 
 // func decQ5_KAVX2(dst *float32, src *byte, nb int) — as decQ4_KAVX2.
 TEXT ·decQ5_KAVX2(SB), NOSPLIT, $128-24
-	DECARGS
-	K15S2
-	K16S2
-	KSCALES(SI, da-128, ma-96)
-	KLOOP(dq5kloop, dq5kdone, KSCALES, Q5KBLOCK2, 176, KPUT2, NOWIDEN, da-128, ma-96, db-64, mb-32)
-	VZEROUPPER
-	RET
+	KDEC(dq5kloop, dq5kdone, Q5KCONSTS2, KSCALES, Q5KBLOCK2, 176, KPUT2, da-128, ma-96, db-64, mb-32)
 
 // dot4K32AVX2 is the AVX2 MatMul of K-quant rows decoded to float32 (by
 // decQ4_KAVX2 …) against four inputs (x + k·stride bytes), in the one-input

@@ -95,13 +95,7 @@ TEXT ·dotQ4_KAVX512(SB), NOSPLIT, $128-32
 // func dotQ4_KRowsAVX512(w *byte, x *float32, n, rows, rb int, out *float32)
 // is dotQ4_KAVX512 for many rows (see ROWSARGS).
 TEXT ·dotQ4_KRowsAVX512(SB), NOSPLIT, $128-48
-	ROWSARGS
-	Q4KCONSTS
-q4krow:
-	ROWSTART
-	KSCALES(SI, da-128, ma-96)
-	KLOOP(q4krloop, q4krdone, KSCALES, Q4KBLOCK, 144, KDOT, KWIDEN, da-128, ma-96, db-64, mb-32)
-	ROWEND(q4krow, NOWIDEN)
+	KROWS(q4krow, q4krloop, q4krdone, Q4KCONSTS, KSCALES, Q4KBLOCK, 144, KDOT, da-128, ma-96, db-64, mb-32)
 
 // FIFTH ORs bit sh of the qh dwords zh, moved to bit 4, into zq.
 #define FIFTH(zh, sh, zq) \
@@ -141,13 +135,7 @@ TEXT ·dotQ5_KAVX512(SB), NOSPLIT, $128-32
 
 // func dotQ5_KRowsAVX512(w *byte, x *float32, n, rows, rb int, out *float32)
 TEXT ·dotQ5_KRowsAVX512(SB), NOSPLIT, $128-48
-	ROWSARGS
-	Q5KCONSTS
-q5krow:
-	ROWSTART
-	KSCALES(SI, da-128, ma-96)
-	KLOOP(q5krloop, q5krdone, KSCALES, Q5KBLOCK, 176, KDOT, KWIDEN, da-128, ma-96, db-64, mb-32)
-	ROWEND(q5krow, NOWIDEN)
+	KROWS(q5krow, q5krloop, q5krdone, Q5KCONSTS, KSCALES, Q5KBLOCK, 176, KDOT, da-128, ma-96, db-64, mb-32)
 
 // Q6KQ builds 16 quants q as integers from ql dwords zl (shifted right
 // by lsh: bits 0..3) and the qh dwords Z13 (moved by hop hsh: bits 4..5),
@@ -235,42 +223,21 @@ TEXT ·dotQ6_KAVX512(SB), NOSPLIT, $256-32
 
 // func dotQ6_KRowsAVX512(w *byte, x *float32, n, rows, rb int, out *float32)
 TEXT ·dotQ6_KRowsAVX512(SB), NOSPLIT, $256-48
-	ROWSARGS
-	Q6KCONSTS
-q6krow:
-	ROWSTART
-	Q6KSCALES(SI, da-256, ma-192)
-	KLOOP(q6krloop, q6krdone, Q6KSCALES, Q6KBLOCK, 210, KDOT6, KWIDEN, da-256, ma-192, db-128, mb-64)
-	ROWEND(q6krow, NOWIDEN)
+	KROWS(q6krow, q6krloop, q6krdone, Q6KCONSTS, Q6KSCALES, Q6KBLOCK, 210, KDOT6, da-256, ma-192, db-128, mb-64)
 
 // func decQ6_KAVX512(dst *float32, src *byte, nb int) — nb > 0
 // super-blocks: decQ4_KAVX512 for Q6_K (a zero weight may come out +0
 // where decodeQ6_K gives −0: see TestGemmDecoders).
 TEXT ·decQ6_KAVX512(SB), NOSPLIT, $256-24
-	DECARGS
-	Q6KCONSTS
-	Q6KSCALES(SI, da-256, ma-192)
-	KLOOP(dq6kloop, dq6kdone, Q6KSCALES, Q6KBLOCK, 210, KPUT6, NOWIDEN, da-256, ma-192, db-128, mb-64)
-	VZEROUPPER
-	RET
+	KDEC(dq6kloop, dq6kdone, Q6KCONSTS, Q6KSCALES, Q6KBLOCK, 210, KPUT6, da-256, ma-192, db-128, mb-64)
 
 // func decQ4_KAVX512(dst *float32, src *byte, nb int) — nb > 0
 // super-blocks decoded to dst: dotQ4_KAVX512's weights, stored instead
 // of multiplied (KPUT), so each is decodeQ4_K's value bit for bit.
 TEXT ·decQ4_KAVX512(SB), NOSPLIT, $128-24
-	DECARGS
-	Q4KCONSTS
-	KSCALES(SI, da-128, ma-96)
-	KLOOP(dq4kloop, dq4kdone, KSCALES, Q4KBLOCK, 144, KPUT, NOWIDEN, da-128, ma-96, db-64, mb-32)
-	VZEROUPPER
-	RET
+	KDEC(dq4kloop, dq4kdone, Q4KCONSTS, KSCALES, Q4KBLOCK, 144, KPUT, da-128, ma-96, db-64, mb-32)
 
 // func decQ5_KAVX512(dst *float32, src *byte, nb int) — nb > 0
 // super-blocks: decQ4_KAVX512 for Q5_K.
 TEXT ·decQ5_KAVX512(SB), NOSPLIT, $128-24
-	DECARGS
-	Q5KCONSTS
-	KSCALES(SI, da-128, ma-96)
-	KLOOP(dq5kloop, dq5kdone, KSCALES, Q5KBLOCK, 176, KPUT, NOWIDEN, da-128, ma-96, db-64, mb-32)
-	VZEROUPPER
-	RET
+	KDEC(dq5kloop, dq5kdone, Q5KCONSTS, KSCALES, Q5KBLOCK, 176, KPUT, da-128, ma-96, db-64, mb-32)

@@ -329,21 +329,11 @@ TEXT ·dotQ3_KAVX2(SB), NOSPLIT, $256-32
 // func decQ2_KAVX2(dst *float32, src *byte, nb int) — nb > 0
 // super-blocks: dotQ2_KAVX2's weights (decodeQ2_K's), stored.
 TEXT ·decQ2_KAVX2(SB), NOSPLIT, $256-24
-	DECARGS
-	K23CONSTS2
-	Q2KSCALES(SI, aa-256, ab-192)
-	KLOOP(dq2kloop, dq2kdone, Q2KSCALES, Q2KBLOCK2, 84, KPUT2, NOWIDEN, aa-256, ab-192, ba-128, bb-64)
-	VZEROUPPER
-	RET
+	KDEC(dq2kloop, dq2kdone, K23CONSTS2, Q2KSCALES, Q2KBLOCK2, 84, KPUT2, aa-256, ab-192, ba-128, bb-64)
 
 // func decQ3_KAVX2(dst *float32, src *byte, nb int) — as decQ2_KAVX2.
 TEXT ·decQ3_KAVX2(SB), NOSPLIT, $256-24
-	DECARGS
-	K23CONSTS2
-	Q3KSCALES(SI, aa-256, ab-192)
-	KLOOP(dq3kloop, dq3kdone, Q3KSCALES, Q3KBLOCK2, 110, KPUT2, NOWIDEN, aa-256, ab-192, ba-128, bb-64)
-	VZEROUPPER
-	RET
+	KDEC(dq3kloop, dq3kdone, K23CONSTS2, Q3KSCALES, Q3KBLOCK2, 110, KPUT2, aa-256, ab-192, ba-128, bb-64)
 
 // func dotQ2_KAVX512(w *byte, x *float32, n int) float64 — n > 0 super-blocks.
 TEXT ·dotQ2_KAVX512(SB), NOSPLIT, $256-32
@@ -364,42 +354,20 @@ TEXT ·dotQ3_KAVX512(SB), NOSPLIT, $256-32
 // func dotQ2_KRowsAVX512, dotQ3_KRowsAVX512(w *byte, x *float32, n, rows, rb int, out *float32)
 // are dotQ2_KAVX512 and dotQ3_KAVX512 for many rows (see ROWSARGS).
 TEXT ·dotQ2_KRowsAVX512(SB), NOSPLIT, $256-48
-	ROWSARGS
-	K23CONSTS16
-q2krow:
-	ROWSTART
-	Q2KSCALES(SI, aa-256, ab-192)
-	KLOOP(q2krloop, q2krdone, Q2KSCALES, Q2KBLOCK16, 84, KDOT16, KWIDEN, aa-256, ab-192, ba-128, bb-64)
-	ROWEND(q2krow, NOWIDEN)
+	KROWS(q2krow, q2krloop, q2krdone, K23CONSTS16, Q2KSCALES, Q2KBLOCK16, 84, KDOT16, aa-256, ab-192, ba-128, bb-64)
 
 TEXT ·dotQ3_KRowsAVX512(SB), NOSPLIT, $256-48
-	ROWSARGS
-	K23CONSTS16
-q3krow:
-	ROWSTART
-	Q3KSCALES(SI, aa-256, ab-192)
-	KLOOP(q3krloop, q3krdone, Q3KSCALES, Q3KBLOCK16, 110, KDOT16, KWIDEN, aa-256, ab-192, ba-128, bb-64)
-	ROWEND(q3krow, NOWIDEN)
+	KROWS(q3krow, q3krloop, q3krdone, K23CONSTS16, Q3KSCALES, Q3KBLOCK16, 110, KDOT16, aa-256, ab-192, ba-128, bb-64)
 
 // func decQ2_KAVX512(dst *float32, src *byte, nb int) — nb > 0
 // super-blocks decoded to dst: dotQ2_KAVX512's weights (decodeQ2_K's,
 // bit for bit), stored instead of multiplied.
 TEXT ·decQ2_KAVX512(SB), NOSPLIT, $256-24
-	DECARGS
-	K23CONSTS16
-	Q2KSCALES(SI, aa-256, ab-192)
-	KLOOP(dq2kloop, dq2kdone, Q2KSCALES, Q2KBLOCK16, 84, KPUT16, NOWIDEN, aa-256, ab-192, ba-128, bb-64)
-	VZEROUPPER
-	RET
+	KDEC(dq2kloop, dq2kdone, K23CONSTS16, Q2KSCALES, Q2KBLOCK16, 84, KPUT16, aa-256, ab-192, ba-128, bb-64)
 
 // func decQ3_KAVX512(dst *float32, src *byte, nb int) — as decQ2_KAVX512.
 TEXT ·decQ3_KAVX512(SB), NOSPLIT, $256-24
-	DECARGS
-	K23CONSTS16
-	Q3KSCALES(SI, aa-256, ab-192)
-	KLOOP(dq3kloop, dq3kdone, Q3KSCALES, Q3KBLOCK16, 110, KPUT16, NOWIDEN, aa-256, ab-192, ba-128, bb-64)
-	VZEROUPPER
-	RET
+	KDEC(dq3kloop, dq3kdone, K23CONSTS16, Q3KSCALES, Q3KBLOCK16, 110, KPUT16, aa-256, ab-192, ba-128, bb-64)
 
 DATA k23b03<>+0(SB)/4, $0x03030303
 GLOBL k23b03<>(SB), RODATA|NOPTR, $4
