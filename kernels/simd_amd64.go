@@ -423,7 +423,9 @@ var avx512Dots4 = map[DType]rowDot4Fn{
 }
 
 // avx2Gemm lists the AVX2 MatMul's kernels (gemmMatMul, one row and
-// four inputs at a time; f is filled in from the set's row dots). The
+// four inputs at a time; f is filled in from the set's row dots; the
+// float ones are in simd_avx2_kquant_amd64.s, beside the decoded-row
+// kernels whose order they share). The
 // K-quants decode tiles to float32 for dot4K32AVX2 (Q3_K: dot4K8AVX2,
 // Q2_K: dot4K2AVX2), which sums them as their row dots do.
 func avx2Gemm() map[DType]*gemmKernels {

@@ -4,14 +4,16 @@
 #include "simd_amd64.h"
 
 // AVX2+FMA row dot products: Σ w[i]·x[i] for one weight row (stored
-// format) and a float32 input x. Each 32-element group (one Q8_0/Q4_0
-// block) is multiplied in float32 into two 8-lane partials of depth 2
-// ((w0·x0 + w2·x2) + (w1·x1 + w3·x3), products exact inside the FMAs),
-// and the group's 8 lane sums are widened to float64 (times the block
-// scale for the quantized types) and added into two float64
-// accumulators. So each float32 rounding touches at most four products:
-// the error stays near one float32 rounding of the products, far below
-// float32 accumulation over whole rows (see MatVec).
+// format) and a float32 input x. The block types here (Q8_0, Q4_0, Q4_1,
+// Q5_0, Q5_1) multiply each 32-element block in float32 into two 8-lane
+// partials of depth 2 ((w0·x0 + w2·x2) + (w1·x1 + w3·x3), products exact
+// inside the FMAs), and widen the block's 8 lane sums to float64 (times
+// the block scale for Q8_0 and Q4_0) into two float64 accumulators, so
+// each float32 rounding touches at most four products. The float types
+// (FLOOP1) and the K-quants keep eight products per lane between
+// widenings, every 128 elements. Either way the error stays near one
+// float32 rounding of the products, far below float32 accumulation over
+// whole rows (see MatVec).
 
 // REDUCE32 widens the float32 partials Y0 (group sum) into Y8/Y9 (float64).
 #define REDUCE32 \
@@ -51,30 +53,57 @@ label: \
 	SUBQ $dec, CX \
 	JNZ  label
 
-// START1 loads a one-input kernel's arguments and zeroes Y8, Y9.
+// START1 loads a one-input kernel's arguments and zeroes Y8, Y9 (and Y4,
+// Y5 for FLOOP1).
 #define START1 \
 	MOVQ w+0(FP), SI \
 	MOVQ x+8(FP), DI \
 	MOVQ n+16(FP), CX \
 	VXORPD Y8, Y8, Y8 \
-	VXORPD Y9, Y9, Y9
+	VXORPD Y9, Y9, Y9 \
+	VXORPS Y4, Y4, Y4 \
+	VXORPS Y5, Y5, Y5
+
+// FLOOP1 is the loop of the float kernels (F32, F16, BF16): 8-element
+// chunks of the weights (decode: 32 into Y0..Y3) alternate between the
+// float32 partials Y4 and Y5, widened into float64 (KWIDEN2) every 128
+// elements and at the end: eight products per lane, as the K-quant
+// kernels have. dot4F32AVX2 … repeat it for four inputs.
+#define FLOOP1(label, next, decode, wb) \
+	MOVQ $4, R11 \
+label: \
+	decode \
+	VFMADD231PS (DI), Y0, Y4 \
+	VFMADD231PS 32(DI), Y1, Y5 \
+	VFMADD231PS 64(DI), Y2, Y4 \
+	VFMADD231PS 96(DI), Y3, Y5 \
+	DECQ R11 \
+	JNZ  next \
+	KWIDEN2 \
+	MOVQ $4, R11 \
+next: \
+	ADDQ $wb, SI \
+	ADDQ $128, DI \
+	SUBQ $32, CX \
+	JNZ  label \
+	KWIDEN2
 
 // func dotF32AVX2(w *byte, x *float32, n int) float64 — n a positive multiple of 32.
 TEXT ·dotF32AVX2(SB), NOSPLIT, $0-32
 	START1
-	LOOP1(f32loop, F32W, REDUCE32, 128, 32)
+	FLOOP1(f32loop, f32next, F32W, 128)
 	FINISH2
 
 // func dotF16AVX2(w *byte, x *float32, n int) float64 — n a positive multiple of 32.
 TEXT ·dotF16AVX2(SB), NOSPLIT, $0-32
 	START1
-	LOOP1(f16loop, F16W, REDUCE32, 64, 32)
+	FLOOP1(f16loop, f16next, F16W, 64)
 	FINISH2
 
 // func dotBF16AVX2(w *byte, x *float32, n int) float64 — n a positive multiple of 32.
 TEXT ·dotBF16AVX2(SB), NOSPLIT, $0-32
 	START1
-	LOOP1(bf16loop, BF16W, REDUCE32, 64, 32)
+	FLOOP1(bf16loop, bf16next, BF16W, 64)
 	FINISH2
 
 // I8W2 decodes 32 TLInt8 weights at off(SI) as q/s (s broadcast in Y7)

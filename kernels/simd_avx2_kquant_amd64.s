@@ -28,10 +28,7 @@
 	VXORPS Y15, Y15, Y15 \
 loop: \
 	kd \
-	KW2M(Y8, Y9, 0) \
-	KW2M(Y10, Y11, 128) \
-	KW2M(Y12, Y13, 256) \
-	KW2M(Y14, Y15, 384) \
+	KW2M4 \
 	ADDQ $512, SI \
 	ADDQ $512, DI \
 	SUBQ $128, CX \
@@ -39,6 +36,57 @@ loop: \
 	MOVQ last+40(FP), AX \
 	TESTQ AX, AX \
 	JZ   done \
+	KF2M(0) \
+	KF2M(128) \
+	KF2M(256) \
+	KF2M(384) \
+done: \
+	VZEROUPPER \
+	RET
+
+// DOT4F is the body of the four-input float kernels dot4F32AVX2,
+// dot4F16AVX2 and dot4BF16AVX2 (ld: LDF32, LDF16, LDBF16; wb: weight
+// bytes per 128 elements): dotF32AVX2's order (FLOOP1) for four inputs,
+// whole 128s then the 32-element groups left, the float64 lanes in acc
+// as DOT4K keeps them; the last chunk widens what is left, as the
+// one-input kernels do at the end, and reduces.
+#define DOT4F(loop, tail, fin, done, ld, wb) \
+	MOVQ w+0(FP), SI \
+	MOVQ x+8(FP), DI \
+	MOVQ stride+16(FP), R8 \
+	LEAQ (R8)(R8*2), R9 \
+	MOVQ n+24(FP), CX \
+	MOVQ acc+32(FP), BX \
+	VXORPS Y8, Y8, Y8 \
+	VXORPS Y9, Y9, Y9 \
+	VXORPS Y10, Y10, Y10 \
+	VXORPS Y11, Y11, Y11 \
+	VXORPS Y12, Y12, Y12 \
+	VXORPS Y13, Y13, Y13 \
+	VXORPS Y14, Y14, Y14 \
+	VXORPS Y15, Y15, Y15 \
+loop: \
+	CMPQ CX, $128 \
+	JLT  tail \
+	FK128(ld) \
+	KW2M4 \
+	ADDQ $wb, SI \
+	ADDQ $512, DI \
+	SUBQ $128, CX \
+	JMP  loop \
+tail: \
+	TESTQ CX, CX \
+	JZ   fin \
+	FK32(ld, 0) \
+	ADDQ $((wb)/4), SI \
+	ADDQ $128, DI \
+	SUBQ $32, CX \
+	JMP  tail \
+fin: \
+	MOVQ last+40(FP), AX \
+	TESTQ AX, AX \
+	JZ   done \
+	KW2M4 \
 	KF2M(0) \
 	KF2M(128) \
 	KF2M(256) \
@@ -250,11 +298,48 @@ TEXT ·decQ5_KAVX2(SB), NOSPLIT, $128-24
 // func dot4K32AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
 // n a positive multiple of 128.
 #define KD32(j, pa, pb, pc, pd) \
-	VMOVUPS (32*(j))(SI), Y0 \
+	FK(j, LDF32, pa, pb, pc, pd)
+
+// FK loads 8 weights of chunk j (ld: LDF32, LDF16, LDBF16) into Y0 and
+// multiplies them by the four inputs' x at 32j into pa…pd.
+#define FK(j, ld, pa, pb, pc, pd) \
+	ld(j) \
 	VFMADD231PS (32*(j))(DI), Y0, pa \
 	VFMADD231PS (32*(j))(DI)(R8*1), Y0, pb \
 	VFMADD231PS (32*(j))(DI)(R8*2), Y0, pc \
 	VFMADD231PS (32*(j))(DI)(R9*1), Y0, pd
+
+#define LDF32(j) \
+	VMOVUPS (32*(j))(SI), Y0
+
+#define LDF16(j) \
+	VCVTPH2PS (16*(j))(SI), Y0
+
+#define LDBF16(j) \
+	VPMOVZXWD (16*(j))(SI), Y0 \
+	VPSLLD $16, Y0, Y0
+
+// FK32 does the 32 elements from chunk c on in the float kernels' order
+// (chunks alternate between the even and the odd partials); FK128 does
+// 128.
+#define FK32(ld, c) \
+	FK((c)+0, ld, Y8, Y10, Y12, Y14) \
+	FK((c)+1, ld, Y9, Y11, Y13, Y15) \
+	FK((c)+2, ld, Y8, Y10, Y12, Y14) \
+	FK((c)+3, ld, Y9, Y11, Y13, Y15)
+
+#define FK128(ld) \
+	FK32(ld, 0) \
+	FK32(ld, 4) \
+	FK32(ld, 8) \
+	FK32(ld, 12)
+
+// KW2M4 is KW2M for the four inputs.
+#define KW2M4 \
+	KW2M(Y8, Y9, 0) \
+	KW2M(Y10, Y11, 128) \
+	KW2M(Y12, Y13, 256) \
+	KW2M(Y14, Y15, 384)
 
 // KD64 does 64 elements: the first 32 into the even partials, the next
 // 32 into the odd ones.
@@ -336,6 +421,17 @@ TEXT ·dot4K8AVX2(SB), NOSPLIT, $0-48
 // is dot4K32AVX2 in the order of the Q2_K row dot.
 TEXT ·dot4K2AVX2(SB), NOSPLIT, $0-48
 	DOT4K(kd2loop, kd2done, KD128Q2)
+
+// func dot4F32AVX2, dot4F16AVX2, dot4BF16AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
+// n a positive multiple of 32.
+TEXT ·dot4F32AVX2(SB), NOSPLIT, $0-48
+	DOT4F(f32loop, f32tail, f32fin, f32done, LDF32, 512)
+
+TEXT ·dot4F16AVX2(SB), NOSPLIT, $0-48
+	DOT4F(f16loop, f16tail, f16fin, f16done, LDF16, 256)
+
+TEXT ·dot4BF16AVX2(SB), NOSPLIT, $0-48
+	DOT4F(bf16loop, bf16tail, bf16fin, bf16done, LDBF16, 256)
 
 // Q6K8 is Q6KQ of the AVX-512 file on 8 lanes (Y15 = 15s, Y14 = 0x30s,
 // Y12 = 32s, qh dwords in Y13): the weights d·sc·(q − 32) of scale k,

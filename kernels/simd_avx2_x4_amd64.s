@@ -110,25 +110,6 @@ label: \
 	SUBQ $dec, CX \
 	JNZ  label
 
-// func dot4F32AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
-// n a positive multiple of 32 (so for F16 and BF16).
-TEXT ·dot4F32AVX2(SB), NOSPLIT, $0-48
-	START4A
-	LOOP4(f32loop, F32W, ADDF, 128, 32)
-	FINISH4A
-
-// func dot4F16AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
-TEXT ·dot4F16AVX2(SB), NOSPLIT, $0-48
-	START4A
-	LOOP4(f16loop, F16W, ADDF, 64, 32)
-	FINISH4A
-
-// func dot4BF16AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
-TEXT ·dot4BF16AVX2(SB), NOSPLIT, $0-48
-	START4A
-	LOOP4(bf16loop, BF16W, ADDF, 64, 32)
-	FINISH4A
-
 // func dot4Q8_0AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
 // n > 0 blocks (so for Q4_0).
 TEXT ·dot4Q8_0AVX2(SB), NOSPLIT, $0-48
