@@ -9,9 +9,10 @@
 // roundings into two float32 partials (Y4, Y5) that are widened into
 // float64 (Y8, Y9) every 128 elements.
 
-// DOT4K is the body of the decoded-row kernels (kd: 128 elements, KD128…;
-// defined up here, before any TEXT, as it names the arguments).
-#define DOT4K(loop, done, kd) \
+// DOT4ARGS loads the four-input kernels' arguments (SI w, DI x, R8 the
+// input stride, R9 = 3·R8, CX n, BX acc) and zeroes their partials
+// Y8…Y15.
+#define DOT4ARGS \
 	MOVQ w+0(FP), SI \
 	MOVQ x+8(FP), DI \
 	MOVQ stride+16(FP), R8 \
@@ -25,7 +26,19 @@
 	VXORPS Y12, Y12, Y12 \
 	VXORPS Y13, Y13, Y13 \
 	VXORPS Y14, Y14, Y14 \
-	VXORPS Y15, Y15, Y15 \
+	VXORPS Y15, Y15, Y15
+
+// KF2M4 is KF2M for the four inputs.
+#define KF2M4 \
+	KF2M(0) \
+	KF2M(128) \
+	KF2M(256) \
+	KF2M(384)
+
+// DOT4K is the body of the decoded-row kernels (kd: 128 elements, KD128…;
+// defined up here, before any TEXT, as it names the arguments).
+#define DOT4K(loop, done, kd) \
+	DOT4ARGS \
 loop: \
 	kd \
 	KW2M4 \
@@ -36,10 +49,7 @@ loop: \
 	MOVQ last+40(FP), AX \
 	TESTQ AX, AX \
 	JZ   done \
-	KF2M(0) \
-	KF2M(128) \
-	KF2M(256) \
-	KF2M(384) \
+	KF2M4 \
 done: \
 	VZEROUPPER \
 	RET
@@ -51,20 +61,7 @@ done: \
 // as DOT4K keeps them; the last chunk widens what is left, as the
 // one-input kernels do at the end, and reduces.
 #define DOT4F(loop, tail, fin, done, ld, wb) \
-	MOVQ w+0(FP), SI \
-	MOVQ x+8(FP), DI \
-	MOVQ stride+16(FP), R8 \
-	LEAQ (R8)(R8*2), R9 \
-	MOVQ n+24(FP), CX \
-	MOVQ acc+32(FP), BX \
-	VXORPS Y8, Y8, Y8 \
-	VXORPS Y9, Y9, Y9 \
-	VXORPS Y10, Y10, Y10 \
-	VXORPS Y11, Y11, Y11 \
-	VXORPS Y12, Y12, Y12 \
-	VXORPS Y13, Y13, Y13 \
-	VXORPS Y14, Y14, Y14 \
-	VXORPS Y15, Y15, Y15 \
+	DOT4ARGS \
 loop: \
 	CMPQ CX, $128 \
 	JLT  tail \
@@ -87,10 +84,7 @@ fin: \
 	TESTQ AX, AX \
 	JZ   done \
 	KW2M4 \
-	KF2M(0) \
-	KF2M(128) \
-	KF2M(256) \
-	KF2M(384) \
+	KF2M4 \
 done: \
 	VZEROUPPER \
 	RET
