@@ -433,11 +433,11 @@ func avx2Gemm() map[DType]*gemmKernels {
 	k8 := floatDot4(dot4K8AVX2, 128, 4, f32At, finish4AVX2)
 	k2 := floatDot4(dot4K2AVX2, 128, 4, f32At, finish4AVX2)
 	return map[DType]*gemmKernels{
-		Q2_K: {decode: cols(decQ2_KAVX2, 256, 84), decodeAlign: 256, decodeMin: 4, d4: k2},
-		Q3_K: {decode: cols(decQ3_KAVX2, 256, 110), decodeAlign: 256, decodeMin: 4, d4: k8},
-		Q4_K: {decode: cols(decQ4_KAVX2, 256, 144), decodeAlign: 256, decodeMin: 4, d4: k32},
-		Q5_K: {decode: cols(decQ5_KAVX2, 256, 176), decodeAlign: 256, decodeMin: 4, d4: k32},
-		Q6_K: {decode: cols(decQ6_KAVX2, 256, 210), decodeAlign: 256, decodeMin: 4, d4: k32},
+		Q2_K: {decode: decodeCols(decQ2_KAVX2, 256, 84), decodeAlign: 256, decodeMin: 4, d4: k2},
+		Q3_K: {decode: decodeCols(decQ3_KAVX2, 256, 110), decodeAlign: 256, decodeMin: 4, d4: k8},
+		Q4_K: {decode: decodeCols(decQ4_KAVX2, 256, 144), decodeAlign: 256, decodeMin: 4, d4: k32},
+		Q5_K: {decode: decodeCols(decQ5_KAVX2, 256, 176), decodeAlign: 256, decodeMin: 4, d4: k32},
+		Q6_K: {decode: decodeCols(decQ6_KAVX2, 256, 210), decodeAlign: 256, decodeMin: 4, d4: k32},
 		F32:  {f4: floatDot4(dot4F32AVX2, 32, 4, f32At, finish4AVX2)},
 		F16:  {f4: floatDot4(dot4F16AVX2, 32, 2, f16At, finish4AVX2)},
 		BF16: {f4: floatDot4(dot4BF16AVX2, 32, 2, bf16At, finish4AVX2)},

@@ -362,3 +362,14 @@ row: \
 	sc(SI, sa0, sb0) \
 	KLOOP(loop, done, sc, block, stride, out, KWIDEN, sa0, sb0, sa1, sb1) \
 	ROWEND(row, NOWIDEN)
+
+// START1 loads an AVX2 row dot's arguments (SI w, DI x, CX n) and zeroes
+// the float64 lanes Y8, Y9 and the partials Y4, Y5.
+#define START1 \
+	MOVQ w+0(FP), SI \
+	MOVQ x+8(FP), DI \
+	MOVQ n+16(FP), CX \
+	VXORPD Y8, Y8, Y8 \
+	VXORPD Y9, Y9, Y9 \
+	VXORPS Y4, Y4, Y4 \
+	VXORPS Y5, Y5, Y5

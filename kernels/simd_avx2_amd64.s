@@ -53,17 +53,6 @@ label: \
 	SUBQ $dec, CX \
 	JNZ  label
 
-// START1 loads a one-input kernel's arguments and zeroes Y8, Y9 (and Y4,
-// Y5 for FLOOP1).
-#define START1 \
-	MOVQ w+0(FP), SI \
-	MOVQ x+8(FP), DI \
-	MOVQ n+16(FP), CX \
-	VXORPD Y8, Y8, Y8 \
-	VXORPD Y9, Y9, Y9 \
-	VXORPS Y4, Y4, Y4 \
-	VXORPS Y5, Y5, Y5
-
 // FLOOP1 is the loop of the float kernels (F32, F16, BF16): 8-element
 // chunks of the weights (decode: 32 into Y0..Y3) alternate between the
 // float32 partials Y4 and Y5, widened into float64 (KWIDEN2) every 128

@@ -187,13 +187,7 @@ done: \
 // KSTART2 loads the arguments of the K-quant row dots, zeroes the
 // partials and the float64 lanes and puts 15s in Y15.
 #define KSTART2 \
-	MOVQ w+0(FP), SI \
-	MOVQ x+8(FP), DI \
-	MOVQ n+16(FP), CX \
-	VXORPD Y8, Y8, Y8 \
-	VXORPD Y9, Y9, Y9 \
-	VXORPS Y4, Y4, Y4 \
-	VXORPS Y5, Y5, Y5 \
+	START1 \
 	K15S2
 
 // K15S2 puts 15s in Y15; K16S2 16s in Y14 (Q5_K's fifth bit).

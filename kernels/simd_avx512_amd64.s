@@ -141,22 +141,29 @@ label:
 	KWIDEN \
 	KFINISH
 
+// GROUPS8 runs the eight-block groups of a Q8_0 or Q4_0 row (scales:
+// SCALESQ8 or SCALESQ4 for the first group's scales, group: Q8GROUP or
+// Q4GROUP, which makes the next group's ahead), alternating the two
+// stack slots, and goes on to rest for the blocks left (CX mod 8).
+#define GROUPS8(loop, rest, scales, group) \
+	MOVQ CX, R10 \
+	SHRQ $3, R10 \
+	JZ   rest \
+	scales(SI, Z20) \
+	VMOVUPS Y14, 16(SP) \
+loop: \
+	group(16, 48) \
+	JZ   rest \
+	group(48, 16) \
+	JNZ  loop
+
 // Q8ROW is dotQ8_0AVX512's body after START: the CX blocks of the row at
 // SI against x at DI into Z8/Z9 (label names as arguments, so that the
 // one-row and the many-row kernels can both expand it). Q8ROW and Q4ROW
 // are defined up here, before any TEXT, because go vet's frame check
 // reads their 16(SP) as part of the function above them.
 #define Q8ROW(loop, rest, tail, odd, next, done) \
-	MOVQ CX, R10 \
-	SHRQ $3, R10 \
-	JZ   rest \
-	SCALESQ8(SI, Z20) \
-	VMOVUPS Y14, 16(SP) \
-loop: \
-	Q8GROUP(16, 48) \
-	JZ   rest \
-	Q8GROUP(48, 16) \
-	JNZ  loop \
+	GROUPS8(loop, rest, SCALESQ8, Q8GROUP) \
 rest: \
 	ANDQ $7, CX \
 	JZ   done \
@@ -179,16 +186,7 @@ done:
 
 // Q4ROW is dotQ4_0AVX512's body after START (as Q8ROW).
 #define Q4ROW(loop, rest, tail, done) \
-	MOVQ CX, R10 \
-	SHRQ $3, R10 \
-	JZ   rest \
-	SCALESQ4(SI, Z20) \
-	VMOVUPS Y14, 16(SP) \
-loop: \
-	Q4GROUP(16, 48) \
-	JZ   rest \
-	Q4GROUP(48, 16) \
-	JNZ  loop \
+	GROUPS8(loop, rest, SCALESQ4, Q4GROUP) \
 rest: \
 	ANDQ $7, CX \
 	JZ   done \

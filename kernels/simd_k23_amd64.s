@@ -295,13 +295,7 @@
 // K23START loads the arguments and zeroes the partials and the float64
 // lanes; Y15 = 3s, Y14 = 4s.
 #define K23START \
-	MOVQ w+0(FP), SI \
-	MOVQ x+8(FP), DI \
-	MOVQ n+16(FP), CX \
-	VXORPD Y8, Y8, Y8 \
-	VXORPD Y9, Y9, Y9 \
-	VXORPS Y4, Y4, Y4 \
-	VXORPS Y5, Y5, Y5 \
+	START1 \
 	K23CONSTS2
 
 // K23CONSTS2: Y15 = 0x03 and Y14 = 0x04 in every byte (the AVX2 kernels'

@@ -96,10 +96,10 @@ func decQ5_KAVX512(dst *float32, src *byte, nb int)
 //go:noescape
 func decQ6_KAVX512(dst *float32, src *byte, nb int)
 
-// cols returns a decode function (gemmKernels.decode) for a decoder
+// decodeCols returns a decode function (gemmKernels.decode) for a decoder
 // kernel of blocks of bs elements in bb bytes: it decodes the blocks of
 // columns [c0, c1) (multiples of bs).
-func cols(dec func(dst *float32, src *byte, nb int), bs, bb int) func(dst []float32, row []byte, c0, c1 int) {
+func decodeCols(dec func(dst *float32, src *byte, nb int), bs, bb int) func(dst []float32, row []byte, c0, c1 int) {
 	return func(dst []float32, row []byte, c0, c1 int) {
 		if c1 > c0 {
 			dec(&dst[c0], &row[c0/bs*bb], (c1-c0)/bs)
@@ -118,15 +118,15 @@ func avx512Gemm() map[DType]*gemmKernels {
 		F32:  {f4: d4, f8t: d8t},
 		F16:  {f4: avx512Dots4[F16], f8t: floatDot8T(dot8F16TAVX512, 2, f16At)},
 		BF16: {f4: avx512Dots4[BF16], f8t: floatDot8T(dot8BF16TAVX512, 2, bf16At)},
-		Q8_0: {f4: avx512Dots4[Q8_0], decode: cols(decQ8_0AVX512, 32, 34), decodeAlign: 64, decodeMin: 4, d4: d4, d8t: d8t},
-		Q4_0: {f4: avx512Dots4[Q4_0], f8: blockDot8(dot8Q4_0AVX512, 18), bb: 18, decode: cols(decQ4_0AVX512, 32, 18), decodeAlign: 64, decodeMin: 16, d4: d4, d8t: d8t},
-		Q4_1: {decode: cols(decQ4_1AVX512, 32, 20), decodeAlign: 64, decodeMin: 4, d4: d4, d8t: d8t},
-		Q5_0: {decode: cols(decQ5_0AVX512, 32, 22), decodeAlign: 64, decodeMin: 4, d4: d4, d8t: d8t},
-		Q5_1: {decode: cols(decQ5_1AVX512, 32, 24), decodeAlign: 64, decodeMin: 4, d4: d4, d8t: d8t},
-		Q2_K: {decode: cols(decQ2_KAVX512, 256, 84), decodeAlign: 256, decodeMin: 4, d4: d4, d8t: d8t},
-		Q3_K: {decode: cols(decQ3_KAVX512, 256, 110), decodeAlign: 256, decodeMin: 4, d4: d4, d8t: d8t},
-		Q4_K: {decode: cols(decQ4_KAVX512, 256, 144), decodeAlign: 256, decodeMin: 4, d4: d4, d8t: d8t},
-		Q5_K: {decode: cols(decQ5_KAVX512, 256, 176), decodeAlign: 256, decodeMin: 4, d4: d4, d8t: d8t},
-		Q6_K: {decode: cols(decQ6_KAVX512, 256, 210), decodeAlign: 256, decodeMin: 4, d4: d4, d8t: d8t},
+		Q8_0: {f4: avx512Dots4[Q8_0], decode: decodeCols(decQ8_0AVX512, 32, 34), decodeAlign: 64, decodeMin: 4, d4: d4, d8t: d8t},
+		Q4_0: {f4: avx512Dots4[Q4_0], f8: blockDot8(dot8Q4_0AVX512, 18), bb: 18, decode: decodeCols(decQ4_0AVX512, 32, 18), decodeAlign: 64, decodeMin: 16, d4: d4, d8t: d8t},
+		Q4_1: {decode: decodeCols(decQ4_1AVX512, 32, 20), decodeAlign: 64, decodeMin: 4, d4: d4, d8t: d8t},
+		Q5_0: {decode: decodeCols(decQ5_0AVX512, 32, 22), decodeAlign: 64, decodeMin: 4, d4: d4, d8t: d8t},
+		Q5_1: {decode: decodeCols(decQ5_1AVX512, 32, 24), decodeAlign: 64, decodeMin: 4, d4: d4, d8t: d8t},
+		Q2_K: {decode: decodeCols(decQ2_KAVX512, 256, 84), decodeAlign: 256, decodeMin: 4, d4: d4, d8t: d8t},
+		Q3_K: {decode: decodeCols(decQ3_KAVX512, 256, 110), decodeAlign: 256, decodeMin: 4, d4: d4, d8t: d8t},
+		Q4_K: {decode: decodeCols(decQ4_KAVX512, 256, 144), decodeAlign: 256, decodeMin: 4, d4: d4, d8t: d8t},
+		Q5_K: {decode: decodeCols(decQ5_KAVX512, 256, 176), decodeAlign: 256, decodeMin: 4, d4: d4, d8t: d8t},
+		Q6_K: {decode: decodeCols(decQ6_KAVX512, 256, 210), decodeAlign: 256, decodeMin: 4, d4: d4, d8t: d8t},
 	}
 }
