@@ -316,12 +316,16 @@ done:
 	QH2(4) \
 	Q45FMA2
 
+// DOTARGS loads a one-row dot's arguments: SI w, DI x, CX n.
+#define DOTARGS \
+	MOVQ w+0(FP), SI \
+	MOVQ x+8(FP), DI \
+	MOVQ n+16(FP), CX
+
 // KSTART512 loads a one-row AVX-512 kernel's arguments (SI w, DI x, CX
 // n) and zeroes the partials Z4, Z5 and the float64 lanes Z8, Z9.
 #define KSTART512 \
-	MOVQ w+0(FP), SI \
-	MOVQ x+8(FP), DI \
-	MOVQ n+16(FP), CX \
+	DOTARGS \
 	VXORPD Z8, Z8, Z8 \
 	VXORPD Z9, Z9, Z9 \
 	VXORPS Z4, Z4, Z4 \
@@ -366,9 +370,7 @@ row: \
 // START1 loads an AVX2 row dot's arguments (SI w, DI x, CX n) and zeroes
 // the float64 lanes Y8, Y9 and the partials Y4, Y5.
 #define START1 \
-	MOVQ w+0(FP), SI \
-	MOVQ x+8(FP), DI \
-	MOVQ n+16(FP), CX \
+	DOTARGS \
 	VXORPD Y8, Y8, Y8 \
 	VXORPD Y9, Y9, Y9 \
 	VXORPS Y4, Y4, Y4 \

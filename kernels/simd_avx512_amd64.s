@@ -104,13 +104,7 @@
 label:
 
 #define START(units) \
-	MOVQ w+0(FP), SI \
-	MOVQ x+8(FP), DI \
-	MOVQ n+16(FP), CX \
-	VXORPD Z8, Z8, Z8 \
-	VXORPD Z9, Z9, Z9 \
-	VXORPS Z4, Z4, Z4 \
-	VXORPS Z5, Z5, Z5 \
+	KSTART512 \
 	MOVQ $units, R11
 
 // I8X4ARGS loads the arguments of the four-input int8 kernels (defined
