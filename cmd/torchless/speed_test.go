@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,6 +163,18 @@ func TestSynthQuantizeBench(t *testing.T) {
 		}
 		if r["repetitions"] != 3.0 {
 			t.Errorf("%s: bench repetitions = %v, want 3", m, r["repetitions"])
+		}
+		// The roofline is the mean read; the best read bounds it.
+		f := func(k string) float64 { v, _ := r[k].(float64); return v }
+		mean, best := f("stream_read_bytes_per_s"), f("stream_read_best_bytes_per_s")
+		if mean <= 0 || best < mean {
+			t.Errorf("%s: mean streaming read %v, best %v", m, mean, best)
+		}
+		if got, want := f("roofline_tg_tokens_per_s"), mean/f("weight_bytes_per_token"); math.Abs(got-want) > 1e-9*want {
+			t.Errorf("%s: roofline %v tokens/s, want the mean read over the bytes per token, %v", m, got, want)
+		}
+		if fr, fb := f("tg_fraction_of_roofline"), f("tg_fraction_of_best_roofline"); fb <= 0 || fb > fr || math.Abs(fr-f("tg_tokens_per_s")/f("roofline_tg_tokens_per_s")) > 1e-9*fr {
+			t.Errorf("%s: tg fractions of the roofline %v and of the best read %v", m, fr, fb)
 		}
 	}
 	out := capture(t, func() error {
