@@ -137,18 +137,46 @@ TEXT ·dotQ5_KAVX512(SB), NOSPLIT, $128-32
 TEXT ·dotQ5_KRowsAVX512(SB), NOSPLIT, $128-48
 	KROWS(q5krow, q5krloop, q5krdone, Q5KCONSTS, KSCALES, Q5KBLOCK, 176, KDOT, da-128, ma-96, db-64, mb-32)
 
-// Q6KQ builds 16 quants q as integers from ql dwords zl (shifted right
-// by lsh: bits 0..3) and the qh dwords Z13 (moved by hop hsh: bits 4..5),
-// merged by one VPTERNLOGD (Z15's 0x0F bits from the first, the others
-// from the second) and masked with 0x3F (Z14); the weight d·sc·(q−32) is
-// one FMA, q·(d·sc) + (−32·d·sc), rounded once as the product d·sc·(q−32)
-// is (scale k of the frame's slots sd and its −32 multiple in sm), then
-// out puts it at xo (KDOT6: times x into zacc; KPUT6: to dst).
-#define Q6KQ(zl, lsh, hop, hsh, k, xo, zacc, sd, sm, out) \
-	VPSRLD $lsh, zl, Z10 \
-	hop $hsh, Z13, Z11 \
-	VPTERNLOGD $0xe4, Z15, Z11, Z10 \
-	VPANDD Z14, Z10, Z10 \
+// Q6KHALF decodes half h of a Q6_K super-block (elements 128h…128h+127:
+// the 64 ql bytes at 64h(SI), the 32 qh bytes at 128+32h(SI)) and puts
+// its 16-element groups j = 0…7 through Q6KQ, even groups into Z4 and
+// odd ones into Z5, so each partial gets elements 16j…16j+15 for j of
+// one parity in increasing order, as the F32 kernels' do: the decoded
+// MatMul (decQ6_KAVX512 and the F32 kernels) is bit-identical to MatVec.
+// The quants are built 64 bytes at a time, in element order, into the
+// 128-byte buffer at R10: elements 0–63 are ql's low nibbles with qh's
+// bits 0–1 (2–3 in the upper 32 bytes) as bits 4–5, moved there by one
+// variable word shift (Z18), merged under the 0x30 mask Z17 by one
+// VPTERNLOGD (Z2 | Z3&Z17); elements 64–127 are the high nibbles with
+// bits 4–5 (6–7: Z19). Z16 holds 0x0F bytes.
+#define Q6KHALF(h, sd, sm, out) \
+	VMOVDQU64 (64*(h))(SI), Z0 \
+	VBROADCASTI64X4 (128+32*(h))(SI), Z1 \
+	VPANDD Z16, Z0, Z2 \
+	VPSLLVW Z18, Z1, Z3 \
+	VPTERNLOGD $0xf8, Z17, Z3, Z2 \
+	VPSRLW $4, Z0, Z0 \
+	VPANDD Z16, Z0, Z0 \
+	VPSRLVW Z19, Z1, Z1 \
+	VPTERNLOGD $0xf8, Z17, Z1, Z0 \
+	VMOVDQU64 Z2, (R10) \
+	VMOVDQU64 Z0, 64(R10) \
+	Q6KQ(0, 8*(h), 512*(h), Z4, sd, sm, out) \
+	Q6KQ(1, 8*(h)+1, 512*(h)+64, Z5, sd, sm, out) \
+	Q6KQ(2, 8*(h)+2, 512*(h)+128, Z4, sd, sm, out) \
+	Q6KQ(3, 8*(h)+3, 512*(h)+192, Z5, sd, sm, out) \
+	Q6KQ(4, 8*(h)+4, 512*(h)+256, Z4, sd, sm, out) \
+	Q6KQ(5, 8*(h)+5, 512*(h)+320, Z5, sd, sm, out) \
+	Q6KQ(6, 8*(h)+6, 512*(h)+384, Z4, sd, sm, out) \
+	Q6KQ(7, 8*(h)+7, 512*(h)+448, Z5, sd, sm, out)
+
+// Q6KQ takes the 16 quants q of group j from the buffer at R10; the
+// weight d·sc·(q−32) is one FMA, q·(d·sc) + (−32·d·sc), rounded once as
+// the product d·sc·(q−32) is (scale k of the frame's slots sd and its
+// −32 multiple in sm), then out puts it at xo (KDOT6: times x into zacc;
+// KPUT6: to dst).
+#define Q6KQ(j, k, xo, zacc, sd, sm, out) \
+	VPMOVZXBD (16*(j))(R10), Z10 \
 	VCVTDQ2PS Z10, Z10 \
 	VBROADCASTSS sd+(4*(k))(SP), Z11 \
 	VFMADD213PS.BCST sm+(4*(k))(SP), Z11, Z10 \
@@ -159,21 +187,6 @@ TEXT ·dotQ5_KRowsAVX512(SB), NOSPLIT, $128-48
 
 #define KPUT6(xo, zacc) \
 	VMOVUPS Z10, xo(DI)
-
-// Q6KGROUP does 16 values of l (ql at qlo(SI), qh at qho(SI), scales
-// from index s0): elements l, l+32, l+64, l+96 of a 128-element half at
-// xo, all into the partial za, in that order. With l = 0 (za = Z4) and
-// l = 16 (Z5), each partial gets elements 16j..16j+15 for j of one
-// parity in increasing order, as the F32 kernels' do: so the decoded
-// MatMul (decQ6_KAVX512 and the F32 kernels) is bit-identical to MatVec.
-#define Q6KGROUP(qlo, qho, s0, xo, za, sd, sm, out) \
-	VPMOVZXBD qlo(SI), Z2 \
-	VPMOVZXBD (qlo+32)(SI), Z3 \
-	VPMOVZXBD qho(SI), Z13 \
-	Q6KQ(Z2, 0, VPSLLD, 4, s0, xo, za, sd, sm, out) \
-	Q6KQ(Z3, 0, VPSLLD, 2, s0+2, xo+128, za, sd, sm, out) \
-	Q6KQ(Z2, 4, VPSRLD, 0, s0+4, xo+256, za, sd, sm, out) \
-	Q6KQ(Z3, 4, VPSRLD, 2, s0+6, xo+384, za, sd, sm, out)
 
 // Q6KSCALES stores the Q6_K super-block at base's d·sc for its 16 int8
 // scales (exact: 11 × 8 bits) to slot sd and −32·d·sc to slot sm (Z12 =
@@ -194,27 +207,38 @@ TEXT ·dotQ5_KRowsAVX512(SB), NOSPLIT, $128-48
 // Q6KBLOCK does one super-block (scales in sd, sm; out and widen as in
 // Q4KBLOCK) and counts down in CX (the flags are DECQ's).
 #define Q6KBLOCK(sd, sm, out, widen) \
-	Q6KGROUP(0, 128, 0, 0, Z4, sd, sm, out) \
-	Q6KGROUP(16, 144, 1, 64, Z5, sd, sm, out) \
-	Q6KGROUP(64, 160, 8, 512, Z4, sd, sm, out) \
-	Q6KGROUP(80, 176, 9, 576, Z5, sd, sm, out) \
+	Q6KHALF(0, sd, sm, out) \
+	Q6KHALF(1, sd, sm, out) \
 	widen \
 	ADDQ $210, SI \
 	ADDQ $1024, DI \
 	DECQ CX
 
-// Q6KCONSTS: Z15 = 0x0F, Z14 = 0x3F, Z12 = −32.0.
+// Q6KCONSTS: Z16 = 0x0F bytes, Z17 = 0x30 bytes, Z18/Z19 the shifts'
+// word counts, Z12 = −32.0. The kernels' frames hold the quants'
+// buffer below their four scale slots: Q6KBUF points R10 at it, aligned
+// to 64 bytes.
+// Q6KALIGN rounds R10 up to a multiple of 64 (the buffer's 192 bytes
+// leave room for that).
+#define Q6KALIGN \
+	ADDQ $63, R10 \
+	ANDQ $-64, R10
+
 #define Q6KCONSTS \
-	MOVL $15, AX \
-	VPBROADCASTD AX, Z15 \
-	MOVL $0x3f, AX \
-	VPBROADCASTD AX, Z14 \
+	MOVL $0x0f0f0f0f, AX \
+	VPBROADCASTD AX, Z16 \
+	MOVL $0x30303030, AX \
+	VPBROADCASTD AX, Z17 \
+	VMOVDQU64 q6shl<>(SB), Z18 \
+	VMOVDQU64 q6shr<>(SB), Z19 \
 	MOVL $-32, AX \
 	VPBROADCASTD AX, Z12 \
 	VCVTDQ2PS Z12, Z12
 
 // func dotQ6_KAVX512(w *byte, x *float32, n int) float64 — n > 0 super-blocks.
-TEXT ·dotQ6_KAVX512(SB), NOSPLIT, $256-32
+TEXT ·dotQ6_KAVX512(SB), NOSPLIT, $448-32
+	LEAQ q6b-448(SP), R10
+	Q6KALIGN
 	KSTART512
 	Q6KCONSTS
 	Q6KSCALES(SI, da-256, ma-192)
@@ -222,13 +246,17 @@ TEXT ·dotQ6_KAVX512(SB), NOSPLIT, $256-32
 	KFINISH
 
 // func dotQ6_KRowsAVX512(w *byte, x *float32, n, rows, rb int, out *float32)
-TEXT ·dotQ6_KRowsAVX512(SB), NOSPLIT, $256-48
+TEXT ·dotQ6_KRowsAVX512(SB), NOSPLIT, $448-48
+	LEAQ q6b-448(SP), R10
+	Q6KALIGN
 	KROWS(q6krow, q6krloop, q6krdone, Q6KCONSTS, Q6KSCALES, Q6KBLOCK, 210, KDOT6, da-256, ma-192, db-128, mb-64)
 
 // func decQ6_KAVX512(dst *float32, src *byte, nb int) — nb > 0
 // super-blocks: decQ4_KAVX512 for Q6_K (a zero weight may come out +0
 // where decodeQ6_K gives −0: see TestGemmDecoders).
-TEXT ·decQ6_KAVX512(SB), NOSPLIT, $256-24
+TEXT ·decQ6_KAVX512(SB), NOSPLIT, $448-24
+	LEAQ q6b-448(SP), R10
+	Q6KALIGN
 	KDEC(dq6kloop, dq6kdone, Q6KCONSTS, Q6KSCALES, Q6KBLOCK, 210, KPUT6, da-256, ma-192, db-128, mb-64)
 
 // func decQ4_KAVX512(dst *float32, src *byte, nb int) — nb > 0
@@ -241,3 +269,25 @@ TEXT ·decQ4_KAVX512(SB), NOSPLIT, $128-24
 // super-blocks: decQ4_KAVX512 for Q5_K.
 TEXT ·decQ5_KAVX512(SB), NOSPLIT, $128-24
 	KDEC(dq5kloop, dq5kdone, Q5KCONSTS, KSCALES, Q5KBLOCK, 176, KPUT, da-128, ma-96, db-64, mb-32)
+
+// q6shl and q6shr: the word shift counts of Q6KHALF, for the lower 32
+// bytes (elements 0–31 and 64–95) and the upper ones (32–63, 96–127).
+DATA q6shl<>+0(SB)/8, $0x0004000400040004
+DATA q6shl<>+8(SB)/8, $0x0004000400040004
+DATA q6shl<>+16(SB)/8, $0x0004000400040004
+DATA q6shl<>+24(SB)/8, $0x0004000400040004
+DATA q6shl<>+32(SB)/8, $0x0002000200020002
+DATA q6shl<>+40(SB)/8, $0x0002000200020002
+DATA q6shl<>+48(SB)/8, $0x0002000200020002
+DATA q6shl<>+56(SB)/8, $0x0002000200020002
+GLOBL q6shl<>(SB), RODATA|NOPTR, $64
+
+DATA q6shr<>+0(SB)/8, $0
+DATA q6shr<>+8(SB)/8, $0
+DATA q6shr<>+16(SB)/8, $0
+DATA q6shr<>+24(SB)/8, $0
+DATA q6shr<>+32(SB)/8, $0x0002000200020002
+DATA q6shr<>+40(SB)/8, $0x0002000200020002
+DATA q6shr<>+48(SB)/8, $0x0002000200020002
+DATA q6shr<>+56(SB)/8, $0x0002000200020002
+GLOBL q6shr<>(SB), RODATA|NOPTR, $64
