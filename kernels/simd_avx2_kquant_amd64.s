@@ -421,59 +421,72 @@ TEXT ·dot4F16AVX2(SB), NOSPLIT, $0-48
 TEXT ·dot4BF16AVX2(SB), NOSPLIT, $0-48
 	DOT4F(bf16loop, bf16tail, bf16fin, bf16done, LDBF16, 256)
 
-// Q6K8 is Q6KQ of the AVX-512 file on 8 lanes (Y15 = 15s, Y14 = 0x30s,
-// Y12 = 32s, qh dwords in Y13): the weights d·sc·(q − 32) of scale k,
-// put by out (KDOT2, KPUT2) at xo with zacc.
-#define Q6K8(zl, lsh, hop, hsh, k, xo, zacc, out) \
-	VPSRLD $lsh, zl, Y10 \
-	VPAND Y15, Y10, Y10 \
-	hop $hsh, Y13, Y11 \
-	VPAND Y14, Y11, Y11 \
-	VPOR Y11, Y10, Y10 \
-	VPSUBD Y12, Y10, Y10 \
-	VCVTDQ2PS Y10, Y10 \
-	VBROADCASTSS ds-64+(4*(k))(SP), Y11 \
-	VMULPS Y11, Y10, Y10 \
-	out(xo, Y10, zacc)
-
-// Q6K8LOW and Q6K8HIGH do 8 values of l (ql at qlo(SI), qh at qho(SI),
-// scale index s0, x at xo of a 128-element half): elements l and l + 32
-// (low nibbles, qh bits 0..3), or l + 64 and l + 96 (high nibbles, qh
-// bits 4..7), into Y4 and Y5. A half runs Q6K8LOW for l = 0..31, then
-// Q6K8HIGH, so element e goes into the partial (e/32)%2 in increasing
-// e, as Q4_K's do (dot4K32AVX2 repeats it on decoded rows); each pass
-// loads its bytes itself.
-#define Q6K8LOAD(qlo, qho) \
-	VPMOVZXBD qlo(SI), Y2 \
-	VPMOVZXBD (qlo+32)(SI), Y3 \
-	VPMOVZXBD qho(SI), Y13
-
-#define Q6K8LOW(qlo, qho, s0, xo, out) \
-	Q6K8LOAD(qlo, qho) \
-	Q6K8(Y2, 0, VPSLLD, 4, s0, xo, Y4, out) \
-	Q6K8(Y3, 0, VPSLLD, 2, s0+2, xo+128, Y5, out)
-
-#define Q6K8HIGH(qlo, qho, s0, xo, out) \
-	Q6K8LOAD(qlo, qho) \
-	Q6K8(Y2, 4, VPSRLD, 0, s0+4, xo+256, Y4, out) \
-	Q6K8(Y3, 4, VPSRLD, 2, s0+6, xo+384, Y5, out)
-
-// Q6KHALF2 does the 128-element half whose ql start at ql, qh at qh,
-// scales at s0, x at xo.
-#define Q6KHALF2(ql, qh, s0, xo, out, widen) \
-	Q6K8LOW(ql, qh, s0, xo, out) \
-	Q6K8LOW(ql+8, qh+8, s0, xo+32, out) \
-	Q6K8LOW(ql+16, qh+16, s0+1, xo+64, out) \
-	Q6K8LOW(ql+24, qh+24, s0+1, xo+96, out) \
-	Q6K8HIGH(ql, qh, s0, xo, out) \
-	Q6K8HIGH(ql+8, qh+8, s0, xo+32, out) \
-	Q6K8HIGH(ql+16, qh+16, s0+1, xo+64, out) \
-	Q6K8HIGH(ql+24, qh+24, s0+1, xo+96, out) \
+// Q6KHALF2 is Q6KHALF of the AVX-512 file on 8 lanes: it decodes half h
+// of a Q6_K super-block (the 64 ql bytes at 64h(SI), the 32 qh bytes at
+// 128+32h(SI)) into the 128-byte buffer at R10 in element order, 32 bytes
+// at a time (low or high nibbles, Y15 = 0x0F bytes, with qh's bits
+// 0–1, 2–3, 4–5 or 6–7 moved to bits 4–5 under the 0x30 mask Y14), then
+// puts its 8-element groups g through Q6K8, element e into the partial
+// (e/32)%2 in increasing e, as Q4_K's do (dot4K32AVX2 repeats it on
+// decoded rows), and widens.
+#define Q6KHALF2(h, out, widen) \
+	VMOVDQU (64*(h))(SI), Y0 \
+	VMOVDQU (64*(h)+32)(SI), Y1 \
+	VMOVDQU (128+32*(h))(SI), Y2 \
+	VPAND Y15, Y0, Y3 \
+	VPSLLW $4, Y2, Y10 \
+	Q6KMERGE(Y10, Y3, 0) \
+	VPAND Y15, Y1, Y3 \
+	VPSLLW $2, Y2, Y10 \
+	Q6KMERGE(Y10, Y3, 32) \
+	VPSRLW $4, Y0, Y0 \
+	VPAND Y15, Y0, Y0 \
+	Q6KMERGE(Y2, Y0, 64) \
+	VPSRLW $4, Y1, Y1 \
+	VPAND Y15, Y1, Y1 \
+	VPSRLW $2, Y2, Y10 \
+	Q6KMERGE(Y10, Y1, 96) \
+	Q6K8(0, 8*(h)+0, 512*(h)+0, Y4, out) \
+	Q6K8(1, 8*(h)+0, 512*(h)+32, Y4, out) \
+	Q6K8(2, 8*(h)+1, 512*(h)+64, Y4, out) \
+	Q6K8(3, 8*(h)+1, 512*(h)+96, Y4, out) \
+	Q6K8(4, 8*(h)+2, 512*(h)+128, Y5, out) \
+	Q6K8(5, 8*(h)+2, 512*(h)+160, Y5, out) \
+	Q6K8(6, 8*(h)+3, 512*(h)+192, Y5, out) \
+	Q6K8(7, 8*(h)+3, 512*(h)+224, Y5, out) \
+	Q6K8(8, 8*(h)+4, 512*(h)+256, Y4, out) \
+	Q6K8(9, 8*(h)+4, 512*(h)+288, Y4, out) \
+	Q6K8(10, 8*(h)+5, 512*(h)+320, Y4, out) \
+	Q6K8(11, 8*(h)+5, 512*(h)+352, Y4, out) \
+	Q6K8(12, 8*(h)+6, 512*(h)+384, Y5, out) \
+	Q6K8(13, 8*(h)+6, 512*(h)+416, Y5, out) \
+	Q6K8(14, 8*(h)+7, 512*(h)+448, Y5, out) \
+	Q6K8(15, 8*(h)+7, 512*(h)+480, Y5, out) \
 	widen
 
-// Q6KBLOCK2 does one super-block: its 16 scales times d to the frame
-// (exact: 11 × 8 bits; d is the block's last two bytes, loaded alone),
-// then the two halves; it counts down in CX.
+// Q6KMERGE ORs the 0x30 bits of yh into the nibbles yq and stores them
+// to the buffer at off.
+#define Q6KMERGE(yh, yq, off) \
+	VPAND Y14, yh, Y11 \
+	VPOR Y11, yq, yq \
+	VMOVDQU yq, (off)(R10)
+
+// Q6K8 takes the 8 quants of group g from the buffer; the weight
+// d·sc·(q−32) of scale k is one FMA, q·(d·sc) + (−32·d·sc), rounded once
+// as the product is (the frame's slots ds and dm), put by out (KDOT2,
+// KPUT2) at xo with zacc.
+#define Q6K8(g, k, xo, zacc, out) \
+	VPMOVZXBD (8*(g))(R10), Y10 \
+	VCVTDQ2PS Y10, Y10 \
+	VBROADCASTSS ds-64+(4*(k))(SP), Y11 \
+	VBROADCASTSS dm-128+(4*(k))(SP), Y3 \
+	VFMADD213PS Y3, Y11, Y10 \
+	out(xo, Y10, zacc)
+
+// Q6KBLOCK2 does one super-block: its 16 scales times d (exact: 11 × 8
+// bits; d is the block's last two bytes, loaded alone) and their −32
+// multiples (Y12 = −32.0s) to the frame, then the two halves; it counts
+// down in CX.
 #define Q6KBLOCK2(out, widen) \
 	MOVWLZX 208(SI), AX \
 	VMOVD AX, X7 \
@@ -487,25 +500,37 @@ TEXT ·dot4BF16AVX2(SB), NOSPLIT, $0-48
 	VMULPS Y7, Y1, Y1 \
 	VMOVUPS Y0, ds-64(SP) \
 	VMOVUPS Y1, ds-32(SP) \
-	Q6KHALF2(0, 128, 0, 0, out, widen) \
-	Q6KHALF2(64, 160, 8, 512, out, widen) \
+	VMULPS Y12, Y0, Y0 \
+	VMULPS Y12, Y1, Y1 \
+	VMOVUPS Y0, dm-128(SP) \
+	VMOVUPS Y1, dm-96(SP) \
+	Q6KHALF2(0, out, widen) \
+	Q6KHALF2(1, out, widen) \
 	ADDQ $210, SI \
 	ADDQ $1024, DI \
 	DECQ CX
 
-// Q6KCONSTS2: Y15 = 15s, Y14 = 0x30s, Y12 = 32s.
+// Q6KCONSTS2: Y15 = 0x0F bytes, Y14 = 0x30 bytes, Y12 = −32.0s, and R10
+// the quants' buffer: the frame's 160 bytes below the scale slots, from
+// a multiple of 32.
 #define Q6KCONSTS2 \
-	K15S2 \
-	MOVL $0x30, AX \
+	MOVL $0x0f0f0f0f, AX \
+	VMOVD AX, X15 \
+	VPBROADCASTD X15, Y15 \
+	MOVL $0x30303030, AX \
 	VMOVD AX, X14 \
 	VPBROADCASTD X14, Y14 \
-	MOVL $32, AX \
+	MOVL $-32, AX \
 	VMOVD AX, X12 \
-	VPBROADCASTD X12, Y12
+	VPBROADCASTD X12, Y12 \
+	VCVTDQ2PS Y12, Y12 \
+	LEAQ q6b-288(SP), R10 \
+	ADDQ $31, R10 \
+	ANDQ $-32, R10
 
 // func dotQ6_KAVX2(w *byte, x *float32, n int) float64 — n > 0 super-blocks.
-TEXT ·dotQ6_KAVX2(SB), NOSPLIT, $64-32
-	KSTART2
+TEXT ·dotQ6_KAVX2(SB), NOSPLIT, $288-32
+	START1
 	Q6KCONSTS2
 q6kloop:
 	Q6KBLOCK2(KDOT2, KWIDEN2)
@@ -514,7 +539,7 @@ q6kloop:
 
 // func decQ6_KAVX2(dst *float32, src *byte, nb int) — nb > 0
 // super-blocks: dotQ6_KAVX2's weights (decodeQ6_K's), stored.
-TEXT ·decQ6_KAVX2(SB), NOSPLIT, $64-24
+TEXT ·decQ6_KAVX2(SB), NOSPLIT, $288-24
 	DECARGS
 	Q6KCONSTS2
 dq6kloop:
