@@ -76,7 +76,7 @@ func (d *Decoder) attention(s *InferenceState, hk *Hooks, l int, h, out []float3
 	}
 
 	// Append k and v to the cache.
-	s.k[l].store(s.pos*kvDim, k)
+	s.k[l].store(s.pos, k, kvDim)
 	s.v[l].store(s.pos*kvDim, v)
 
 	K := s.pos + T // positions attended (cache + this pass)
@@ -84,14 +84,18 @@ func (d *Decoder) attention(s *InferenceState, hk *Hooks, l int, h, out []float3
 	a := &b.att
 	*a = attender{d: d, s: s, l: l, q: q, z: z, K: K, T: T}
 	if s.kvHalf {
-		a.rows = grow(&b.kvRows, nh*hd)
+		a.rowLen = max(hd, K)
+		a.rows = grow(&b.kvRows, nh*a.rowLen)
 	}
 	wantScores := hk.Has(HookName{Layer: l, Point: HookAttnScores})
 	wantPattern := hk.Has(HookName{Layer: l, Point: HookPattern})
 	if !wantScores && !wantPattern {
-		// One row of scores per head at a time, in each worker.
+		// One row of scores per head at a time, in each worker; the
+		// heads that share a key-value head run together on one worker
+		// (its cached keys and values then come from memory once per
+		// worker), in at least two chunks per worker.
 		a.work = grow(&b.scores, nh*K)
-		kernels.ParallelRanger(nh, 1, a)
+		kernels.ParallelRanger(nh, max(1, min(nh/nkv, nh/(2*kernels.Workers()))), a)
 	} else {
 		// Materialize [nh,T,K] so hooks can read and replace it.
 		all := grow(&b.scores, nh*T*K)
@@ -129,13 +133,14 @@ func (d *Decoder) attention(s *InferenceState, hk *Hooks, l int, h, out []float3
 
 // attender computes attention rows of one layer in one pass.
 type attender struct {
-	d    *Decoder
-	s    *InferenceState
-	l    int
-	q, z []float32
-	K, T int
-	rows []float32 // [nh, d]: each head's buffer for float16 cache rows
-	work []float32 // [nh, K]: each head's row of scores (no-hook path)
+	d      *Decoder
+	s      *InferenceState
+	l      int
+	q, z   []float32
+	K, T   int
+	rows   []float32 // [nh, rowLen]: each head's buffer for float16 cache rows
+	rowLen int
+	work   []float32 // [nh, K]: each head's row of scores (no-hook path)
 }
 
 // Range computes heads [lo, hi) for every query of the pass: scores,
@@ -156,7 +161,6 @@ func (a *attender) Range(lo, hi int) {
 func (a *attender) scores(hh, i int, row []float32) {
 	c := &a.d.cfg
 	hd := c.HeadDim
-	kvDim := c.KVHeads * hd
 	kvh := hh / (c.Heads / c.KVHeads)
 	p := a.s.pos + i // absolute position of the query
 	lo := 0
@@ -170,11 +174,14 @@ func (a *attender) scores(hh, i int, row []float32) {
 	for j := 0; j < lo; j++ {
 		row[j] = ninf
 	}
-	// Every visible key in one call.
+	// Every visible key in one call: Σ_d q[d]·(dimension d's keys).
+	vis := row[lo : p+1]
+	clear(vis)
+	at := kvh*hd*kc.stride + lo
 	if kc.f16 == nil {
-		kernels.DotRows(row[lo:p+1], q, kc.f32[lo*kvDim+kvh*hd:], kvDim)
+		kernels.AxpyRows(vis, q, kc.f32[at:], kc.stride)
 	} else {
-		kernels.DotRowsF16(row[lo:p+1], q, kc.f16[lo*kvDim+kvh*hd:], kvDim, a.headBuf(hh))
+		kernels.AxpyRowsF16(vis, q, kc.f16[at:], kc.stride, a.headBuf(hh))
 	}
 	kernels.Scale(row[lo:p+1], scale)
 	if c.AttnSoftcap > 0 {
@@ -209,8 +216,7 @@ func (a *attender) headBuf(hh int) []float32 {
 	if a.rows == nil {
 		return nil
 	}
-	hd := a.d.cfg.HeadDim
-	return a.rows[hh*hd : (hh+1)*hd]
+	return a.rows[hh*a.rowLen : (hh+1)*a.rowLen]
 }
 
 // unpermuteHeads reorders each head of x (rows of hd values) from GGUF's

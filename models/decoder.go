@@ -112,16 +112,17 @@ func (d *Decoder) Description() ArchitectureConfig { return d.desc }
 // concurrent use.
 type InferenceState struct {
 	pos      int
-	capacity int       // positions the cache holds
-	k, v     []kvCache // per layer [capacity, nkv·d]
-	kvHalf   bool      // the cache holds float16
+	capacity int        // positions the cache holds
+	k        []keyCache // per layer [nkv·d, ≥ capacity]
+	v        []kvCache  // per layer [capacity, nkv·d]
+	kvHalf   bool       // the cache holds float16
 	hooks    *Hooks
 	buf      scratch
 }
 
 // NewState returns an empty state. Its KV cache grows as needed.
 func (d *Decoder) NewState() *InferenceState {
-	return &InferenceState{k: make([]kvCache, d.cfg.Layers), v: make([]kvCache, d.cfg.Layers), kvHalf: d.kvHalf}
+	return &InferenceState{k: make([]keyCache, d.cfg.Layers), v: make([]kvCache, d.cfg.Layers), kvHalf: d.kvHalf}
 }
 
 // Pos returns the number of positions processed so far.
@@ -149,7 +150,7 @@ type scratch struct {
 	q, k, v, qkv, z       []float32
 	gate, up, gateUp      []float32
 	scores                []float32
-	kvRows                []float32 // per-head rows widened from a float16 cache
+	kvRows                []float32 // per-head buffers for widening float16 cache rows
 	group                 struct {  // applyGroup's arguments
 		w   [3]kernels.Mat
 		dst [3][]float32
@@ -175,7 +176,7 @@ func (s *InferenceState) ensureCache(layers, kvDim, need int) {
 	}
 	c := max(need, 2*s.capacity, 16)
 	for l := 0; l < layers; l++ {
-		s.k[l].resize(c*kvDim, s.pos*kvDim, s.kvHalf)
+		s.k[l].resize(kvDim, c, s.pos, s.kvHalf)
 		s.v[l].resize(c*kvDim, s.pos*kvDim, s.kvHalf)
 	}
 	s.capacity = c

@@ -2,9 +2,12 @@ package models
 
 import "github.com/torchless-go/torchless/kernels"
 
-// kvCache is one layer's cached keys or values, [positions, nkv·d], held
-// as float32 or, to halve the cache's memory, as IEEE float16 (values
-// are rounded when stored and widened when read).
+// The KV cache of one layer holds its keys and values as float32 or, to
+// halve the cache's memory, as IEEE float16 (rounded when stored, widened
+// when read).
+
+// kvCache holds a layer's values, [positions, nkv·d]: a query's mix of
+// them adds whole rows (kernels.AxpyRows over the positions).
 type kvCache struct {
 	f32 []float32
 	f16 []uint16
@@ -31,5 +34,62 @@ func (c *kvCache) store(off int, x []float32) {
 	}
 	for i, v := range x {
 		c.f16[off+i] = kernels.F32ToF16(v)
+	}
+}
+
+// keyCache holds a layer's keys transposed, [nkv·d, stride]: each
+// dimension's positions are contiguous, so a query's scores against
+// every position are one kernels.AxpyRows (per dimension, one
+// multiply-add across the positions in SIMD lanes) instead of a dot
+// product and a horizontal sum per position.
+type keyCache struct {
+	f32    []float32
+	f16    []uint16
+	stride int // positions per dimension row, at least the capacity
+}
+
+// keyStride pads a capacity so that consecutive dimension rows do not
+// start a multiple of 4 KiB apart, where they would compete for the same
+// L1 sets (an AxpyRows over 64 such rows ran 1.6× slower).
+func keyStride(capacity int) int {
+	s := (capacity+15)/16*16 + 16
+	if s%1024 == 0 {
+		s += 16
+	}
+	return s
+}
+
+// resize makes room for capacity positions of dims dimensions, keeping
+// the first keep positions.
+func (c *keyCache) resize(dims, capacity, keep int, half bool) {
+	stride := keyStride(capacity)
+	if half {
+		b := make([]uint16, dims*stride)
+		for d := 0; keep > 0 && d < dims; d++ {
+			copy(b[d*stride:d*stride+keep], c.f16[d*c.stride:])
+		}
+		c.f16 = b
+	} else {
+		b := make([]float32, dims*stride)
+		for d := 0; keep > 0 && d < dims; d++ {
+			copy(b[d*stride:d*stride+keep], c.f32[d*c.stride:])
+		}
+		c.f32 = b
+	}
+	c.stride = stride
+}
+
+// store writes the rows of x ([T, dims]) at positions pos … pos+T−1.
+func (c *keyCache) store(pos int, x []float32, dims int) {
+	T := len(x) / dims
+	for d := 0; d < dims; d++ {
+		at := d*c.stride + pos
+		for i := 0; i < T; i++ {
+			if v := x[i*dims+d]; c.f16 == nil {
+				c.f32[at+i] = v
+			} else {
+				c.f16[at+i] = kernels.F32ToF16(v)
+			}
+		}
 	}
 }
