@@ -190,7 +190,13 @@ func Softmax(x []float32) {
 	}
 	m := float32(math.Inf(-1))
 	nan := false
-	for _, v := range x {
+	rest := x
+	if activeKernels().vecExp && len(x) >= 16 {
+		k := len(x) / 16 * 16
+		m, nan = softmaxMaxVec(x[:k])
+		rest = x[k:]
+	}
+	for _, v := range rest {
 		if v > m {
 			m = v
 		}
@@ -229,7 +235,14 @@ func Softmax(x []float32) {
 	for _, v := range e {
 		sum += v
 	}
-	for i := range x {
+	k = 0
+	if activeKernels().vecExp {
+		k = len(x) / 8 * 8
+		if k > 0 {
+			softmaxDivVec(x[:k], e[:k], sum)
+		}
+	}
+	for i := k; i < len(x); i++ {
 		x[i] = float32(e[i] / sum)
 	}
 }

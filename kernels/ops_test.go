@@ -415,3 +415,76 @@ func TestSoftmaxExp(t *testing.T) {
 		}
 	}
 }
+
+// TestSoftmaxDiv checks the vector division of Softmax against its
+// scalar loop, bit for bit: exponentials in [0, 1] (with zeros, tiny
+// values whose quotients are float32 subnormals or underflow, and
+// values near float32 rounding boundaries) over sums from 1 up.
+func TestSoftmaxDiv(t *testing.T) {
+	rng := rand.New(rand.NewPCG(83, 84))
+	e := make([]float64, 4096)
+	for i := range e {
+		e[i] = rng.Float64() * math.Pow(2, -float64(rng.IntN(160)))
+	}
+	copy(e, []float64{0, 1, 1e-300, 0x1p-149, 0x1p-150, 0x1p-126, 1 + 0x1p-24, 1 + 0x1p-25})
+	for _, name := range runnableSets() {
+		if !kernelSets[name].vecExp {
+			continue
+		}
+		for _, sum := range []float64{1, 1.5, 3, 1024.75, 1e6} {
+			got := make([]float32, len(e))
+			softmaxDivVec(got, e, sum)
+			for i, v := range e {
+				if want := float32(v / sum); math.Float32bits(got[i]) != math.Float32bits(want) {
+					t.Fatalf("%s: %v / %v = %v, want %v", name, v, sum, got[i], want)
+				}
+			}
+		}
+	}
+}
+
+// TestSoftmaxMax checks the vector maximum of Softmax against its scalar
+// loop: the largest value that is not NaN (equal as values: of −0 and +0
+// either may come out, and x − m is the same for both), and the NaN flag.
+func TestSoftmaxMax(t *testing.T) {
+	rng := rand.New(rand.NewPCG(85, 86))
+	inf := float32(math.Inf(1))
+	nan := float32(math.NaN())
+	cases := [][]float32{
+		{-inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf},
+		{0, float32(math.Copysign(0, -1))},
+		{nan, -3},
+		{-3, nan},
+		{inf, nan, -inf},
+		{-1e-45, -2},
+	}
+	for n := 1; n <= 100; n++ {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * 10)
+		}
+		cases = append(cases, x)
+	}
+	for _, name := range runnableSets() {
+		if !kernelSets[name].vecExp {
+			continue
+		}
+		for ci, c := range cases {
+			x := make([]float32, (len(c)+15)/16*16) // pad with copies of the first value
+			for i := range x {
+				x[i] = c[i%len(c)]
+			}
+			want, wantNaN := float32(math.Inf(-1)), false
+			for _, v := range x {
+				if v > want {
+					want = v
+				}
+				wantNaN = wantNaN || v != v
+			}
+			got, gotNaN := softmaxMaxVec(x)
+			if got != want || gotNaN != wantNaN {
+				t.Fatalf("%s case %d: max %v NaN %v, want %v %v", name, ci, got, gotNaN, want, wantNaN)
+			}
+		}
+	}
+}

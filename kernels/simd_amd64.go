@@ -461,6 +461,26 @@ func softmaxExpVec(e []float64, x []float32, shift float64) {
 }
 
 //go:noescape
+func softmaxDivAVX512(x *float32, e *float64, sum float64, n int)
+
+//go:noescape
+func softmaxMaxAVX512(x *float32, n int) (m float32, nan bool)
+
+// softmaxMaxVec returns the largest of a multiple of 16 values (−Inf for
+// none above it; NaNs ignored, as Softmax's loop ignores them) and
+// whether any is NaN (kernelSet.vecExp).
+func softmaxMaxVec(x []float32) (float32, bool) {
+	return softmaxMaxAVX512(&x[0], len(x))
+}
+
+// softmaxDivVec sets x[i] = float32(e[i] / sum) for a multiple of 8
+// values (kernelSet.vecExp), as Softmax's loop does: VDIVPD and
+// VCVTPD2PS round as the scalar division and conversion do.
+func softmaxDivVec(x []float32, e []float64, sum float64) {
+	softmaxDivAVX512(&x[0], &e[0], sum, len(x))
+}
+
+//go:noescape
 func dotRowsF32AVX512(m *float32, x *float32, stride, n, rows int, dst *float64)
 
 //go:noescape

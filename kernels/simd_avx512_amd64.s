@@ -1318,3 +1318,57 @@ smexploop:
 	JNZ  smexploop
 	VZEROUPPER
 	RET
+
+// func softmaxMaxAVX512(x *float32, n int) (m float32, nan bool) — n a
+// positive multiple of 16: the largest value that is not NaN (−Inf if
+// none is larger) and whether any value is NaN. VMAXPS returns its
+// second source when either is NaN, so the running maximum Z0 (second)
+// never takes one; VCMPPS $3 (unordered) flags them.
+TEXT ·softmaxMaxAVX512(SB), NOSPLIT, $0-21
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	SHRQ $4, CX
+	MOVL $0xff800000, AX
+	VPBROADCASTD AX, Z0
+	KXORW K2, K2, K2
+smmaxloop:
+	VMOVUPS (SI), Z1
+	VMAXPS Z0, Z1, Z0
+	VCMPPS $3, Z1, Z1, K1
+	KORW K1, K2, K2
+	ADDQ $64, SI
+	DECQ CX
+	JNZ  smmaxloop
+	VEXTRACTF32X8 $1, Z0, Y1
+	VMAXPS Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS X1, X0, X0
+	VPERMILPS $0x4e, X0, X1
+	VMAXPS X1, X0, X0
+	VPERMILPS $0xb1, X0, X1
+	VMAXPS X1, X0, X0
+	VMOVSS X0, m+16(FP)
+	KORTESTW K2, K2
+	SETNE nan+20(FP)
+	VZEROUPPER
+	RET
+
+// func softmaxDivAVX512(x *float32, e *float64, sum float64, n int) — n a
+// positive multiple of 8: x[i] = float32(e[i] / sum).
+TEXT ·softmaxDivAVX512(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), DI
+	MOVQ e+8(FP), SI
+	VBROADCASTSD sum+16(FP), Z6
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+smdivloop:
+	VMOVUPD (SI), Z4
+	VDIVPD Z6, Z4, Z4
+	VCVTPD2PS Z4, Y4
+	VMOVUPS Y4, (DI)
+	ADDQ $64, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  smdivloop
+	VZEROUPPER
+	RET
