@@ -55,6 +55,16 @@
 	VZEROUPPER \
 	RET
 
+// SMARGS loads the arguments of softmaxExpAVX512 and softmaxDivAVX512
+// (x, e, a float64 s, n): x into xr, e into er, s broadcast into Z6, the
+// groups of eight values into CX.
+#define SMARGS(xr, er, s) \
+	MOVQ x+0(FP), xr \
+	MOVQ e+8(FP), er \
+	VBROADCASTSD s, Z6 \
+	MOVQ n+24(FP), CX \
+	SHRQ $3, CX
+
 // ARARGS loads the arguments of the rows axpys (DI dst, R12 the first
 // row, R13 the rows' distance in bytes: stride shifted left by sh, CX n,
 // X6 zero); ARCHUNK loads 64 values of dst into Z0…Z3 and starts the
@@ -1302,11 +1312,7 @@ arhnext:
 // func softmaxExpAVX512(x *float32, e *float64, shift float64, n int) —
 // n a positive multiple of 8: e[i] = e^(x[i] − shift) (EXPPD).
 TEXT ·softmaxExpAVX512(SB), NOSPLIT, $0-32
-	MOVQ x+0(FP), SI
-	MOVQ e+8(FP), DI
-	VBROADCASTSD shift+16(FP), Z6
-	MOVQ n+24(FP), CX
-	SHRQ $3, CX
+	SMARGS(SI, DI, shift+16(FP))
 smexploop:
 	VCVTPS2PD (SI), Z4
 	VSUBPD Z6, Z4, Z4
@@ -1356,11 +1362,7 @@ smmaxloop:
 // func softmaxDivAVX512(x *float32, e *float64, sum float64, n int) — n a
 // positive multiple of 8: x[i] = float32(e[i] / sum).
 TEXT ·softmaxDivAVX512(SB), NOSPLIT, $0-32
-	MOVQ x+0(FP), DI
-	MOVQ e+8(FP), SI
-	VBROADCASTSD sum+16(FP), Z6
-	MOVQ n+24(FP), CX
-	SHRQ $3, CX
+	SMARGS(DI, SI, sum+16(FP))
 smdivloop:
 	VMOVUPD (SI), Z4
 	VDIVPD Z6, Z4, Z4
