@@ -183,9 +183,9 @@ func (a *attender) scores(hh, i int, row []float32) {
 	} else {
 		kernels.AxpyRowsF16(vis, q, kc.f16[at:], kc.stride, a.headBuf(hh))
 	}
-	kernels.Scale(row[lo:p+1], scale)
+	kernels.Scale(vis, scale)
 	if c.AttnSoftcap > 0 {
-		kernels.SoftCap(row[lo:p+1], float32(c.AttnSoftcap))
+		kernels.SoftCap(vis, float32(c.AttnSoftcap))
 	}
 	for j := p + 1; j < a.K; j++ {
 		row[j] = ninf

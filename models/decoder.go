@@ -112,17 +112,17 @@ func (d *Decoder) Description() ArchitectureConfig { return d.desc }
 // concurrent use.
 type InferenceState struct {
 	pos      int
-	capacity int        // positions the cache holds
-	k        []keyCache // per layer [nkv·d, ≥ capacity]
-	v        []kvCache  // per layer [capacity, nkv·d]
-	kvHalf   bool       // the cache holds float16
+	capacity int          // positions the cache holds
+	k        []keyCache   // per layer [nkv·d, ≥ capacity]
+	v        []valueCache // per layer [capacity, nkv·d]
+	kvHalf   bool         // the cache holds float16
 	hooks    *Hooks
 	buf      scratch
 }
 
 // NewState returns an empty state. Its KV cache grows as needed.
 func (d *Decoder) NewState() *InferenceState {
-	return &InferenceState{k: make([]keyCache, d.cfg.Layers), v: make([]kvCache, d.cfg.Layers), kvHalf: d.kvHalf}
+	return &InferenceState{k: make([]keyCache, d.cfg.Layers), v: make([]valueCache, d.cfg.Layers), kvHalf: d.kvHalf}
 }
 
 // Pos returns the number of positions processed so far.

@@ -6,15 +6,15 @@ import "github.com/torchless-go/torchless/kernels"
 // halve the cache's memory, as IEEE float16 (rounded when stored, widened
 // when read).
 
-// kvCache holds a layer's values, [positions, nkv·d]: a query's mix of
+// valueCache holds a layer's values, [positions, nkv·d]: a query's mix of
 // them adds whole rows (kernels.AxpyRows over the positions).
-type kvCache struct {
+type valueCache struct {
 	f32 []float32
 	f16 []uint16
 }
 
 // resize makes room for n values, keeping the first keep.
-func (c *kvCache) resize(n, keep int, half bool) {
+func (c *valueCache) resize(n, keep int, half bool) {
 	if half {
 		b := make([]uint16, n)
 		copy(b, c.f16[:keep])
@@ -27,7 +27,7 @@ func (c *kvCache) resize(n, keep int, half bool) {
 }
 
 // store writes x at value offset off.
-func (c *kvCache) store(off int, x []float32) {
+func (c *valueCache) store(off int, x []float32) {
 	if c.f16 == nil {
 		copy(c.f32[off:], x)
 		return
@@ -84,11 +84,13 @@ func (c *keyCache) store(pos int, x []float32, dims int) {
 	T := len(x) / dims
 	for d := 0; d < dims; d++ {
 		at := d*c.stride + pos
-		for i := 0; i < T; i++ {
-			if v := x[i*dims+d]; c.f16 == nil {
-				c.f32[at+i] = v
-			} else {
-				c.f16[at+i] = kernels.F32ToF16(v)
+		if c.f16 == nil {
+			for i := 0; i < T; i++ {
+				c.f32[at+i] = x[i*dims+d]
+			}
+		} else {
+			for i := 0; i < T; i++ {
+				c.f16[at+i] = kernels.F32ToF16(x[i*dims+d])
 			}
 		}
 	}
