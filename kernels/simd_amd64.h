@@ -87,8 +87,8 @@
 
 // The AVX2 weight decoders (one- and four-input kernels): the 32 weights
 // of a group (float types) or block (Q8_0, Q4_0; LOADD puts its scale in
-// Y7) at SI as float32 in Y0..Y3. Q4W2 needs the file to define the
-// 16-byte constants q4low2<> (0x0F bytes) and q4eight2<> (8s).
+// Y7) at SI as float32 in Y0..Y3. Q4W2 uses the 16-byte constants
+// ·q4low2 (0x0F bytes) and ·q4eight2 (8s) of simd_avx2_amd64.s.
 #define F32W \
 	VMOVUPS (SI), Y0 \
 	VMOVUPS 32(SI), Y1 \
@@ -135,10 +135,10 @@
 	LOADD \
 	VMOVDQU 2(SI), X4 \
 	VPSRLW $4, X4, X5 \
-	VPAND q4low2<>(SB), X4, X4 \
-	VPAND q4low2<>(SB), X5, X5 \
-	VPSUBB q4eight2<>(SB), X4, X4 \
-	VPSUBB q4eight2<>(SB), X5, X5 \
+	VPAND ·q4low2(SB), X4, X4 \
+	VPAND ·q4low2(SB), X5, X5 \
+	VPSUBB ·q4eight2(SB), X4, X4 \
+	VPSUBB ·q4eight2(SB), X5, X5 \
 	VPMOVSXBD X4, Y0 \
 	VPSHUFD $0x4e, X4, X4 \
 	VPMOVSXBD X4, Y1 \
@@ -315,6 +315,17 @@ done:
 	Q4NIB2(8) \
 	QH2(4) \
 	Q45FMA2
+
+// X4ARGS loads a four-input kernel's arguments (func(w *byte, x
+// *float32, stride, n int, acc *[64]float64 …)): SI w, DI x, R8 the
+// input stride, R9 = 3·R8, CX n, BX acc.
+#define X4ARGS \
+	MOVQ w+0(FP), SI \
+	MOVQ x+8(FP), DI \
+	MOVQ stride+16(FP), R8 \
+	LEAQ (R8)(R8*2), R9 \
+	MOVQ n+24(FP), CX \
+	MOVQ acc+32(FP), BX
 
 // DOTARGS loads a one-row dot's arguments: SI w, DI x, CX n.
 #define DOTARGS \

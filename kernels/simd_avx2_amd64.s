@@ -208,13 +208,13 @@ GLOBL ·q45cnt(SB), RODATA|NOPTR, $128
 DATA ·q45m16+0(SB)/4, $0xc1800000
 GLOBL ·q45m16(SB), RODATA|NOPTR, $4
 
-DATA q4low2<>+0(SB)/8, $0x0f0f0f0f0f0f0f0f
-DATA q4low2<>+8(SB)/8, $0x0f0f0f0f0f0f0f0f
-GLOBL q4low2<>(SB), RODATA|NOPTR, $16
+DATA ·q4low2+0(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA ·q4low2+8(SB)/8, $0x0f0f0f0f0f0f0f0f
+GLOBL ·q4low2(SB), RODATA|NOPTR, $16
 
-DATA q4eight2<>+0(SB)/8, $0x0808080808080808
-DATA q4eight2<>+8(SB)/8, $0x0808080808080808
-GLOBL q4eight2<>(SB), RODATA|NOPTR, $16
+DATA ·q4eight2+0(SB)/8, $0x0808080808080808
+DATA ·q4eight2+8(SB)/8, $0x0808080808080808
+GLOBL ·q4eight2(SB), RODATA|NOPTR, $16
 
 // func axpyAVX2(dst *float32, a float32, x *float32, n int) — n a positive multiple of 8:
 // dst[i] = fma(a, x[i], dst[i]), one rounding per element.

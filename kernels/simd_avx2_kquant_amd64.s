@@ -13,12 +13,7 @@
 // input stride, R9 = 3·R8, CX n, BX acc) and zeroes their partials
 // Y8…Y15.
 #define DOT4ARGS \
-	MOVQ w+0(FP), SI \
-	MOVQ x+8(FP), DI \
-	MOVQ stride+16(FP), R8 \
-	LEAQ (R8)(R8*2), R9 \
-	MOVQ n+24(FP), CX \
-	MOVQ acc+32(FP), BX \
+	X4ARGS \
 	VXORPS Y8, Y8, Y8 \
 	VXORPS Y9, Y9, Y9 \
 	VXORPS Y10, Y10, Y10 \
@@ -604,26 +599,35 @@ dq6kloop:
 	VPAND Y12, Y11, Y11 \
 	VPOR Y11, yq, yq
 
-// KI8TERMS2 adds the super-block's lanes times d·dy and −dmin·dy (float32
-// products; each term exact in float64) into the float64 lanes Y8, Y9.
-#define KI8TERMS2 \
-	VCVTPH2PS (SI), X6 \
-	VBROADCASTSS (R11), X7 \
-	VMULPS X7, X6, X6 \
+// KI8ADD adds a super-block's int32 lanes yi (scales' sums) and ym (mins'
+// sums), whose low halves are xi, xm, times d·dy and −dmin·dy (the
+// float32 products in X6's two low lanes; each term exact in float64)
+// into the float64 lanes ya, yb. extract takes the upper halves:
+// VEXTRACTI128 (AVX2), or VEXTRACTI32X4 for the upper registers only
+// EVEX reaches.
+#define KI8ADD(xi, yi, xm, ym, ya, yb, extract) \
 	VCVTPS2PD X6, X6 \
 	VPERMILPD $1, X6, X7 \
 	VBROADCASTSD X6, Y6 \
 	VBROADCASTSD X7, Y7 \
-	VCVTDQ2PD X4, Y1 \
-	VFMADD231PD Y6, Y1, Y8 \
-	VEXTRACTI128 $1, Y4, X1 \
+	VCVTDQ2PD xi, Y1 \
+	VFMADD231PD Y6, Y1, ya \
+	extract $1, yi, X1 \
 	VCVTDQ2PD X1, Y1 \
-	VFMADD231PD Y6, Y1, Y9 \
-	VCVTDQ2PD X5, Y1 \
-	VFNMADD231PD Y7, Y1, Y8 \
-	VEXTRACTI128 $1, Y5, X1 \
+	VFMADD231PD Y6, Y1, yb \
+	VCVTDQ2PD xm, Y1 \
+	VFNMADD231PD Y7, Y1, ya \
+	extract $1, ym, X1 \
 	VCVTDQ2PD X1, Y1 \
-	VFNMADD231PD Y7, Y1, Y9
+	VFNMADD231PD Y7, Y1, yb
+
+// KI8TERMS2 adds the super-block's lanes Y4, Y5 times d·dy and −dmin·dy
+// into the float64 lanes Y8, Y9.
+#define KI8TERMS2 \
+	VCVTPH2PS (SI), X6 \
+	VBROADCASTSS (R11), X7 \
+	VMULPS X7, X6, X6 \
+	KI8ADD(X4, Y4, X5, Y5, Y8, Y9, VEXTRACTI128)
 
 // func dotQ4_KI8AVX2(w *byte, q *int8, sums *int32, d *float32, nb int) float64
 TEXT ·dotQ4_KI8AVX2(SB), NOSPLIT, $0-48
@@ -780,20 +784,7 @@ GLOBL kwb<>(SB), RODATA|NOPTR, $256
 #define KI8TERMS4(dy, xi, yi, xm, ym, ya, yb) \
 	VBROADCASTSS dy, X7 \
 	VMULPS X7, X12, X6 \
-	VCVTPS2PD X6, X6 \
-	VPERMILPD $1, X6, X7 \
-	VBROADCASTSD X6, Y6 \
-	VBROADCASTSD X7, Y7 \
-	VCVTDQ2PD xi, Y1 \
-	VFMADD231PD Y6, Y1, ya \
-	VEXTRACTI32X4 $1, yi, X1 \
-	VCVTDQ2PD X1, Y1 \
-	VFMADD231PD Y6, Y1, yb \
-	VCVTDQ2PD xm, Y1 \
-	VFNMADD231PD Y7, Y1, ya \
-	VEXTRACTI32X4 $1, ym, X1 \
-	VCVTDQ2PD X1, Y1 \
-	VFNMADD231PD Y7, Y1, yb
+	KI8ADD(xi, yi, xm, ym, ya, yb, VEXTRACTI32X4)
 
 // KI8TERMS4ALL adds the four inputs' terms of the super-block at SI.
 #define KI8TERMS4ALL \

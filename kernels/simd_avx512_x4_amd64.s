@@ -1,6 +1,7 @@
 //go:build amd64
 
 #include "textflag.h"
+#include "simd_amd64.h"
 
 // Four-input AVX-512 row dots for MatMul: one weight row against four
 // input rows (x, x+stride, x+2·stride, x+3·stride bytes), decoding each
@@ -85,12 +86,7 @@ store: \
 	RET
 
 #define START4(units) \
-	MOVQ w+0(FP), SI \
-	MOVQ x+8(FP), DI \
-	MOVQ stride+16(FP), R8 \
-	LEAQ (R8)(R8*2), R9 \
-	MOVQ n+24(FP), CX \
-	MOVQ acc+32(FP), BX \
+	X4ARGS \
 	VMOVUPD 0(BX), Z24 \
 	VMOVUPD 64(BX), Z25 \
 	VMOVUPD 128(BX), Z26 \
