@@ -23,6 +23,7 @@ func MatMulGroup(dst [][]float32, w []Mat, x []float32, n int) {
 	}
 	cols := w[0].Cols
 	total := 0
+	ks := activeKernels()
 	var needs int8Needs
 	for j, m := range w {
 		checkMat(m)
@@ -31,16 +32,14 @@ func MatMulGroup(dst [][]float32, w []Mat, x []float32, n int) {
 				j, m.Rows, m.Cols, cols, n, len(x), len(dst[j])))
 		}
 		total += m.Rows
-		if int8Supported(m) {
-			needs |= int8NeedsOf(m.DType)
-		}
+		needs |= inputNeeds(ks, m, n)
 	}
 	var a *int8Input
 	if needs != 0 {
 		a = quantizeInput(x, n, cols, needs)
 	}
 	t := groupTaskPool.Get().(*groupTask)
-	*t = groupTask{ks: activeKernels(), dst: dst, w: w, x: x, n: n, a: a}
+	*t = groupTask{ks: ks, dst: dst, w: w, x: x, n: n, a: a}
 	runRows(total, n*cols, t)
 	*t = groupTask{}
 	groupTaskPool.Put(t)
@@ -57,7 +56,7 @@ type groupTask struct {
 	w   []Mat
 	x   []float32
 	n   int
-	a   *int8Input // the input quantized, when a matrix has Int8Input
+	a   *int8Input // the input quantized, when a matrix needs it (inputNeeds)
 }
 
 func (t *groupTask) Range(lo, hi int) {
@@ -68,7 +67,7 @@ func (t *groupTask) Range(lo, hi int) {
 		if a >= b {
 			continue
 		}
-		if int8Supported(m) {
+		if inputNeeds(t.ks, m, t.n) != 0 {
 			int8Range(t.ks, t.dst[j], m, t.a, t.n, a, b)
 			continue
 		}

@@ -48,12 +48,18 @@ type int8Input struct {
 	c4        []int32
 	// For K-quant weights, the input as llama.cpp's Q8_K (quantizeSuper):
 	// per 256 values a float32 scale kd, values kq, and per 16 their sum.
-	kq       []int8
-	kd       []float32
-	ksums    []int32
-	x        []float32 // the input, while quantizeInput runs
-	quantize func(a *int8Input, lo, hi int)
-	needs    int8Needs // while quantizeInput runs
+	kq    []int8
+	kd    []float32
+	ksums []int32
+	// For exact products on the x24 path (x24.go): three planes of the
+	// input rounded to 24 bits, corrections, scales.
+	p24         []int8
+	c24         []int32
+	s24         []float32
+	x           []float32 // the input, while quantizeInput runs
+	quantize    func(a *int8Input, lo, hi int)
+	quantizeX24 func(x *float32, p *int8, c *int32, s *float32, groups int)
+	needs       int8Needs // while quantizeInput runs
 }
 
 // int8Needs says which forms of the quantized input the weights need.
@@ -63,6 +69,7 @@ const (
 	needBlocks  int8Needs = 1 << iota // q, d and corrections: Q8_0, Q4_0
 	needNibbles                       // also q4 and c4 (AVX-512 Q4_0)
 	needSuper                         // kq, kd, ksums: K-quants
+	needPlanes                        // p24, c24, s24: the x24 kernels
 )
 
 // int8NeedsOf is what weights of dtype dt need (0: no int8 path).
@@ -94,19 +101,20 @@ func quantizeInput(x []float32, n, cols int, needs int8Needs) *int8Input {
 	}
 	m := n * cols
 	a.cols = cols
-	blocks, nibbles, super := needs&needBlocks != 0, needs&needNibbles != 0, needs&needSuper != 0
+	blocks, nibbles, super, planes := needs&needBlocks != 0, needs&needNibbles != 0, needs&needSuper != 0, needs&needPlanes != 0
 	a.q, a.d = sized(a.q, m, blocks), sized(a.d, m/int8Block, blocks)
 	a.c8, a.c128 = sized(a.c8, m/4, blocks), sized(a.c128, m/4, blocks)
 	a.blockSums = sized(a.blockSums, m/int8Block, blocks)
 	a.q4, a.c4 = sized(a.q4, m, nibbles), sized(a.c4, m/8, nibbles)
 	a.kq, a.kd, a.ksums = sized(a.kq, m, super), sized(a.kd, m/superBlock, super), sized(a.ksums, m/16, super)
-	a.x, a.quantize, a.needs = x, ks.quantize, needs
+	a.p24, a.c24, a.s24 = sized(a.p24, 3*m, planes), sized(a.c24, m/8, planes), sized(a.s24, m/int8Block, planes)
+	a.x, a.quantize, a.quantizeX24, a.needs = x, ks.quantize, ks.quantizeX24, needs
 	if m < parallelQuantize {
 		a.Range(0, n)
 	} else {
 		parallel(n, max(1, parallelQuantize/cols), a)
 	}
-	a.x, a.quantize = nil, nil
+	a.x, a.quantize, a.quantizeX24 = nil, nil, nil
 	return a
 }
 
@@ -136,6 +144,11 @@ func (a *int8Input) Range(lo, hi int) {
 		nb := a.cols / superBlock
 		for b := lo * nb; b < hi*nb; b++ {
 			quantizeSuper(a, b, a.x[b*superBlock:(b+1)*superBlock])
+		}
+	}
+	if a.needs&needPlanes != 0 {
+		for r := lo; r < hi; r++ {
+			a.quantizePlanes(r)
 		}
 	}
 }
@@ -309,6 +322,10 @@ func (t *int8Task) Range(lo, hi int) {
 }
 
 func int8Range(ks *kernelSet, dst []float32, w Mat, a *int8Input, n, lo, hi int) {
+	if f := x24For(ks, w, n); f != nil {
+		f(dst, w, a, 0, lo, hi)
+		return
+	}
 	f, f4 := int8Kernel(ks, w.DType), ks.int8x4[w.DType]
 	if n == 1 { // nothing to share a tile with
 		f(dst, w, a, 0, lo, hi)
@@ -330,11 +347,26 @@ func int8Range(ks *kernelSet, dst []float32, w Mat, a *int8Input, n, lo, hi int)
 
 var int8TaskPool = sync.Pool{New: func() any { return new(int8Task) }}
 
-// int8MatMul runs MatVec (n = 1) or MatMul on the int8 path.
+// inputNeeds is what a product of w by n input rows needs quantized:
+// the int8 forms for Int8Input weights, the x24 planes where x24For
+// gives a kernel, nothing (0) for the float kernels.
+func inputNeeds(ks *kernelSet, w Mat, n int) int8Needs {
+	if int8Supported(w) {
+		return int8NeedsOf(w.DType)
+	}
+	if x24For(ks, w, n) != nil {
+		return needPlanes
+	}
+	return 0
+}
+
+// int8MatMul runs MatVec (n = 1) or MatMul on the int8 path, or MatVec
+// on the x24 path (see inputNeeds).
 func int8MatMul(dst []float32, w Mat, x []float32, n int) {
-	a := quantizeInput(x, n, w.Cols, int8NeedsOf(w.DType))
+	ks := activeKernels()
+	a := quantizeInput(x, n, w.Cols, inputNeeds(ks, w, n))
 	t := int8TaskPool.Get().(*int8Task)
-	*t = int8Task{ks: activeKernels(), dst: dst, w: w, a: a, n: n}
+	*t = int8Task{ks: ks, dst: dst, w: w, a: a, n: n}
 	runRows(w.Rows, n*w.Cols/4, t) // a quarter of the float work per weight
 	*t = int8Task{}
 	int8TaskPool.Put(t)

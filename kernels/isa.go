@@ -35,8 +35,14 @@ type kernelSet struct {
 	// int8x4 holds four-input ones for MatMul (optional).
 	int8   [numDTypes]int8Rows
 	int8x4 [numDTypes]int8Rows4
-	// quantize quantizes blocks of an int8 input (nil: quantizeBlock).
-	quantize func(a *int8Input, lo, hi int)
+	// x24 holds kernels of exact products by integers (x24.go) that
+	// MatVec takes instead of matVec where x24For says so.
+	x24 [numDTypes]int8Rows
+	// quantize quantizes blocks of an int8 input (nil: quantizeBlock);
+	// quantizeX24 whole groups of four blocks of an x24 input (nil:
+	// quantizePlanes' Go loop).
+	quantize    func(a *int8Input, lo, hi int)
+	quantizeX24 func(x *float32, p *int8, c *int32, s *float32, groups int)
 	// q4Layout: the Q4_0 int8 kernels take the input as q4 and c4.
 	q4Layout bool
 	// silu is SiLU on a multiple of 8 values (nil: the Go loop).

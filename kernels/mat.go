@@ -87,7 +87,10 @@ const parallelMinWork = 1 << 15
 // per lane, widened into float64 every 32–256 elements: on 4096-long
 // random rows their median error is 5–8e-8 of each result and the
 // largest 2.6e-7 of the rms result (TestSIMDPrecision), against 3e-6
-// mean for float32 accumulation over whole rows.
+// mean for float32 accumulation over whole rows. AVX-512 Q4_0 rows of
+// 256 columns or more round x to 24 bits against each 32-value block's
+// largest value and multiply in integers (x24.go): 1e-7 and 3.3e-7 on
+// the same rows.
 //
 // It panics when w is invalid (see Validate) or the lengths disagree:
 // len(dst) must be Rows and len(x) Cols.
@@ -96,7 +99,7 @@ func MatVec(dst []float32, w Mat, x []float32) {
 	if len(dst) != w.Rows || len(x) != w.Cols {
 		panic(fmt.Sprintf("kernels: MatVec: %d×%d matrix with len(x)=%d, len(dst)=%d", w.Rows, w.Cols, len(x), len(dst)))
 	}
-	if int8Supported(w) {
+	if inputNeeds(activeKernels(), w, 1) != 0 {
 		int8MatMul(dst, w, x, 1)
 		return
 	}
@@ -152,12 +155,15 @@ var widePool = sync.Pool{New: func() any { return new([]float64) }}
 // MatMul computes dst[i·Rows + r] = Σ_c W[r,c]·x[i·Cols + c] for n input
 // rows: x is n×Cols and dst n×Rows, both row-major. Each block of W is
 // decoded once and used for several rows of x. Every output row equals
-// what MatVec gives for that row of x, bit for bit, with one exception:
-// on AVX-512, Q8_0 products of four or more inputs with Cols a multiple
-// of 64 decode the weights to float32 and sum w·x instead of MatVec's
-// per-block d·(q·x), so they agree with MatVec only within the error
-// bound MatVec has against the exact result (see MatVec). It panics on
-// an invalid w or lengths other than len(x) = n·Cols, len(dst) = n·Rows.
+// what MatVec gives for that row of x, bit for bit, with two exceptions
+// on AVX-512, which agree with MatVec only within the error bounds each
+// has against the exact result (see MatVec): Q8_0 products of four or
+// more inputs with Cols a multiple of 64 decode the weights to float32
+// and sum w·x instead of MatVec's per-block d·(q·x); and Q4_0 MatVec of
+// 256 columns or more rounds the input to 24 bits per block and
+// multiplies in integers (x24.go), where MatMul keeps float32. It panics
+// on an invalid w or lengths other than len(x) = n·Cols, len(dst) =
+// n·Rows.
 func MatMul(dst []float32, w Mat, x []float32, n int) {
 	checkMat(w)
 	if n < 0 || len(dst) != n*w.Rows || len(x) != n*w.Cols {

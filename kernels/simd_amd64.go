@@ -68,6 +68,12 @@ func quantizeAVX512(a *int8Input, lo, hi int) {
 func dotQ4_0I8AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
+func quantizeX24AVX512(x *float32, p *int8, c *int32, s *float32, ng int)
+
+//go:noescape
+func dotQ4_0X24AVX512(w *byte, p *int8, c unsafe.Pointer, s *float32, nb, rows, rb int, out *float64)
+
+//go:noescape
 func dotQ8_0I8AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
@@ -562,14 +568,13 @@ func int8RowDots(k asmInt8Rows, group int, in int8Operands, tail int8Dot) int8Ro
 	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
 		rb, nb := w.rowBytes(), w.Cols/int8Block
 		m := nb / group * group
-		q, cs := in(a, i)
-		d := a.d[i*nb:]
+		q, cs, d := in(a, i)
 		out := sumsPool.Get().(*[64]float64)
 		defer sumsPool.Put(out)
 		for r0 := lo; r0 < hi; r0 += len(out) {
 			r1 := min(r0+len(out), hi)
 			if m > 0 {
-				k(&w.Data[r0*rb], q, cs, &d[0], m, r1-r0, rb, &out[0])
+				k(&w.Data[r0*rb], q, cs, d, m, r1-r0, rb, &out[0])
 			}
 			for r := r0; r < r1; r++ {
 				s := 0.0
@@ -585,21 +590,26 @@ func int8RowDots(k asmInt8Rows, group int, in int8Operands, tail int8Dot) int8Ro
 	}
 }
 
-// int8Operands returns input row i's values and correction array in the
-// layout a kernel wants: q with c8 or c128 (an int32 per four values), or
-// q4 with c4 (see int8Input).
-type int8Operands func(a *int8Input, i int) (q *int8, c unsafe.Pointer)
+// int8Operands returns input row i's values, correction array and
+// scales in the layout a kernel wants: q with c8 or c128 (an int32 per
+// four values), or q4 with c4 (see int8Input), and d; or the x24 planes
+// with c24 and s24 (see x24.go).
+type int8Operands func(a *int8Input, i int) (q *int8, c unsafe.Pointer, d *float32)
 
-func withC8(a *int8Input, i int) (*int8, unsafe.Pointer) {
-	return &a.q[i*a.cols], unsafe.Pointer(&a.c8[i*a.cols/4])
+func withC8(a *int8Input, i int) (*int8, unsafe.Pointer, *float32) {
+	return &a.q[i*a.cols], unsafe.Pointer(&a.c8[i*a.cols/4]), &a.d[i*a.cols/int8Block]
 }
 
-func withC128(a *int8Input, i int) (*int8, unsafe.Pointer) {
-	return &a.q[i*a.cols], unsafe.Pointer(&a.c128[i*a.cols/4])
+func withC128(a *int8Input, i int) (*int8, unsafe.Pointer, *float32) {
+	return &a.q[i*a.cols], unsafe.Pointer(&a.c128[i*a.cols/4]), &a.d[i*a.cols/int8Block]
 }
 
-func nibbleOrder(a *int8Input, i int) (*int8, unsafe.Pointer) {
-	return &a.q4[i*a.cols], unsafe.Pointer(&a.c4[i*a.cols/8])
+func nibbleOrder(a *int8Input, i int) (*int8, unsafe.Pointer, *float32) {
+	return &a.q4[i*a.cols], unsafe.Pointer(&a.c4[i*a.cols/8]), &a.d[i*a.cols/int8Block]
+}
+
+func x24Planes(a *int8Input, i int) (*int8, unsafe.Pointer, *float32) {
+	return &a.p24[3*i*a.cols], unsafe.Pointer(&a.c24[i*a.cols/8]), &a.s24[i*a.cols/int8Block]
 }
 
 type asmInt8Dot4 func(w *byte, q *int8, c unsafe.Pointer, d *float32, stride, nb int, out *[4]float64)
@@ -610,8 +620,7 @@ func int8Dots4(k asmInt8Dot4, in int8Operands, tail int8Dot) int8Rows4 {
 	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
 		rb, nb := w.rowBytes(), w.Cols/int8Block
 		m := nb / 8 * 8
-		q, cs := in(a, i)
-		d := a.d[i*nb:]
+		q, cs, d := in(a, i)
 		sums := sumsPool.Get().(*[64]float64)
 		defer sumsPool.Put(sums)
 		out := (*[4]float64)(sums[:4])
@@ -619,7 +628,7 @@ func int8Dots4(k asmInt8Dot4, in int8Operands, tail int8Dot) int8Rows4 {
 			row := w.Data[r*rb : (r+1)*rb]
 			*out = [4]float64{}
 			if m > 0 {
-				k(&row[0], q, cs, &d[0], w.Cols, m, out)
+				k(&row[0], q, cs, d, w.Cols, m, out)
 			}
 			for j := range out {
 				if m < nb {
@@ -669,6 +678,8 @@ func init() {
 			avx512.int8[Q4_0] = int8RowDots(dotQ4_0I8AVX512, 8, nibbleOrder, q4_0Int8Dot)
 			avx512.int8x4[Q4_0] = int8Dots4(dot4Q4_0I8AVX512, nibbleOrder, q4_0Int8Dot)
 			avx512.q4Layout = true
+			avx512.x24[Q4_0] = int8RowDots(dotQ4_0X24AVX512, 8, x24Planes, q4_0X24Dot)
+			avx512.quantizeX24 = quantizeX24AVX512
 		}
 	}
 	avx512.matVec[TLInt8], avx512.matMul[TLInt8] = tlInt8Rows(dotI8G64AVX512)

@@ -305,6 +305,88 @@ done:
 	ADDQ $128, R13 \
 	ADDQ $32, R9
 
+// The x24 kernel (x24.go) takes the input as three planes of signed
+// bytes, m = p0 + 256·p1 + 65536·p2 (m the value scaled to 24 bits per
+// block), each plane in the q4 layout, per four blocks 384 bytes: plane
+// 0's 128, plane 1's, plane 2's. Q4X24ACC adds four blocks' products
+// into za: per plane the nibbles (Z0 low, Z1 high) times the plane's
+// bytes by VPDPBUSD, plane 0 from the lanes' corrections (−8 times the
+// sum of the lane's eight m), the three combined in int32 as
+// acc0 + acc1<<8 + acc2<<16, exact (|Σ (nibble−8)·m| < 2³⁰ over a lane's
+// eight values, and no partial exceeds 2³¹), then converted to float32
+// and multiply-added with the lanes' dw·s (zt). Q4X24EIGHT does eight
+// blocks (as Q4I8EIGHT).
+#define Q4X24ACC(off, coff, zt, za) \
+	VMOVDQU32 coff(R13), Z2 \
+	VPDPBUSD off(DI), Z0, Z2 \
+	VPDPBUSD off+64(DI), Z1, Z2 \
+	VPXORD Z3, Z3, Z3 \
+	VPDPBUSD off+128(DI), Z0, Z3 \
+	VPDPBUSD off+192(DI), Z1, Z3 \
+	VPXORD Z11, Z11, Z11 \
+	VPDPBUSD off+256(DI), Z0, Z11 \
+	VPDPBUSD off+320(DI), Z1, Z11 \
+	VPSLLD $8, Z3, Z3 \
+	VPSLLD $16, Z11, Z11 \
+	VPADDD Z3, Z2, Z2 \
+	VPADDD Z11, Z2, Z2 \
+	VCVTDQ2PS Z2, Z2 \
+	VFMADD231PS zt, Z2, za
+
+#define Q4X24EIGHT \
+	PREFETCHT0 2048(SI) \
+	PREFETCHT0 2112(SI) \
+	PREFETCHT0 2176(SI) \
+	SCALESQ4(SI, Z15) \
+	VMULPS (R9), Y14, Y6 \
+	Q4NIBBLES(0, Z18) \
+	VPERMPS Z6, Z16, Z20 \
+	Q4X24ACC(0, 0, Z20, Z4) \
+	Q4NIBBLES(16, Z19) \
+	VPERMPS Z6, Z17, Z20 \
+	Q4X24ACC(384, 64, Z20, Z4) \
+	ADDQ $144, SI \
+	ADDQ $768, DI \
+	ADDQ $128, R13 \
+	ADDQ $32, R9
+
+// I8ARGS loads the arguments of the several-rows int8 and x24 kernels
+// (w in R12, q in AX, c in BX, d in DX, the groups of eight blocks in
+// R11, rows in R10, out in R8); Q4ROWS runs their rows (the row loops of
+// dotQ4_0I8AVX512 and dotQ4_0X24AVX512, eight: Q4I8EIGHT or Q4X24EIGHT),
+// widening every sixteen blocks, and returns.
+#define I8ARGS \
+	MOVQ w+0(FP), R12 \
+	MOVQ q+8(FP), AX \
+	MOVQ c+16(FP), BX \
+	MOVQ d+24(FP), DX \
+	MOVQ nb+32(FP), R11 \
+	SHRQ $3, R11 \
+	MOVQ rows+40(FP), R10 \
+	MOVQ out+56(FP), R8
+
+#define Q4ROWS(eight, row, loop, odd, end) \
+row: \
+	I8ROW \
+loop: \
+	eight \
+	DECQ CX \
+	JZ   odd \
+	eight \
+	WIDEN1(Z4, Y4, Z8, Z9) \
+	DECQ CX \
+	JNZ  loop \
+	JMP  end \
+odd: \
+	WIDEN1(Z4, Y4, Z8, Z9) \
+end: \
+	I8ENDROW \
+	ADDQ rb+48(FP), R12 \
+	TESTQ R10, R10 \
+	JNZ  row \
+	VZEROUPPER \
+	RET
+
 // func dotF32AVX512(w *byte, x *float32, n int) float64 — n a positive multiple of 64.
 TEXT ·dotF32AVX512(SB), NOSPLIT, $0-32
 	START(4)
@@ -682,45 +764,21 @@ axpyloop:
 	JNZ  label
 
 TEXT ·dotQ4_0I8AVX512(SB), NOSPLIT, $0-64
-	MOVQ w+0(FP), R12
-	MOVQ q+8(FP), AX
-	MOVQ c+16(FP), BX
-	MOVQ d+24(FP), DX
-	MOVQ nb+32(FP), R11
-	SHRQ $3, R11
-	MOVQ rows+40(FP), R10
-	MOVQ out+56(FP), R8
+	I8ARGS
 	Q4I8START
-q4i8row:
-	I8ROW
-q4i8loop:
-	Q4I8EIGHT
-	DECQ CX
-	JZ   q4i8odd
-	Q4I8EIGHT
-	WIDEN1(Z4, Y4, Z8, Z9)
-	DECQ CX
-	JNZ  q4i8loop
-	JMP  q4i8end
-q4i8odd:
-	WIDEN1(Z4, Y4, Z8, Z9)
-q4i8end:
-	I8ENDROW
-	ADDQ rb+48(FP), R12
-	TESTQ R10, R10
-	JNZ  q4i8row
-	VZEROUPPER
-	RET
+	Q4ROWS(Q4I8EIGHT, q4i8row, q4i8loop, q4i8odd, q4i8end)
+
+// func dotQ4_0X24AVX512(w *byte, p *int8, c *int32, s *float32, nb, rows, rb int, out *float64)
+// is dotQ4_0I8AVX512 for the x24 input (x24.go): p its planes, c its
+// corrections, s its scales; the same frame, with Q4X24EIGHT for
+// Q4I8EIGHT.
+TEXT ·dotQ4_0X24AVX512(SB), NOSPLIT, $0-64
+	I8ARGS
+	Q4I8START
+	Q4ROWS(Q4X24EIGHT, q4x24row, q4x24loop, q4x24odd, q4x24end)
 
 TEXT ·dotQ8_0I8AVX512(SB), NOSPLIT, $0-64
-	MOVQ w+0(FP), R12
-	MOVQ q+8(FP), AX
-	MOVQ c+16(FP), BX
-	MOVQ d+24(FP), DX
-	MOVQ nb+32(FP), R11
-	SHRQ $3, R11
-	MOVQ rows+40(FP), R10
-	MOVQ out+56(FP), R8
+	I8ARGS
 	I8START
 	VPBROADCASTD i8sign<>(SB), Z10
 	VMOVDQU16 scalesq8w<>(SB), Z15
@@ -1002,6 +1060,21 @@ q8x4loop:
 	VZEROUPPER
 	RET
 
+// ABSMAX puts the largest |value| of the 32 float32 in Z0, Z1 into X2
+// (absmask: 0x7fffffff in every lane; Z3 is scratch).
+#define ABSMAX(absmask) \
+	VPANDD absmask, Z0, Z2 \
+	VPANDD absmask, Z1, Z3 \
+	VMAXPS Z3, Z2, Z2 \
+	VEXTRACTF32X8 $1, Z2, Y3 \
+	VMAXPS Y3, Y2, Y2 \
+	VEXTRACTF128 $1, Y2, X3 \
+	VMAXPS X3, X2, X2 \
+	VPERMILPS $0x4E, X2, X3 \
+	VMAXPS X3, X2, X2 \
+	VPERMILPS $0xB1, X2, X3 \
+	VMAXPS X3, X2, X2
+
 // func quantizeQ8AVX512(x *float32, q *int8, d *float32, c8, c128, sums *int32, nb int)
 // quantizes nb blocks of 32 exactly as quantizeBlock does (int8.go): amax,
 // d = amax/127 through float16, q = round-half-even(x·(127/amax)) (the
@@ -1022,17 +1095,7 @@ TEXT ·quantizeQ8AVX512(SB), NOSPLIT, $0-56
 quantloop:
 	VMOVUPS (SI), Z0
 	VMOVUPS 64(SI), Z1
-	VPANDD Z15, Z0, Z2
-	VPANDD Z15, Z1, Z3
-	VMAXPS Z3, Z2, Z2
-	VEXTRACTF32X8 $1, Z2, Y3
-	VMAXPS Y3, Y2, Y2
-	VEXTRACTF128 $1, Y2, X3
-	VMAXPS X3, X2, X2
-	VPERMILPS $0x4E, X2, X3
-	VMAXPS X3, X2, X2
-	VPERMILPS $0xB1, X2, X3
-	VMAXPS X3, X2, X2
+	ABSMAX(Z15)
 	VDIVSS X14, X2, X4
 	VCVTPS2PH $0, X4, X4
 	VCVTPH2PS X4, X4
@@ -1077,6 +1140,117 @@ quantzero:
 	JNZ  quantloop
 	VZEROUPPER
 	RET
+
+// func quantizeX24AVX512(x *float32, p *int8, c *int32, s *float32, ng int)
+// writes the x24 form (x24.go) of ng > 0 whole groups of four blocks:
+// per block s = amax/x24Max rounded up (NaN if a value is not finite,
+// and then m = 0), m = round-half-even(x·(1/s)) in float64 (0 when s is
+// 0), as x24Block does; the planes, c and s as quantizePlanes lays them
+// out.
+//
+// X24M turns the 16 values in zx into m (int32) in zm, with 1/s in Z5
+// (float64); X24DIGITS stores the three bytes of zm (destroyed) at
+// off(SI), off+128(SI) and off+256(SI); X24BLK does block k of a group.
+#define X24M(zx, yx, zm, ym) \
+	VCVTPS2PD yx, Z6 \
+	VEXTRACTF32X8 $1, zx, Y7 \
+	VCVTPS2PD Y7, Z7 \
+	VMULPD Z5, Z6, Z6 \
+	VMULPD Z5, Z7, Z7 \
+	VCVTPD2DQ Z6, ym \
+	VCVTPD2DQ Z7, Y7 \
+	VINSERTI64X4 $1, Y7, zm, zm
+
+#define X24DIGIT(zm) \
+	VPSLLD $24, zm, Z6 \
+	VPSRAD $24, Z6, Z6 \
+	VPSUBD Z6, zm, zm \
+	VPSRAD $8, zm, zm
+
+#define X24DIGITS(zm, off) \
+	VPMOVDB zm, off(SI) \
+	X24DIGIT(zm) \
+	VPMOVDB zm, off+128(SI) \
+	X24DIGIT(zm) \
+	VPMOVDB zm, off+256(SI)
+
+#define X24BLK(k) \
+	VMOVUPS (128*k)(DI), Z0 \
+	VMOVUPS (128*k+64)(DI), Z1 \
+	VFPCLASSPSZ $0x99, Z0, K1 \
+	VFPCLASSPSZ $0x99, Z1, K2 \
+	VMOVAPS Z28, K1, Z0 \
+	VMOVAPS Z28, K2, Z1 \
+	ABSMAX(Z31) \
+	VDIVSS.RU_SAE X27, X2, X4 \
+	VCVTSS2SD X4, X4, X5 \
+	VDIVSD X5, X26, X5 \
+	VMOVD X4, AX \
+	VMOVQ X5, BX \
+	TESTL AX, AX \
+	CMOVQEQ DX, BX \
+	KORTESTW K2, K1 \
+	CMOVQNE DX, BX \
+	CMOVLNE R11, AX \
+	MOVL AX, (4*k)(R9) \
+	VPBROADCASTQ BX, Z5 \
+	X24M(Z0, Y0, Z8, Y8) \
+	X24M(Z1, Y1, Z9, Y9) \
+	VPADDD Z9, Z8, Z10 \
+	VPSHUFD $0xB1, Z10, Z11 \
+	VPADDD Z11, Z10, Z10 \
+	VPSHUFD $0x4E, Z10, Z11 \
+	VPADDD Z11, Z10, Z10 \
+	VPERMD Z10, Z25, Z10 \
+	VPSLLD $3, X10, X10 \
+	VPSUBD X10, X28, X10 \
+	VMOVDQU X10, (16*k)(R8) \
+	X24DIGITS(Z8, 16*k) \
+	X24DIGITS(Z9, 64+16*k)
+
+TEXT ·quantizeX24AVX512(SB), NOSPLIT, $0-40
+	MOVQ x+0(FP), DI
+	MOVQ p+8(FP), SI
+	MOVQ c+16(FP), R8
+	MOVQ s+24(FP), R9
+	MOVQ ng+32(FP), CX
+	VPBROADCASTD i8abs<>(SB), Z31
+	VPXORD Z28, Z28, Z28
+	VMOVSS x24maxf<>(SB), X27
+	VMOVSD x24one<>(SB), X26
+	VMOVDQU32 x24lanes<>(SB), Z25
+	XORQ DX, DX
+	MOVL $0x7fc00000, R11
+x24loop:
+	X24BLK(0)
+	X24BLK(1)
+	X24BLK(2)
+	X24BLK(3)
+	ADDQ $512, DI
+	ADDQ $384, SI
+	ADDQ $64, R8
+	ADDQ $16, R9
+	DECQ CX
+	JNZ  x24loop
+	VZEROUPPER
+	RET
+
+DATA x24maxf<>+0(SB)/4, $0x4afefefe
+GLOBL x24maxf<>(SB), RODATA|NOPTR, $4
+DATA x24one<>+0(SB)/8, $0x3ff0000000000000
+GLOBL x24one<>(SB), RODATA|NOPTR, $8
+// x24lanes: VPERMD indices taking dword 0 of each 128-bit lane.
+DATA x24lanes<>+0(SB)/4, $0
+DATA x24lanes<>+4(SB)/4, $4
+DATA x24lanes<>+8(SB)/4, $8
+DATA x24lanes<>+12(SB)/4, $12
+DATA x24lanes<>+16(SB)/8, $0
+DATA x24lanes<>+24(SB)/8, $0
+DATA x24lanes<>+32(SB)/8, $0
+DATA x24lanes<>+40(SB)/8, $0
+DATA x24lanes<>+48(SB)/8, $0
+DATA x24lanes<>+56(SB)/8, $0
+GLOBL x24lanes<>(SB), RODATA|NOPTR, $64
 
 DATA i8abs<>+0(SB)/4, $0x7fffffff
 GLOBL i8abs<>(SB), RODATA|NOPTR, $4

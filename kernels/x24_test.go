@@ -1,0 +1,176 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/klauspost/cpuid/v2"
+)
+
+// x24Inputs returns inputs of cols values whose blocks cover the cases
+// x24Block tells apart: Gaussian values, a block with one outlier 1e4
+// times the rest, a block of zeros, one of subnormals only, one spanning
+// 1e-30 to 1e30, values halfway between integers of m, and (with
+// special) blocks holding +Inf, −Inf or NaN.
+func x24Inputs(rng *rand.Rand, cols int, special bool) [][]float32 {
+	var xs [][]float32
+	xs = append(xs, randVec(rng, cols, 1))
+	x := randVec(rng, cols, 1)
+	nb := cols / int8Block
+	for b := 0; b < nb; b++ {
+		blk := x[b*int8Block : (b+1)*int8Block]
+		switch b % 6 {
+		case 1:
+			blk[rng.IntN(int8Block)] *= 1e4
+		case 2:
+			clear(blk)
+		case 3:
+			for j := range blk {
+				blk[j] = math.Float32frombits(uint32(rng.IntN(1 << 23)))
+			}
+		case 4:
+			for j := range blk {
+				blk[j] = float32(math.Pow(10, rng.Float64()*60-30)) * float32(1-2*rng.IntN(2))
+			}
+		case 5:
+			// amax = x24Max·2⁻¹⁰ makes s = 2⁻¹⁰: multiples of 2⁻¹¹ fall
+			// halfway between integers of m (and on them).
+			blk[0] = x24Max / 1024
+			for j := 1; j < int8Block; j++ {
+				blk[j] = float32(rng.IntN(1<<20)-1<<19) / 2048
+			}
+		}
+	}
+	xs = append(xs, x)
+	if special && nb >= 3 {
+		x := randVec(rng, cols, 1)
+		x[5] = float32(math.Inf(1))
+		x[int8Block+7] = float32(math.Inf(-1))
+		x[2*int8Block+3] = float32(math.NaN())
+		xs = append(xs, x)
+	}
+	return xs
+}
+
+// TestX24Quantize checks the x24 input: every set's quantizer (the
+// AVX-512 kernel where the CPU has it) writes the planes, corrections and
+// scales of the Go loop bit for bit, and those hold x24Block's m (the
+// planes' digits give back m, each within x24Max) with |x − m·s| ≤ s/2
+// (plus float64 rounding), corrections −8 times each lane's eight m.
+func TestX24Quantize(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	for _, cols := range []int{32, 128, 256, 288, 1056, 2048 + 96} {
+		for _, x := range x24Inputs(rng, cols, true) {
+			want := quantizeInputWith(t, "generic", x, cols)
+			for _, name := range runnableSets() {
+				got := quantizeInputWith(t, name, x, cols)
+				if !slices.Equal(got.p24, want.p24) || !slices.Equal(got.c24, want.c24) ||
+					!slices.EqualFunc(got.s24, want.s24, func(a, b float32) bool { return math.Float32bits(a) == math.Float32bits(b) }) {
+					t.Fatalf("%s cols=%d: x24 input differs from the Go loop's", name, cols)
+				}
+			}
+			nb := cols / int8Block
+			var m [int8Block]int32
+			for b := 0; b < nb; b++ {
+				blk := x[b*int8Block : (b+1)*int8Block]
+				s := x24Block(&m, blk)
+				if math.Float32bits(s) != math.Float32bits(want.s24[b]) {
+					t.Fatalf("cols=%d block %d: scale %v, x24Block %v", cols, b, want.s24[b], s)
+				}
+				finite := !math.IsNaN(float64(s))
+				for j, v := range blk {
+					got := want.x24Value(0, b, j)
+					if got != m[j] || got > x24Max || got < -x24Max {
+						t.Fatalf("cols=%d block %d value %d: planes give %d, x24Block %d", cols, b, j, got, m[j])
+					}
+					if finite && s > 0 && math.Abs(float64(v)-float64(got)*float64(s)) > float64(s)*(0.5+1e-9) {
+						t.Fatalf("cols=%d block %d value %d: %v rounds to %d·%v", cols, b, j, v, got, s)
+					}
+					if (!finite || s == 0) && got != 0 {
+						t.Fatalf("cols=%d block %d (scale %v): m = %d, want 0", cols, b, s, got)
+					}
+				}
+			}
+			for g := 0; g < cols/x24Group; g++ {
+				for lane := 0; lane < 16; lane++ {
+					b, l := 4*g+lane/4, lane%4
+					var sum int32
+					for j := 4 * l; j < 4*l+4; j++ {
+						sum += want.x24Value(0, b, j) + want.x24Value(0, b, j+16)
+					}
+					if want.c24[16*g+lane] != -8*sum {
+						t.Fatalf("cols=%d group %d lane %d: correction %d, want %d", cols, g, lane, want.c24[16*g+lane], -8*sum)
+					}
+				}
+			}
+			int8InputPool.Put(want)
+		}
+	}
+}
+
+// quantizeInputWith quantizes x for the x24 kernels with set name active.
+func quantizeInputWith(t *testing.T, name string, x []float32, cols int) *int8Input {
+	t.Helper()
+	var a *int8Input
+	withKernels(name, func() { a = quantizeInput(x, 1, cols, needPlanes) })
+	// The pool may hand a back to the next call: keep copies.
+	c := &int8Input{cols: a.cols, p24: slices.Clone(a.p24), c24: slices.Clone(a.c24), s24: slices.Clone(a.s24)}
+	int8InputPool.Put(a)
+	return c
+}
+
+// TestX24MatVec checks MatVec on the x24 path against the float64
+// reference, within the float32 kernels' bound plus the input's
+// rounding, Σ|w|·|x − m·s| (what x24 trades for speed), on rows with and
+// without tails (blocks past the last eight, and past the last whole
+// group of four); and that a block holding ±Inf or NaN makes every
+// product NaN.
+func TestX24MatVec(t *testing.T) {
+	sets := 0
+	for _, name := range runnableSets() {
+		withKernels(name, func() {
+			if x24For(activeKernels(), Mat{DType: Q4_0, Cols: 256}, 1) == nil {
+				return
+			}
+			sets++
+			rng := rand.New(rand.NewPCG(43, 44))
+			for _, cols := range []int{256, 288, 416, 1056, 2048 + 96, 5632} {
+				for _, rows := range []int{1, 37, 70} {
+					w := randomMat(rng, Q4_0, rows, cols)
+					for xi, x := range x24Inputs(rng, cols, true) {
+						a := quantizeInputWith(t, name, x, cols)
+						got := make([]float32, rows)
+						MatVec(got, w, x)
+						for r := range got {
+							wr := refRow(w, r)
+							ref, mag := refDot(wr, x)
+							if xi == 2 {
+								if !math.IsNaN(float64(got[r])) {
+									t.Fatalf("%s %d×%d row %d: %v with ±Inf and NaN in the input, want NaN", name, rows, cols, r, got[r])
+								}
+								continue
+							}
+							var inErr float64
+							for b := 0; b < cols/int8Block; b++ {
+								s := float64(a.s24[b])
+								for j := 0; j < int8Block; j++ {
+									c := b*int8Block + j
+									inErr += math.Abs(float64(wr[c])) * math.Abs(float64(x[c])-float64(a.x24Value(0, b, j))*s)
+								}
+							}
+							bound := math.Abs(ref)*0x1p-24 + mag*0x1p-22 + inErr*(1+0x1p-20)
+							if e := math.Abs(float64(got[r]) - ref); e > bound {
+								t.Fatalf("%s %d×%d input %d: MatVec[%d] = %v, reference %v (error %g > %g)", name, rows, cols, xi, r, got[r], ref, e, bound)
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+	if sets == 0 && cpuHas("avx512") && cpuid.CPU.Supports(cpuid.AVX512VNNI, cpuid.AVX512VBMI, cpuid.GFNI) {
+		t.Fatal("no set with an x24 kernel on an AVX-512 VNNI, VBMI and GFNI CPU")
+	}
+}
