@@ -59,9 +59,21 @@
 	VMOVUPS Y0, sd(SP) \
 	VMOVUPS Y1, sm(SP)
 
+// PFD is how far ahead the row dots ask for the weights into L2 (see
+// simd_avx512_amd64.s on prefetching); KPREFETCH asks for four lines, a
+// super-block's 84–210 bytes.
+#define PFD 8192
+
+#define KPREFETCH \
+	PREFETCHT1 PFD(SI) \
+	PREFETCHT1 PFD+64(SI) \
+	PREFETCHT1 PFD+128(SI) \
+	PREFETCHT1 PFD+192(SI)
+
 // KNEXT points R12 at the next super-block (stride bytes on), or at
 // this one on the last (CX = 1), so KSCALES never reads past the row.
 #define KNEXT(stride) \
+	KPREFETCH \
 	LEAQ stride(SI), R12 \
 	CMPQ CX, $1 \
 	CMOVQEQ SI, R12

@@ -127,6 +127,7 @@ done: \
 // KI8NEXT2 moves to the next super-block (stride bytes of weights) and
 // counts down (the flags are DECQ's).
 #define KI8NEXT2(stride) \
+	KPREFETCH \
 	ADDQ $stride, SI \
 	ADDQ $256, DI \
 	ADDQ $64, R13 \

@@ -16,16 +16,17 @@
 // simd_avx512_x4_amd64.s does the same for four inputs at once with
 // exactly these operations per input, so MatMul equals MatVec bit for bit.
 //
-// Prefetching. The F16, exact Q8_0 and x24 Q4_0 row dots ask for the
-// weights 8 KiB ahead into L2 (PREFETCHT1), one line per 64 bytes they
-// consume. Into L1 (PREFETCHT0) the weights push the input out of it,
-// which long rows feel most: on 5632-wide rows (ffn_down of a TinyLlama
-// shape) against the streaming read, both cores, medians of 20
-// interleaved runs, F16 went from 0.66 to 0.80 with T1 4 KiB ahead and
-// 0.79 at 8 KiB (T0 2 KiB ahead: ~0.6), exact Q8_0 from 0.57 (T0 1 KiB)
-// to 0.64 (T0 2 KiB), 0.86 (T1 4 KiB) and 0.93 (T1 8 KiB), and x24 Q4_0
-// from 0.65 (T0 2 KiB) to 0.84 (T1 8 KiB); 2048-wide rows stayed within
-// ±3% (0.90, 0.90 and 0.82).
+// Prefetching. The row dots ask for the weights 8 KiB ahead into L2
+// (PREFETCHT1), about one line per 64 bytes they consume (the K-quants:
+// KPREFETCH, four lines a super-block). Into L1 (PREFETCHT0) the weights
+// push the input out of it, which long rows feel most. Measured on
+// 5632-wide rows (ffn_down of a TinyLlama shape) against the streaming
+// read, both cores, medians of 16–20 interleaved runs, no prefetch or
+// T0 1–2 KiB ahead → T1 8 KiB ahead: F32 0.79 → 0.86, F16 0.66 → 0.79,
+// BF16 0.67 → 0.75, exact Q8_0 0.57 → 0.93, x24 Q4_0 0.65 → 0.84, Q4_K
+// 0.33 → 0.43, Q6_K 0.28 → 0.51, Q8_0 int8 0.85 → 0.91; 2048-wide rows
+// stayed within ±4%. The Q4_0 int8 kernels keep T0 2 KiB (T1 8 KiB
+// measured the same).
 
 // DRARGS loads the arguments of the rows dots (R12 the first row, R13
 // the rows' distance in bytes: stride shifted left by sh, R10 rows, R8
@@ -345,9 +346,9 @@ done:
 	VFMADD231PS zt, Z2, za
 
 #define Q4X24EIGHT \
-	PREFETCHT1 8192(SI) \
-	PREFETCHT1 8256(SI) \
-	PREFETCHT1 8320(SI) \
+	PREFETCHT1 PFD(SI) \
+	PREFETCHT1 PFD+64(SI) \
+	PREFETCHT1 PFD+128(SI) \
 	SCALESQ4(SI, Z15) \
 	VMULPS (R9), Y14, Y6 \
 	Q4NIBBLES(0, Z18) \
@@ -402,6 +403,7 @@ end: \
 TEXT ·dotF32AVX512(SB), NOSPLIT, $0-32
 	START(4)
 f32loop:
+	KPREFETCH
 	VMOVUPS (SI), Z0
 	VMOVUPS 64(SI), Z1
 	VMOVUPS 128(SI), Z2
@@ -457,8 +459,8 @@ i8loop:
 TEXT ·dotF16AVX512(SB), NOSPLIT, $0-32
 	START(4)
 f16loop:
-	PREFETCHT1 8192(SI)
-	PREFETCHT1 8256(SI)
+	PREFETCHT1 PFD(SI)
+	PREFETCHT1 PFD+64(SI)
 	VCVTPH2PS (SI), Z0
 	VCVTPH2PS 32(SI), Z1
 	VCVTPH2PS 64(SI), Z2
@@ -475,6 +477,8 @@ f16loop:
 TEXT ·dotBF16AVX512(SB), NOSPLIT, $0-32
 	START(4)
 bf16loop:
+	PREFETCHT1 PFD(SI)
+	PREFETCHT1 PFD+64(SI)
 	VPMOVZXWD (SI), Z0
 	VPMOVZXWD 32(SI), Z1
 	VPMOVZXWD 64(SI), Z2
@@ -541,11 +545,8 @@ bf16loop:
 // cur while storing the next group's in slot nxt, and count the groups
 // down in R10 (the flags are DECQ's).
 #define Q8GROUP(cur, nxt) \
-	PREFETCHT1 8192(SI) \
-	PREFETCHT1 8256(SI) \
-	PREFETCHT1 8320(SI) \
-	PREFETCHT1 8384(SI) \
-	PREFETCHT1 8448(SI) \
+	KPREFETCH \
+	PREFETCHT1 PFD+256(SI) \
 	NEXTSCALES(272) \
 	SCALESQ8(R12, Z20) \
 	VMOVUPS Y14, nxt(SP) \
@@ -798,11 +799,8 @@ TEXT ·dotQ8_0I8AVX512(SB), NOSPLIT, $0-64
 q8i8row:
 	I8ROW
 q8i8loop:
-	PREFETCHT0 1024(SI)
-	PREFETCHT0 1088(SI)
-	PREFETCHT0 1152(SI)
-	PREFETCHT0 1216(SI)
-	PREFETCHT0 1280(SI)
+	KPREFETCH
+	PREFETCHT1 PFD+256(SI)
 	SCALESQ8(SI, Z15)
 	VMULPS (R9), Y14, Y6
 	VMOVDQU 2(SI), Y0
