@@ -68,7 +68,13 @@ func quantizeAVX512(a *int8Input, lo, hi int) {
 func dotQ4_0I8AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
+func quantizeX24KAVX512(x *float32, p *int8, sm, s *float32, nsb int)
+
+//go:noescape
 func quantizeX24AVX512(x *float32, p *int8, c *int32, s *float32, ng int)
+
+//go:noescape
+func dotQ4_KX24AVX512(w *byte, p *int8, sm, s *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
 func dotQ4_0X24AVX512(w *byte, p *int8, c unsafe.Pointer, s *float32, nb, rows, rb int, out *float64)
@@ -590,6 +596,25 @@ func int8RowDots(k asmInt8Rows, group int, in int8Operands, tail int8Dot) int8Ro
 	}
 }
 
+// x24SuperRows makes the set's x24 int8Rows of a K-quant from a
+// several-rows kernel over whole super-blocks, in batches of rows whose
+// sums it keeps on the stack.
+func x24SuperRows(k func(w *byte, p *int8, sm, s *float32, nb, rows, rb int, out *float64)) int8Rows {
+	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
+		rb, nb := w.rowBytes(), w.Cols/superBlock
+		p, sm, s := &a.pk24[3*i*w.Cols], &a.sm24[i*w.Cols/int8Block], &a.s24[i*w.Cols/int8Block]
+		out := sumsPool.Get().(*[64]float64)
+		defer sumsPool.Put(out)
+		for r0 := lo; r0 < hi; r0 += len(out) {
+			r1 := min(r0+len(out), hi)
+			k(&w.Data[r0*rb], p, sm, s, nb, r1-r0, rb, &out[0])
+			for r := r0; r < r1; r++ {
+				dst[r] = float32(out[r-r0])
+			}
+		}
+	}
+}
+
 // int8Operands returns input row i's values, correction array and
 // scales in the layout a kernel wants: q with c8 or c128 (an int32 per
 // four values), or q4 with c4 (see int8Input), and d; or the x24 planes
@@ -680,6 +705,8 @@ func init() {
 			avx512.q4Layout = true
 			avx512.x24[Q4_0] = int8RowDots(dotQ4_0X24AVX512, 8, x24Planes, q4_0X24Dot)
 			avx512.quantizeX24 = quantizeX24AVX512
+			avx512.x24[Q4_K] = x24SuperRows(dotQ4_KX24AVX512)
+			avx512.quantizeX24K = quantizeX24KAVX512
 		}
 	}
 	avx512.matVec[TLInt8], avx512.matMul[TLInt8] = tlInt8Rows(dotI8G64AVX512)

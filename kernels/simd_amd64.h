@@ -175,6 +175,16 @@
 	VXORPS Z4, Z4, Z4 \
 	VXORPS Z5, Z5, Z5
 
+// WIDEN1 widens the float32 partials za into the float64 fa, fb and
+// zeroes za (KWIDEN for one partial; Z1…Z3 are scratch).
+#define WIDEN1(za, ya, fa, fb) \
+	VEXTRACTF32X8 $1, za, Y1 \
+	VCVTPS2PD ya, Z2 \
+	VCVTPS2PD Y1, Z3 \
+	VADDPD Z2, fa, fa \
+	VADDPD Z3, fb, fb \
+	VXORPS za, za, za
+
 // SUM512NZ sums the AVX-512 float64 accumulators Z8, Z9 into X8 (lanes
 // of the two added, then halves, quarters and the last pair), leaving
 // the upper halves (loops over rows clear them once at the end).

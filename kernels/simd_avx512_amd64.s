@@ -756,16 +756,6 @@ axpyloop:
 	ADDQ $8, R8 \
 	DECQ R10
 
-// WIDEN1 widens the float32 partials za into the float64 fa, fb and
-// zeroes za (KWIDEN for one partial; Z1…Z3 are scratch).
-#define WIDEN1(za, ya, fa, fb) \
-	VEXTRACTF32X8 $1, za, Y1 \
-	VCVTPS2PD ya, Z2 \
-	VCVTPS2PD Y1, Z3 \
-	VADDPD Z2, fa, fa \
-	VADDPD Z3, fb, fb \
-	VXORPS za, za, za
-
 // I8NEXT widens, advances past eight blocks of bb bytes (and the
 // correction by cstep) and loops.
 #define I8NEXT(bb, cstep, label) \
@@ -1178,14 +1168,16 @@ quantzero:
 	VPSUBD Z6, zm, zm \
 	VPSRAD $8, zm, zm
 
-#define X24DIGITS(zm, off) \
+#define X24DIGITS(zm, off, ps) \
 	VPMOVDB zm, off(SI) \
 	X24DIGIT(zm) \
-	VPMOVDB zm, off+128(SI) \
+	VPMOVDB zm, off+ps(SI) \
 	X24DIGIT(zm) \
-	VPMOVDB zm, off+256(SI)
+	VPMOVDB zm, off+2*ps(SI)
 
-#define X24BLK(k) \
+// X24SCALE rounds block k (x at 128k(DI)): its scale to 4k(R9), m of
+// values 0–15 in Z8 and 16–31 in Z9; the scale is left in AX.
+#define X24SCALE(k) \
 	VMOVUPS (128*k)(DI), Z0 \
 	VMOVUPS (128*k+64)(DI), Z1 \
 	VFPCLASSPSZ $0x99, Z0, K1 \
@@ -1206,7 +1198,12 @@ quantzero:
 	MOVL AX, (4*k)(R9) \
 	VPBROADCASTQ BX, Z5 \
 	X24M(Z0, Y0, Z8, Y8) \
-	X24M(Z1, Y1, Z9, Y9) \
+	X24M(Z1, Y1, Z9, Y9)
+
+// X24BLK does block k of a group of four in Q4_0's layout: the
+// corrections to 16k(R8), the planes 128 bytes apart.
+#define X24BLK(k) \
+	X24SCALE(k) \
 	VPADDD Z9, Z8, Z10 \
 	VPSHUFD $0xB1, Z10, Z11 \
 	VPADDD Z11, Z10, Z10 \
@@ -1216,8 +1213,41 @@ quantzero:
 	VPSLLD $3, X10, X10 \
 	VPSUBD X10, X28, X10 \
 	VMOVDQU X10, (16*k)(R8) \
-	X24DIGITS(Z8, 16*k) \
-	X24DIGITS(Z9, 64+16*k)
+	X24DIGITS(Z8, 16*k, 128) \
+	X24DIGITS(Z9, 64+16*k, 128)
+
+// X24KBLK does block j of a super-block in the K-quants' layout (at
+// 32-byte unit pos of each 256-byte plane): s·Σm to 4j(R8), from the
+// stored scale (NaN for a block that is not finite) and the exact sum.
+#define X24KBLK(j, pos) \
+	X24SCALE(j) \
+	VPADDD Z9, Z8, Z10 \
+	VEXTRACTI64X4 $1, Z10, Y11 \
+	VPADDD Y11, Y10, Y10 \
+	VEXTRACTI128 $1, Y10, X11 \
+	VPADDD X11, X10, X10 \
+	VPSHUFD $0x4E, X10, X11 \
+	VPADDD X11, X10, X10 \
+	VPSHUFD $0xB1, X10, X11 \
+	VPADDD X11, X10, X10 \
+	VCVTDQ2PD X10, X10 \
+	VMOVD AX, X11 \
+	VCVTSS2SD X11, X11, X11 \
+	VMULSD X11, X10, X10 \
+	VCVTSD2SS X10, X10, X10 \
+	VMOVSS X10, (4*j)(R8) \
+	X24DIGITS(Z8, 32*pos, 256) \
+	X24DIGITS(Z9, 32*pos+16, 256)
+
+// X24CONSTS loads the quantizers' constants.
+#define X24CONSTS \
+	VPBROADCASTD i8abs<>(SB), Z31 \
+	VPXORD Z28, Z28, Z28 \
+	VMOVSS x24maxf<>(SB), X27 \
+	VMOVSD x24one<>(SB), X26 \
+	VMOVDQU32 x24lanes<>(SB), Z25 \
+	XORQ DX, DX \
+	MOVL $0x7fc00000, R11
 
 TEXT ·quantizeX24AVX512(SB), NOSPLIT, $0-40
 	MOVQ x+0(FP), DI
@@ -1225,13 +1255,7 @@ TEXT ·quantizeX24AVX512(SB), NOSPLIT, $0-40
 	MOVQ c+16(FP), R8
 	MOVQ s+24(FP), R9
 	MOVQ ng+32(FP), CX
-	VPBROADCASTD i8abs<>(SB), Z31
-	VPXORD Z28, Z28, Z28
-	VMOVSS x24maxf<>(SB), X27
-	VMOVSD x24one<>(SB), X26
-	VMOVDQU32 x24lanes<>(SB), Z25
-	XORQ DX, DX
-	MOVL $0x7fc00000, R11
+	X24CONSTS
 x24loop:
 	X24BLK(0)
 	X24BLK(1)
@@ -1243,6 +1267,34 @@ x24loop:
 	ADDQ $16, R9
 	DECQ CX
 	JNZ  x24loop
+	VZEROUPPER
+	RET
+
+// func quantizeX24KAVX512(x *float32, p *int8, sm, s *float32, nsb int)
+// is quantizeX24AVX512 for nsb > 0 super-blocks in the K-quants' layout
+// (quantizePlanesK).
+TEXT ·quantizeX24KAVX512(SB), NOSPLIT, $0-40
+	MOVQ x+0(FP), DI
+	MOVQ p+8(FP), SI
+	MOVQ sm+16(FP), R8
+	MOVQ s+24(FP), R9
+	MOVQ nsb+32(FP), CX
+	X24CONSTS
+x24kloop:
+	X24KBLK(0, 0)
+	X24KBLK(1, 2)
+	X24KBLK(2, 1)
+	X24KBLK(3, 3)
+	X24KBLK(4, 4)
+	X24KBLK(5, 6)
+	X24KBLK(6, 5)
+	X24KBLK(7, 7)
+	ADDQ $1024, DI
+	ADDQ $768, SI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	DECQ CX
+	JNZ  x24kloop
 	VZEROUPPER
 	RET
 

@@ -100,6 +100,48 @@ func (a *int8Input) quantizePlanes(r int) {
 	}
 }
 
+// x24NeedsOf is the input form the x24 kernel of dt takes.
+func x24NeedsOf(dt DType) int8Needs {
+	if dt.BlockSize() == superBlock {
+		return needPlanesK
+	}
+	return needPlanes
+}
+
+// x24KPos is where sub-block j of a super-block sits in each of its
+// 256-byte planes, in 32-byte units: the K-quant kernels multiply 64
+// bytes of nibbles at a time, the low or the high nibbles of two 32-byte
+// chunks of quants, which are sub-blocks j and j+2.
+var x24KPos = [8]int{0, 2, 1, 3, 4, 6, 5, 7}
+
+// quantizePlanesK fills input row r's planes in the K-quants' layout
+// (per super-block 768 bytes, plane 0's 256, plane 1's, plane 2's, each
+// holding the eight sub-blocks in x24KPos order), its scales and s·Σm
+// per block (rounded once, from the exact sum): by a.quantizeX24K when
+// the set has one, else here.
+func (a *int8Input) quantizePlanesK(r int) {
+	cols, nb := a.cols, a.cols/int8Block
+	x := a.x[r*cols : (r+1)*cols]
+	p := a.pk24[3*r*cols : 3*(r+1)*cols]
+	s := a.s24[r*nb : (r+1)*nb]
+	sm := a.sm24[r*nb : (r+1)*nb]
+	if a.quantizeX24K != nil {
+		a.quantizeX24K(&x[0], &p[0], &sm[0], &s[0], cols/superBlock)
+		return
+	}
+	var m [int8Block]int32
+	for b := 0; b < nb; b++ {
+		s[b] = x24Block(&m, x[b*int8Block:(b+1)*int8Block])
+		off := 3*superBlock*(b/8) + int8Block*x24KPos[b%8]
+		var sum int64
+		for j, v := range m {
+			sum += int64(v)
+			p[off+j], p[off+superBlock+j], p[off+2*superBlock+j] = x24Digits(v)
+		}
+		sm[b] = float32(float64(s[b]) * float64(sum))
+	}
+}
+
 // x24Block rounds a block of 32 values to m and returns the scale s:
 // s = amax/x24Max rounded up, m = round-half-even of x·(1/s) in float64;
 // m = 0 when s is 0 (a block of zeros) and when a value is ±Inf or NaN

@@ -61,15 +61,17 @@ func x24Inputs(rng *rand.Rand, cols int, special bool) [][]float32 {
 // (plus float64 rounding), corrections −8 times each lane's eight m.
 func TestX24Quantize(t *testing.T) {
 	rng := rand.New(rand.NewPCG(41, 42))
-	for _, cols := range []int{32, 128, 256, 288, 1056, 2048 + 96} {
+	for _, cols := range []int{32, 128, 256, 288, 1024, 1056, 2048 + 96} {
 		for _, x := range x24Inputs(rng, cols, true) {
-			want := quantizeInputWith(t, "generic", x, cols)
+			want := quantizeInputWith(t, "generic", x, cols, needPlanes)
 			for _, name := range runnableSets() {
-				got := quantizeInputWith(t, name, x, cols)
-				if !slices.Equal(got.p24, want.p24) || !slices.Equal(got.c24, want.c24) ||
-					!slices.EqualFunc(got.s24, want.s24, func(a, b float32) bool { return math.Float32bits(a) == math.Float32bits(b) }) {
+				got := quantizeInputWith(t, name, x, cols, needPlanes)
+				if !slices.Equal(got.p24, want.p24) || !slices.Equal(got.c24, want.c24) || !sameBits(got.s24, want.s24) {
 					t.Fatalf("%s cols=%d: x24 input differs from the Go loop's", name, cols)
 				}
+			}
+			if cols%superBlock == 0 {
+				checkX24K(t, x, cols, want.s24)
 			}
 			nb := cols / int8Block
 			var m [int8Block]int32
@@ -105,72 +107,157 @@ func TestX24Quantize(t *testing.T) {
 					}
 				}
 			}
-			int8InputPool.Put(want)
 		}
 	}
 }
 
-// quantizeInputWith quantizes x for the x24 kernels with set name active.
-func quantizeInputWith(t *testing.T, name string, x []float32, cols int) *int8Input {
+// checkX24K checks the K-quants' form of the x24 input: every set's
+// quantizer writes the Go loop's bits, the planes hold x24Block's m at
+// x24KPos, the scales are those of the Q4_0 form (s), and s·Σm is the
+// exact sum times s rounded once.
+func checkX24K(t *testing.T, x []float32, cols int, s []float32) {
+	t.Helper()
+	want := quantizeInputWith(t, "generic", x, cols, needPlanesK)
+	for _, name := range runnableSets() {
+		got := quantizeInputWith(t, name, x, cols, needPlanesK)
+		if !slices.Equal(got.pk24, want.pk24) || !sameBits(got.sm24, want.sm24) || !sameBits(got.s24, want.s24) {
+			t.Fatalf("%s cols=%d: x24 input (K-quants' layout) differs from the Go loop's", name, cols)
+		}
+	}
+	if !sameBits(want.s24, s) {
+		t.Fatalf("cols=%d: the K-quants' scales differ from Q4_0's", cols)
+	}
+	var m [int8Block]int32
+	for b := 0; b < cols/int8Block; b++ {
+		x24Block(&m, x[b*int8Block:(b+1)*int8Block])
+		off := 3*superBlock*(b/8) + int8Block*x24KPos[b%8]
+		var sum int64
+		for j, v := range m {
+			p := want.pk24[off+j:]
+			if got := int32(p[0]) + 256*int32(p[superBlock]) + 65536*int32(p[2*superBlock]); got != v {
+				t.Fatalf("cols=%d block %d value %d: planes give %d, x24Block %d", cols, b, j, got, v)
+			}
+			sum += int64(v)
+		}
+		if sm := float32(float64(want.s24[b]) * float64(sum)); math.Float32bits(sm) != math.Float32bits(want.sm24[b]) {
+			t.Fatalf("cols=%d block %d: s·Σm = %v, want %v", cols, b, want.sm24[b], sm)
+		}
+	}
+}
+
+// quantizeInputWith quantizes x in the x24 form needs asks for with set
+// name active.
+func quantizeInputWith(t *testing.T, name string, x []float32, cols int, needs int8Needs) *int8Input {
 	t.Helper()
 	var a *int8Input
-	withKernels(name, func() { a = quantizeInput(x, 1, cols, needPlanes) })
+	withKernels(name, func() { a = quantizeInput(x, 1, cols, needs) })
 	// The pool may hand a back to the next call: keep copies.
-	c := &int8Input{cols: a.cols, p24: slices.Clone(a.p24), c24: slices.Clone(a.c24), s24: slices.Clone(a.s24)}
+	c := &int8Input{cols: a.cols, p24: slices.Clone(a.p24), c24: slices.Clone(a.c24), s24: slices.Clone(a.s24),
+		pk24: slices.Clone(a.pk24), sm24: slices.Clone(a.sm24)}
 	int8InputPool.Put(a)
 	return c
 }
 
-// TestX24MatVec checks MatVec on the x24 path against the float64
-// reference, within the float32 kernels' bound plus the input's
+// sameBits reports whether two float32 slices hold the same bits.
+func sameBits(a, b []float32) bool {
+	return slices.EqualFunc(a, b, func(u, v float32) bool { return math.Float32bits(u) == math.Float32bits(v) })
+}
+
+// TestX24MatVec checks MatVec on the x24 path (Q4_0, Q4_K) against the
+// float64 reference, within the float32 kernels' bound plus the input's
 // rounding, Σ|w|·|x − m·s| (what x24 trades for speed), on rows with and
-// without tails (blocks past the last eight, and past the last whole
-// group of four); and that a block holding ±Inf or NaN makes every
+// without tails (Q4_0: blocks past the last eight, and past the last
+// whole group of four); and that a block holding ±Inf or NaN makes every
 // product NaN.
 func TestX24MatVec(t *testing.T) {
 	sets := 0
 	for _, name := range runnableSets() {
 		withKernels(name, func() {
-			if x24For(activeKernels(), Mat{DType: Q4_0, Cols: 256}, 1) == nil {
-				return
-			}
-			sets++
 			rng := rand.New(rand.NewPCG(43, 44))
-			for _, cols := range []int{256, 288, 416, 1056, 2048 + 96, 5632} {
-				for _, rows := range []int{1, 37, 70} {
-					w := randomMat(rng, Q4_0, rows, cols)
-					for xi, x := range x24Inputs(rng, cols, true) {
-						a := quantizeInputWith(t, name, x, cols)
-						got := make([]float32, rows)
-						MatVec(got, w, x)
-						for r := range got {
-							wr := refRow(w, r)
-							ref, mag := refDot(wr, x)
-							if xi == 2 {
-								if !math.IsNaN(float64(got[r])) {
-									t.Fatalf("%s %d×%d row %d: %v with ±Inf and NaN in the input, want NaN", name, rows, cols, r, got[r])
-								}
-								continue
-							}
-							var inErr float64
-							for b := 0; b < cols/int8Block; b++ {
-								s := float64(a.s24[b])
-								for j := 0; j < int8Block; j++ {
-									c := b*int8Block + j
-									inErr += math.Abs(float64(wr[c])) * math.Abs(float64(x[c])-float64(a.x24Value(0, b, j))*s)
-								}
-							}
-							bound := math.Abs(ref)*0x1p-24 + mag*0x1p-22 + inErr*(1+0x1p-20)
-							if e := math.Abs(float64(got[r]) - ref); e > bound {
-								t.Fatalf("%s %d×%d input %d: MatVec[%d] = %v, reference %v (error %g > %g)", name, rows, cols, xi, r, got[r], ref, e, bound)
-							}
-						}
+			for _, tc := range []struct {
+				dt   DType
+				cols []int
+			}{{Q4_0, []int{256, 288, 416, 1056, 2048 + 96, 5632}}, {Q4_K, []int{256, 1280, 5632}}} {
+				if x24For(activeKernels(), Mat{DType: tc.dt, Cols: 256}, 1) == nil {
+					continue
+				}
+				sets++
+				for _, cols := range tc.cols {
+					for _, rows := range []int{1, 37, 70} {
+						checkX24MatVec(t, name, rng, tc.dt, rows, cols)
 					}
 				}
 			}
 		})
 	}
-	if sets == 0 && cpuHas("avx512") && cpuid.CPU.Supports(cpuid.AVX512VNNI, cpuid.AVX512VBMI, cpuid.GFNI) {
-		t.Fatal("no set with an x24 kernel on an AVX-512 VNNI, VBMI and GFNI CPU")
+	if sets < 2 && cpuHas("avx512") && cpuid.CPU.Supports(cpuid.AVX512VNNI, cpuid.AVX512VBMI, cpuid.GFNI) {
+		t.Fatalf("%d x24 kernels on an AVX-512 VNNI, VBMI and GFNI CPU, want 2 (Q4_0, Q4_K)", sets)
 	}
+}
+
+func checkX24MatVec(t *testing.T, name string, rng *rand.Rand, dt DType, rows, cols int) {
+	t.Helper()
+	w := randomMat(rng, dt, rows, cols)
+	for xi, x := range x24Inputs(rng, cols, true) {
+		got := make([]float32, rows)
+		MatVec(got, w, x)
+		// The input's rounding, per value.
+		dx := make([]float64, cols)
+		var m [int8Block]int32
+		for b := 0; b < cols/int8Block; b++ {
+			s := float64(x24Block(&m, x[b*int8Block:(b+1)*int8Block]))
+			for j := range m {
+				c := b*int8Block + j
+				dx[c] = math.Abs(float64(x[c]) - float64(m[j])*s)
+			}
+		}
+		for r := range got {
+			wr := refRow(w, r)
+			ref, mag := refDot(wr, x)
+			if xi == 2 {
+				if !math.IsNaN(float64(got[r])) {
+					t.Fatalf("%s %s %d×%d row %d: %v with ±Inf and NaN in the input, want NaN", name, dt, rows, cols, r, got[r])
+				}
+				continue
+			}
+			var inErr float64
+			for c, v := range wr {
+				inErr += math.Abs(float64(v)) * dx[c]
+			}
+			bound := math.Abs(ref)*0x1p-24 + mag*0x1p-22 + inErr*(1+0x1p-20)
+			if dt == Q4_K {
+				bound += splitMag(w.Data[r*w.rowBytes():(r+1)*w.rowBytes()], x) * 0x1p-22
+			}
+			if e := math.Abs(float64(got[r]) - ref); e > bound {
+				t.Fatalf("%s %s %d×%d input %d: MatVec[%d] = %v, reference %v (error %g > %g)", name, dt, rows, cols, xi, r, got[r], ref, e, bound)
+			}
+		}
+	}
+}
+
+// splitMag is Σ_j |d·sc_j|·Σ q|x| + |dmin·m_j|·Σ|x| over a Q4_K row's
+// sub-blocks: the K-quant x24 kernels sum d·sc_j·Σ q·x and dmin·m_j·Σ x
+// apart, as llama.cpp does, and round relative to each, which can be far
+// more than their difference, the weights' own magnitude.
+func splitMag(row []byte, x []float32) float64 {
+	var sum float64
+	for sb := 0; sb < len(row)/144; sb++ {
+		blk := row[144*sb : 144*(sb+1)]
+		d, dmin := float64(F16ToF32(le16(blk))), float64(F16ToF32(le16(blk[2:])))
+		for j := 0; j < 8; j++ {
+			sc, m := scaleMinK4(j, blk[4:16])
+			var qx, ax float64
+			for i := 0; i < 32; i++ {
+				q := blk[16+32*(j/2)+i]
+				if j%2 == 1 {
+					q >>= 4
+				}
+				v := math.Abs(float64(x[256*sb+32*j+i]))
+				qx += float64(q&15) * v
+				ax += v
+			}
+			sum += math.Abs(d*float64(sc))*qx + math.Abs(dmin*float64(m))*ax
+		}
+	}
+	return sum
 }
