@@ -77,6 +77,9 @@ func quantizeX24AVX512(x *float32, p *int8, c *int32, s *float32, ng int)
 func dotQ4_KX24AVX512(w *byte, p *int8, sm, s *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
+func dotQ5_KX24AVX512(w *byte, p *int8, sm, s *float32, nb, rows, rb int, out *float64)
+
+//go:noescape
 func dotQ4_0X24AVX512(w *byte, p *int8, c unsafe.Pointer, s *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
@@ -706,6 +709,7 @@ func init() {
 			avx512.x24[Q4_0] = int8RowDots(dotQ4_0X24AVX512, 8, x24Planes, q4_0X24Dot)
 			avx512.quantizeX24 = quantizeX24AVX512
 			avx512.x24[Q4_K] = x24SuperRows(dotQ4_KX24AVX512)
+			avx512.x24[Q5_K] = x24SuperRows(dotQ5_KX24AVX512)
 			avx512.quantizeX24K = quantizeX24KAVX512
 		}
 	}

@@ -293,24 +293,25 @@ DATA q6shr<>+56(SB)/8, $0x0002000200020002
 GLOBL q6shr<>(SB), RODATA|NOPTR, $64
 
 // func dotQ4_KX24AVX512(w *byte, p *int8, sm, s *float32, nb, rows, rb int, out *float64)
+// func dotQ5_KX24AVX512(w *byte, p *int8, sm, s *float32, nb, rows, rb int, out *float64)
 // out[k] = the nb > 0 super-blocks of row k (at w + k·rb) times the x24
 // input (x24.go, K order): p its planes, s its scales, sm its s·Σm per
-// block. Per super-block the nibbles (Z2, Z13: chunks 0–1's low and high
+// block. Per super-block the quants (Z2, Z13: chunks 0–1's low and high
 // nibbles, sub-blocks 0, 2 and 1, 3; Z3, Z14: chunks 2–3's, sub-blocks
-// 4, 6 and 5, 7) times the planes, by VPDPBUSD from the top plane down
-// with a shift of 8 in between: Σ q·m per lane, exact in int32 (four
-// products of 4 and 24 bits, and int32 arithmetic wraps, so the
-// partials may overflow on the way); then converted, times the lane's
-// d·sc_j·s_j (Z0: eight sub-blocks' spread by VPERMPS), into Z4, widened
-// every super-block; the mins' terms dmin·m_j·(s·Σm)_j go into their own
-// float64 lanes (Z10, Z11) and are subtracted at the end of the row.
-// Registers: SI the super-block, DI the planes, R11 s, R12 sm, CX the
-// super-blocks left, R13 the row, R14 out; KUNPACK takes AX, BX, DX,
-// R8…R10.
+// 4, 6 and 5, 7; Q5_K's with their fifth bits) times the planes, by
+// VPDPBUSD from the top plane down with a shift of 8 in between: Σ q·m
+// per lane, exact in int32 (four products of 5 and 24 bits, and int32
+// arithmetic wraps, so the partials may overflow on the way); then
+// converted, times the lane's d·sc_j·s_j (Z0: eight sub-blocks' spread
+// by VPERMPS), into Z4, widened every super-block; the mins' terms
+// dmin·m_j·(s·Σm)_j go into their own float64 lanes (Z10) and are
+// subtracted at the end of the row. Registers: SI the super-block, DI
+// the planes, R11 s, R12 sm, CX the super-blocks left, R13 the row, R14
+// out; KUNPACK takes AX, BX, DX, R8…R10.
 
-// Q4KX24ACC adds the products of nibble zmm zq (planes at off, +256,
-// +512 from DI) with lane scales from idx into Z4.
-#define Q4KX24ACC(zq, off, idx) \
+// KX24ACC adds the products of quant zmm zq (planes at off, +256, +512
+// from DI) with lane scales from idx into Z4.
+#define KX24ACC(zq, off, idx) \
 	VPXORD Z16, Z16, Z16 \
 	VPDPBUSD off+512(DI), zq, Z16 \
 	VPSLLD $8, Z16, Z16 \
@@ -321,70 +322,145 @@ GLOBL q6shr<>(SB), RODATA|NOPTR, $64
 	VPERMPS Z0, idx, Z17 \
 	VFMADD231PS Z17, Z16, Z4
 
-TEXT ·dotQ4_KX24AVX512(SB), NOSPLIT, $0-64
-	MOVQ w+0(FP), R13
-	MOVQ out+56(FP), R14
-	MOVL $15, AX
-	VPBROADCASTB AX, Z15
-	VMOVDQU32 q4kx24idx<>+0(SB), Z18
-	VMOVDQU32 q4kx24idx<>+64(SB), Z19
-	VMOVDQU32 q4kx24idx<>+128(SB), Z20
-	VMOVDQU32 q4kx24idx<>+192(SB), Z21
-q4kx24row:
-	MOVQ R13, SI
-	MOVQ p+8(FP), DI
-	MOVQ sm+16(FP), R12
-	MOVQ s+24(FP), R11
-	MOVQ nb+32(FP), CX
-	VXORPD Z8, Z8, Z8
-	VXORPD Z9, Z9, Z9
-	VXORPD Z10, Z10, Z10
-	VXORPS Z4, Z4, Z4
-q4kx24loop:
-	KPREFETCH
-	KUNPACK(SI)
-	VCVTPH2PS (SI), X7
-	VBROADCASTSS X7, Y6
-	VPERMILPS $0x55, X7, X7
-	VBROADCASTSS X7, Y7
-	VPMOVZXBD X0, Y0
-	VPMOVZXBD X1, Y1
-	VCVTDQ2PS Y0, Y0
-	VCVTDQ2PS Y1, Y1
-	VMULPS Y6, Y0, Y0
-	VMULPS (R11), Y0, Y0
-	VMULPS Y7, Y1, Y1
-	VMULPS (R12), Y1, Y1
-	VCVTPS2PD Y1, Z1
+// KX24SCALES puts the super-block's d·sc_j·s_j in Y0 and adds
+// dmin·m_j·(s·Σm)_j to the float64 lanes Z10.
+#define KX24SCALES \
+	KUNPACK(SI) \
+	VCVTPH2PS (SI), X7 \
+	VBROADCASTSS X7, Y6 \
+	VPERMILPS $0x55, X7, X7 \
+	VBROADCASTSS X7, Y7 \
+	VPMOVZXBD X0, Y0 \
+	VPMOVZXBD X1, Y1 \
+	VCVTDQ2PS Y0, Y0 \
+	VCVTDQ2PS Y1, Y1 \
+	VMULPS Y6, Y0, Y0 \
+	VMULPS (R11), Y0, Y0 \
+	VMULPS Y7, Y1, Y1 \
+	VMULPS (R12), Y1, Y1 \
+	VCVTPS2PD Y1, Z1 \
 	VADDPD Z1, Z10, Z10
-	VMOVDQU64 16(SI), Z2
-	VMOVDQU64 80(SI), Z3
-	VPSRLW $4, Z2, Z13
-	VPSRLW $4, Z3, Z14
-	VPANDD Z15, Z2, Z2
-	VPANDD Z15, Z3, Z3
-	VPANDD Z15, Z13, Z13
+
+// KX24NIBBLES splits the 128 quant bytes at qo(SI) into Z2, Z13, Z3, Z14.
+#define KX24NIBBLES(qo) \
+	VMOVDQU64 qo(SI), Z2 \
+	VMOVDQU64 qo+64(SI), Z3 \
+	VPSRLW $4, Z2, Z13 \
+	VPSRLW $4, Z3, Z14 \
+	VPANDD Z15, Z2, Z2 \
+	VPANDD Z15, Z3, Z3 \
+	VPANDD Z15, Z13, Z13 \
 	VPANDD Z15, Z14, Z14
-	Q4KX24ACC(Z2, 0, Z18)
-	Q4KX24ACC(Z13, 64, Z19)
-	Q4KX24ACC(Z3, 128, Z20)
-	Q4KX24ACC(Z14, 192, Z21)
-	WIDEN1(Z4, Y4, Z8, Z9)
-	ADDQ $144, SI
-	ADDQ $768, DI
-	ADDQ $32, R11
-	ADDQ $32, R12
-	DECQ CX
-	JNZ  q4kx24loop
-	VSUBPD Z10, Z8, Z8
-	SUM512NZ
-	MOVSD X8, (R14)
-	ADDQ $8, R14
-	ADDQ rb+48(FP), R13
-	DECQ rows+40(FP)
-	JNZ  q4kx24row
-	VZEROUPPER
+
+// Q5KX24FIFTH ORs Q5_K's fifth bits (qh, 32 bytes at 16(SI), in both
+// halves of Z5) into the nibbles, moved to bit 4 of each byte by word
+// shifts whose counts (q5kx24sh) differ between the halves: bits 0 | 2
+// for Z2, 1 | 3 for Z13, 4 | 6 for Z3, 5 | 7 for Z14. No shift exceeds
+// 4 bits left or 3 right, so the bit a word shift carries over from the
+// other byte never reaches bit 4. Z22 = 0x10 bytes.
+#define Q5KX24FIFTH \
+	VBROADCASTI64X4 16(SI), Z5 \
+	VPSLLVW q5kx24sh<>+0(SB), Z5, Z6 \
+	VPTERNLOGD $0xf8, Z22, Z6, Z2 \
+	VPSLLVW q5kx24sh<>+64(SB), Z5, Z6 \
+	VPTERNLOGD $0xf8, Z22, Z6, Z13 \
+	VPSRLVW q5kx24sh<>+128(SB), Z5, Z6 \
+	VPTERNLOGD $0xf8, Z22, Z6, Z3 \
+	VPSRLVW q5kx24sh<>+192(SB), Z5, Z6 \
+	VPTERNLOGD $0xf8, Z22, Z6, Z14
+
+// KX24ROWS is the body of both kernels: quants (KX24NIBBLES, then
+// fifth: nothing or Q5KX24FIFTH) of stride-byte super-blocks.
+#define KX24ROWS(quants, fifth, stride, row, loop) \
+	MOVQ w+0(FP), R13 \
+	MOVQ out+56(FP), R14 \
+	MOVL $15, AX \
+	VPBROADCASTB AX, Z15 \
+	MOVL $16, AX \
+	VPBROADCASTB AX, Z22 \
+	VMOVDQU32 q4kx24idx<>+0(SB), Z18 \
+	VMOVDQU32 q4kx24idx<>+64(SB), Z19 \
+	VMOVDQU32 q4kx24idx<>+128(SB), Z20 \
+	VMOVDQU32 q4kx24idx<>+192(SB), Z21 \
+row: \
+	MOVQ R13, SI \
+	MOVQ p+8(FP), DI \
+	MOVQ sm+16(FP), R12 \
+	MOVQ s+24(FP), R11 \
+	MOVQ nb+32(FP), CX \
+	VXORPD Z8, Z8, Z8 \
+	VXORPD Z9, Z9, Z9 \
+	VXORPD Z10, Z10, Z10 \
+	VXORPS Z4, Z4, Z4 \
+loop: \
+	KPREFETCH \
+	KX24SCALES \
+	quants \
+	fifth \
+	KX24ACC(Z2, 0, Z18) \
+	KX24ACC(Z13, 64, Z19) \
+	KX24ACC(Z3, 128, Z20) \
+	KX24ACC(Z14, 192, Z21) \
+	WIDEN1(Z4, Y4, Z8, Z9) \
+	ADDQ $stride, SI \
+	ADDQ $768, DI \
+	ADDQ $32, R11 \
+	ADDQ $32, R12 \
+	DECQ CX \
+	JNZ  loop \
+	VSUBPD Z10, Z8, Z8 \
+	SUM512NZ \
+	MOVSD X8, (R14) \
+	ADDQ $8, R14 \
+	ADDQ rb+48(FP), R13 \
+	DECQ rows+40(FP) \
+	JNZ  row \
+	VZEROUPPER \
 	RET
+
+#define NOFIFTH
+
+TEXT ·dotQ4_KX24AVX512(SB), NOSPLIT, $0-64
+	KX24ROWS(KX24NIBBLES(16), NOFIFTH, 144, q4kx24row, q4kx24loop)
+
+TEXT ·dotQ5_KX24AVX512(SB), NOSPLIT, $0-64
+	KX24ROWS(KX24NIBBLES(48), Q5KX24FIFTH, 176, q5kx24row, q5kx24loop)
+
+// q5kx24sh: Q5KX24FIFTH's word shift counts, per zmm 16 words for each
+// half: 4 | 2, 3 | 1 (left), 0 | 2, 1 | 3 (right).
+DATA q5kx24sh<>+0(SB)/8, $0x0004000400040004
+DATA q5kx24sh<>+8(SB)/8, $0x0004000400040004
+DATA q5kx24sh<>+16(SB)/8, $0x0004000400040004
+DATA q5kx24sh<>+24(SB)/8, $0x0004000400040004
+DATA q5kx24sh<>+32(SB)/8, $0x0002000200020002
+DATA q5kx24sh<>+40(SB)/8, $0x0002000200020002
+DATA q5kx24sh<>+48(SB)/8, $0x0002000200020002
+DATA q5kx24sh<>+56(SB)/8, $0x0002000200020002
+DATA q5kx24sh<>+64(SB)/8, $0x0003000300030003
+DATA q5kx24sh<>+72(SB)/8, $0x0003000300030003
+DATA q5kx24sh<>+80(SB)/8, $0x0003000300030003
+DATA q5kx24sh<>+88(SB)/8, $0x0003000300030003
+DATA q5kx24sh<>+96(SB)/8, $0x0001000100010001
+DATA q5kx24sh<>+104(SB)/8, $0x0001000100010001
+DATA q5kx24sh<>+112(SB)/8, $0x0001000100010001
+DATA q5kx24sh<>+120(SB)/8, $0x0001000100010001
+DATA q5kx24sh<>+128(SB)/8, $0
+DATA q5kx24sh<>+136(SB)/8, $0
+DATA q5kx24sh<>+144(SB)/8, $0
+DATA q5kx24sh<>+152(SB)/8, $0
+DATA q5kx24sh<>+160(SB)/8, $0x0002000200020002
+DATA q5kx24sh<>+168(SB)/8, $0x0002000200020002
+DATA q5kx24sh<>+176(SB)/8, $0x0002000200020002
+DATA q5kx24sh<>+184(SB)/8, $0x0002000200020002
+DATA q5kx24sh<>+192(SB)/8, $0x0001000100010001
+DATA q5kx24sh<>+200(SB)/8, $0x0001000100010001
+DATA q5kx24sh<>+208(SB)/8, $0x0001000100010001
+DATA q5kx24sh<>+216(SB)/8, $0x0001000100010001
+DATA q5kx24sh<>+224(SB)/8, $0x0003000300030003
+DATA q5kx24sh<>+232(SB)/8, $0x0003000300030003
+DATA q5kx24sh<>+240(SB)/8, $0x0003000300030003
+DATA q5kx24sh<>+248(SB)/8, $0x0003000300030003
+GLOBL q5kx24sh<>(SB), RODATA|NOPTR, $256
 
 // q4kx24idx: the lanes' sub-blocks of the four nibble zmm (0 and 2, 1
 // and 3, 4 and 6, 5 and 7; eight lanes each).

@@ -26,17 +26,17 @@ import "math"
 // largest keeps fewer of its own bits. An input block holding ±Inf or
 // NaN gets s = NaN and m = 0, so the products are NaN.
 //
-// Q4_K takes the same input in another layout (quantizePlanesK): per
-// sub-block d·sc·Σ q·m, exact in int32 before its scaling, and the mins'
-// dmin·m·(s·Σm) apart, as llama.cpp sums them. The two can be far larger
-// than their difference, the weights' own size, so where they nearly
-// cancel it rounds relative to them (TestX24MatVec's bound adds that);
-// on random rows it is at 1.2e-7 and 3.5e-7 as Q4_0 is.
+// Q4_K and Q5_K take the same input in another layout (quantizePlanesK):
+// per sub-block d·sc·Σ q·m, exact in int32 before its scaling, and the
+// mins' dmin·m·(s·Σm) apart, as llama.cpp sums them. The two can be far
+// larger than their difference, the weights' own size, so where they
+// nearly cancel it rounds relative to them (TestX24MatVec's bound adds
+// that); on random rows it is at 1e-7 and 3.5e-7 as Q4_0 is.
 //
 // Only MatVec and MatMulGroup of one input row take this path (x24For):
 // MatMul of several rows keeps the float32 kernels, whose decoding is
-// shared by the inputs, so on AVX-512 a Q4_0 or Q4_K MatMul row equals
-// MatVec within their error bounds, not bit for bit.
+// shared by the inputs, so on AVX-512 a Q4_0, Q4_K or Q5_K MatMul row
+// equals MatVec within their error bounds, not bit for bit.
 
 // x24Max is the largest |m|: three signed bytes p0 + 256·p1 + 65536·p2
 // reach 127·(1 + 256 + 65536).

@@ -177,7 +177,7 @@ func TestX24MatVec(t *testing.T) {
 			for _, tc := range []struct {
 				dt   DType
 				cols []int
-			}{{Q4_0, []int{256, 288, 416, 1056, 2048 + 96, 5632}}, {Q4_K, []int{256, 1280, 5632}}} {
+			}{{Q4_0, []int{256, 288, 416, 1056, 2048 + 96, 5632}}, {Q4_K, []int{256, 1280, 5632}}, {Q5_K, []int{256, 1280, 5632}}} {
 				if x24For(activeKernels(), Mat{DType: tc.dt, Cols: 256}, 1) == nil {
 					continue
 				}
@@ -190,8 +190,8 @@ func TestX24MatVec(t *testing.T) {
 			}
 		})
 	}
-	if sets < 2 && cpuHas("avx512") && cpuid.CPU.Supports(cpuid.AVX512VNNI, cpuid.AVX512VBMI, cpuid.GFNI) {
-		t.Fatalf("%d x24 kernels on an AVX-512 VNNI, VBMI and GFNI CPU, want 2 (Q4_0, Q4_K)", sets)
+	if sets < 3 && cpuHas("avx512") && cpuid.CPU.Supports(cpuid.AVX512VNNI, cpuid.AVX512VBMI, cpuid.GFNI) {
+		t.Fatalf("%d x24 kernels on an AVX-512 VNNI, VBMI and GFNI CPU, want 3 (Q4_0, Q4_K, Q5_K)", sets)
 	}
 }
 
@@ -225,8 +225,8 @@ func checkX24MatVec(t *testing.T, name string, rng *rand.Rand, dt DType, rows, c
 				inErr += math.Abs(float64(v)) * dx[c]
 			}
 			bound := math.Abs(ref)*0x1p-24 + mag*0x1p-22 + inErr*(1+0x1p-20)
-			if dt == Q4_K {
-				bound += splitMag(w.Data[r*w.rowBytes():(r+1)*w.rowBytes()], x) * 0x1p-22
+			if dt != Q4_0 {
+				bound += splitMag(dt, w.Data[r*w.rowBytes():(r+1)*w.rowBytes()], x) * 0x1p-22
 			}
 			if e := math.Abs(float64(got[r]) - ref); e > bound {
 				t.Fatalf("%s %s %d×%d input %d: MatVec[%d] = %v, reference %v (error %g > %g)", name, dt, rows, cols, xi, r, got[r], ref, e, bound)
@@ -235,25 +235,33 @@ func checkX24MatVec(t *testing.T, name string, rng *rand.Rand, dt DType, rows, c
 	}
 }
 
-// splitMag is Σ_j |d·sc_j|·Σ q|x| + |dmin·m_j|·Σ|x| over a Q4_K row's
-// sub-blocks: the K-quant x24 kernels sum d·sc_j·Σ q·x and dmin·m_j·Σ x
-// apart, as llama.cpp does, and round relative to each, which can be far
-// more than their difference, the weights' own magnitude.
-func splitMag(row []byte, x []float32) float64 {
+// splitMag is Σ_j |d·sc_j|·Σ q|x| + |dmin·m_j|·Σ|x| over a Q4_K or
+// Q5_K row's sub-blocks: the K-quant x24 kernels sum d·sc_j·Σ q·x and
+// dmin·m_j·Σ x apart, as llama.cpp does, and round relative to each,
+// which can be far more than their difference, the weights' own size.
+func splitMag(dt DType, row []byte, x []float32) float64 {
+	bb, qo := 144, 16
+	if dt == Q5_K {
+		bb, qo = 176, 48
+	}
 	var sum float64
-	for sb := 0; sb < len(row)/144; sb++ {
-		blk := row[144*sb : 144*(sb+1)]
+	for sb := 0; sb < len(row)/bb; sb++ {
+		blk := row[bb*sb : bb*(sb+1)]
 		d, dmin := float64(F16ToF32(le16(blk))), float64(F16ToF32(le16(blk[2:])))
 		for j := 0; j < 8; j++ {
 			sc, m := scaleMinK4(j, blk[4:16])
 			var qx, ax float64
 			for i := 0; i < 32; i++ {
-				q := blk[16+32*(j/2)+i]
+				q := blk[qo+32*(j/2)+i]
 				if j%2 == 1 {
 					q >>= 4
 				}
+				q &= 15
+				if dt == Q5_K {
+					q |= (blk[16+i] >> j & 1) << 4
+				}
 				v := math.Abs(float64(x[256*sb+32*j+i]))
-				qx += float64(q&15) * v
+				qx += float64(q) * v
 				ax += v
 			}
 			sum += math.Abs(d*float64(sc))*qx + math.Abs(dmin*float64(m))*ax
