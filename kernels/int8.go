@@ -53,18 +53,21 @@ type int8Input struct {
 	ksums []int32
 	// For exact products on the x24 path (x24.go): three planes of the
 	// input rounded to 24 bits, in Q4_0's layout with corrections (p24,
-	// c24) or in the K-quants' with s·Σm per block (pk24, sm24), and the
-	// scales s24.
-	p24          []int8
-	c24          []int32
-	s24          []float32
-	pk24         []int8
-	sm24         []float32
-	x            []float32 // the input, while quantizeInput runs
-	quantize     func(a *int8Input, lo, hi int)
-	quantizeX24  func(x *float32, p *int8, c *int32, s *float32, groups int)
-	quantizeX24K func(x *float32, p *int8, sm, s *float32, superBlocks int)
-	needs        int8Needs // while quantizeInput runs
+	// c24), in Q4_K's and Q5_K's with s·Σm per block (pk24, sm24) or in
+	// Q6_K's with its corrections (p6, c6), and the scales s24.
+	p24           []int8
+	c24           []int32
+	s24           []float32
+	pk24          []int8
+	sm24          []float32
+	p6            []int8
+	c6            []int32
+	x             []float32 // the input, while quantizeInput runs
+	quantize      func(a *int8Input, lo, hi int)
+	quantizeX24   func(x *float32, p *int8, c *int32, s *float32, groups int)
+	quantizeX24K  func(x *float32, p *int8, sm, s *float32, superBlocks int)
+	quantizeX24Q6 func(x *float32, p *int8, c *int32, s *float32, superBlocks int)
+	needs         int8Needs // while quantizeInput runs
 }
 
 // int8Needs says which forms of the quantized input the weights need.
@@ -75,7 +78,8 @@ const (
 	needNibbles                       // also q4 and c4 (AVX-512 Q4_0)
 	needSuper                         // kq, kd, ksums: K-quants
 	needPlanes                        // p24, c24, s24: the x24 Q4_0 kernel
-	needPlanesK                       // pk24, s24, sm24: the x24 K-quant kernels
+	needPlanesK                       // pk24, s24, sm24: the x24 Q4_K and Q5_K kernels
+	needPlanes6                       // p6, c6, s24: the x24 Q6_K kernel
 )
 
 // int8NeedsOf is what weights of dtype dt need (0: no int8 path).
@@ -108,21 +112,23 @@ func quantizeInput(x []float32, n, cols int, needs int8Needs) *int8Input {
 	m := n * cols
 	a.cols = cols
 	blocks, nibbles, super := needs&needBlocks != 0, needs&needNibbles != 0, needs&needSuper != 0
-	planes, planesK := needs&needPlanes != 0, needs&needPlanesK != 0
+	planes, planesK, planes6 := needs&needPlanes != 0, needs&needPlanesK != 0, needs&needPlanes6 != 0
 	a.q, a.d = sized(a.q, m, blocks), sized(a.d, m/int8Block, blocks)
 	a.c8, a.c128 = sized(a.c8, m/4, blocks), sized(a.c128, m/4, blocks)
 	a.blockSums = sized(a.blockSums, m/int8Block, blocks)
 	a.q4, a.c4 = sized(a.q4, m, nibbles), sized(a.c4, m/8, nibbles)
 	a.kq, a.kd, a.ksums = sized(a.kq, m, super), sized(a.kd, m/superBlock, super), sized(a.ksums, m/16, super)
-	a.p24, a.c24, a.s24 = sized(a.p24, 3*m, planes), sized(a.c24, m/8, planes), sized(a.s24, m/int8Block, planes || planesK)
+	a.p24, a.c24, a.s24 = sized(a.p24, 3*m, planes), sized(a.c24, m/8, planes), sized(a.s24, m/int8Block, planes || planesK || planes6)
 	a.pk24, a.sm24 = sized(a.pk24, 3*m, planesK), sized(a.sm24, m/int8Block, planesK)
-	a.x, a.quantize, a.quantizeX24, a.quantizeX24K, a.needs = x, ks.quantize, ks.quantizeX24, ks.quantizeX24K, needs
+	a.p6, a.c6 = sized(a.p6, 3*m, planes6), sized(a.c6, m/4, planes6)
+	a.x, a.quantize, a.needs = x, ks.quantize, needs
+	a.quantizeX24, a.quantizeX24K, a.quantizeX24Q6 = ks.quantizeX24, ks.quantizeX24K, ks.quantizeX24Q6
 	if m < parallelQuantize {
 		a.Range(0, n)
 	} else {
 		parallel(n, max(1, parallelQuantize/cols), a)
 	}
-	a.x, a.quantize, a.quantizeX24, a.quantizeX24K = nil, nil, nil, nil
+	a.x, a.quantize, a.quantizeX24, a.quantizeX24K, a.quantizeX24Q6 = nil, nil, nil, nil, nil
 	return a
 }
 
@@ -162,6 +168,11 @@ func (a *int8Input) Range(lo, hi int) {
 	if a.needs&needPlanesK != 0 {
 		for r := lo; r < hi; r++ {
 			a.quantizePlanesK(r)
+		}
+	}
+	if a.needs&needPlanes6 != 0 {
+		for r := lo; r < hi; r++ {
+			a.quantizePlanes6(r)
 		}
 	}
 }

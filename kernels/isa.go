@@ -40,11 +40,13 @@ type kernelSet struct {
 	x24 [numDTypes]int8Rows
 	// quantize quantizes blocks of an int8 input (nil: quantizeBlock);
 	// quantizeX24 whole groups of four blocks of an x24 input in Q4_0's
-	// layout, quantizeX24K super-blocks in the K-quants' (nil: the Go
-	// loops of quantizePlanes, quantizePlanesK).
-	quantize     func(a *int8Input, lo, hi int)
-	quantizeX24  func(x *float32, p *int8, c *int32, s *float32, groups int)
-	quantizeX24K func(x *float32, p *int8, sm, s *float32, superBlocks int)
+	// layout, quantizeX24K super-blocks in Q4_K's and Q5_K's,
+	// quantizeX24Q6 in Q6_K's (nil: the Go loops of quantizePlanes,
+	// quantizePlanesK, quantizePlanes6).
+	quantize      func(a *int8Input, lo, hi int)
+	quantizeX24   func(x *float32, p *int8, c *int32, s *float32, groups int)
+	quantizeX24K  func(x *float32, p *int8, sm, s *float32, superBlocks int)
+	quantizeX24Q6 func(x *float32, p *int8, c *int32, s *float32, superBlocks int)
 	// q4Layout: the Q4_0 int8 kernels take the input as q4 and c4.
 	q4Layout bool
 	// silu is SiLU on a multiple of 8 values (nil: the Go loop).

@@ -88,9 +88,9 @@ const parallelMinWork = 1 << 15
 // random rows their median error is 5–8e-8 of each result and the
 // largest 2.6e-7 of the rms result (TestSIMDPrecision), against 3e-6
 // mean for float32 accumulation over whole rows. AVX-512 Q4_0 rows of
-// 256 columns or more, and Q4_K and Q5_K rows, round x to 24 bits
+// 256 columns or more, and Q4_K, Q5_K and Q6_K rows, round x to 24 bits
 // against each 32-value block's largest value and multiply in integers
-// (x24.go): 1e-7 and 3.5e-7 on the same rows.
+// (x24.go): 1e-7 and up to 4.2e-7 on the same rows.
 //
 // It panics when w is invalid (see Validate) or the lengths disagree:
 // len(dst) must be Rows and len(x) Cols.
@@ -160,10 +160,10 @@ var widePool = sync.Pool{New: func() any { return new([]float64) }}
 // has against the exact result (see MatVec): Q8_0 products of four or
 // more inputs with Cols a multiple of 64 decode the weights to float32
 // and sum w·x instead of MatVec's per-block d·(q·x); and Q4_0 MatVec of
-// 256 columns or more, and Q4_K and Q5_K MatVec, round the input to 24
-// bits per block and multiply in integers (x24.go), where MatMul keeps
-// float32. It panics on an invalid w or lengths other than len(x) =
-// n·Cols, len(dst) = n·Rows.
+// 256 columns or more, and Q4_K, Q5_K and Q6_K MatVec, round the input
+// to 24 bits per block and multiply in integers (x24.go), where MatMul
+// keeps float32. It panics on an invalid w or lengths other than len(x)
+// = n·Cols, len(dst) = n·Rows.
 func MatMul(dst []float32, w Mat, x []float32, n int) {
 	checkMat(w)
 	if n < 0 || len(dst) != n*w.Rows || len(x) != n*w.Cols {

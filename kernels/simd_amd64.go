@@ -71,6 +71,9 @@ func dotQ4_0I8AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, r
 func quantizeX24KAVX512(x *float32, p *int8, sm, s *float32, nsb int)
 
 //go:noescape
+func quantizeX24Q6AVX512(x *float32, p *int8, c *int32, s *float32, nsb int)
+
+//go:noescape
 func quantizeX24AVX512(x *float32, p *int8, c *int32, s *float32, ng int)
 
 //go:noescape
@@ -78,6 +81,9 @@ func dotQ4_KX24AVX512(w *byte, p *int8, sm, s *float32, nb, rows, rb int, out *f
 
 //go:noescape
 func dotQ5_KX24AVX512(w *byte, p *int8, sm, s *float32, nb, rows, rb int, out *float64)
+
+//go:noescape
+func dotQ6_KX24AVX512(w *byte, p *int8, c *int32, s *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
 func dotQ4_0X24AVX512(w *byte, p *int8, c unsafe.Pointer, s *float32, nb, rows, rb int, out *float64)
@@ -618,6 +624,24 @@ func x24SuperRows(k func(w *byte, p *int8, sm, s *float32, nb, rows, rb int, out
 	}
 }
 
+// x24Q6Rows is x24SuperRows for Q6_K's kernel, which takes the
+// corrections instead of s·Σm.
+func x24Q6Rows(k func(w *byte, p *int8, c *int32, s *float32, nb, rows, rb int, out *float64)) int8Rows {
+	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
+		rb, nb := w.rowBytes(), w.Cols/superBlock
+		p, c, s := &a.p6[3*i*w.Cols], &a.c6[i*w.Cols/4], &a.s24[i*w.Cols/int8Block]
+		out := sumsPool.Get().(*[64]float64)
+		defer sumsPool.Put(out)
+		for r0 := lo; r0 < hi; r0 += len(out) {
+			r1 := min(r0+len(out), hi)
+			k(&w.Data[r0*rb], p, c, s, nb, r1-r0, rb, &out[0])
+			for r := r0; r < r1; r++ {
+				dst[r] = float32(out[r-r0])
+			}
+		}
+	}
+}
+
 // int8Operands returns input row i's values, correction array and
 // scales in the layout a kernel wants: q with c8 or c128 (an int32 per
 // four values), or q4 with c4 (see int8Input), and d; or the x24 planes
@@ -710,6 +734,8 @@ func init() {
 			avx512.quantizeX24 = quantizeX24AVX512
 			avx512.x24[Q4_K] = x24SuperRows(dotQ4_KX24AVX512)
 			avx512.x24[Q5_K] = x24SuperRows(dotQ5_KX24AVX512)
+			avx512.x24[Q6_K] = x24Q6Rows(dotQ6_KX24AVX512)
+			avx512.quantizeX24Q6 = quantizeX24Q6AVX512
 			avx512.quantizeX24K = quantizeX24KAVX512
 		}
 	}

@@ -1239,6 +1239,28 @@ quantzero:
 	X24DIGITS(Z8, 32*pos, 256) \
 	X24DIGITS(Z9, 32*pos+16, 256)
 
+// X24Q6BLK does block j of a super-block in Q6_K's layout (at 32-byte
+// unit j of each 256-byte plane): the corrections of its eight fours of
+// values, −32 times their m sums, to 32j(R8).
+#define X24Q6BLK(j) \
+	X24SCALE(j) \
+	X24FOURS(Z8, 32*j) \
+	X24FOURS(Z9, 32*j+16) \
+	X24DIGITS(Z8, 32*j, 256) \
+	X24DIGITS(Z9, 32*j+16, 256)
+
+// X24FOURS stores −32 times the sums of zm's four fours of m (one per
+// 128-bit lane) at off(R8).
+#define X24FOURS(zm, off) \
+	VPSHUFD $0xB1, zm, Z10 \
+	VPADDD zm, Z10, Z10 \
+	VPSHUFD $0x4E, Z10, Z11 \
+	VPADDD Z11, Z10, Z10 \
+	VPERMD Z10, Z25, Z10 \
+	VPSLLD $5, X10, X10 \
+	VPSUBD X10, X28, X10 \
+	VMOVDQU X10, off(R8)
+
 // X24CONSTS loads the quantizers' constants.
 #define X24CONSTS \
 	VPBROADCASTD i8abs<>(SB), Z31 \
@@ -1267,6 +1289,34 @@ x24loop:
 	ADDQ $16, R9
 	DECQ CX
 	JNZ  x24loop
+	VZEROUPPER
+	RET
+
+// func quantizeX24Q6AVX512(x *float32, p *int8, c *int32, s *float32, nsb int)
+// is quantizeX24AVX512 for nsb > 0 super-blocks in Q6_K's layout
+// (quantizePlanes6).
+TEXT ·quantizeX24Q6AVX512(SB), NOSPLIT, $0-40
+	MOVQ x+0(FP), DI
+	MOVQ p+8(FP), SI
+	MOVQ c+16(FP), R8
+	MOVQ s+24(FP), R9
+	MOVQ nsb+32(FP), CX
+	X24CONSTS
+x24q6loop:
+	X24Q6BLK(0)
+	X24Q6BLK(1)
+	X24Q6BLK(2)
+	X24Q6BLK(3)
+	X24Q6BLK(4)
+	X24Q6BLK(5)
+	X24Q6BLK(6)
+	X24Q6BLK(7)
+	ADDQ $1024, DI
+	ADDQ $768, SI
+	ADDQ $256, R8
+	ADDQ $32, R9
+	DECQ CX
+	JNZ  x24q6loop
 	VZEROUPPER
 	RET
 

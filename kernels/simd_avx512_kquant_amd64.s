@@ -150,15 +150,7 @@ TEXT ·dotQ5_KRowsAVX512(SB), NOSPLIT, $128-48
 // VPTERNLOGD (Z2 | Z3&Z17); elements 64–127 are the high nibbles with
 // bits 4–5 (6–7: Z19). Z16 holds 0x0F bytes.
 #define Q6KHALF(h, sd, sm, out) \
-	VMOVDQU64 (64*(h))(SI), Z0 \
-	VBROADCASTI64X4 (128+32*(h))(SI), Z1 \
-	VPANDD Z16, Z0, Z2 \
-	VPSLLVW Z18, Z1, Z3 \
-	VPTERNLOGD $0xf8, Z17, Z3, Z2 \
-	VPSRLW $4, Z0, Z0 \
-	VPANDD Z16, Z0, Z0 \
-	VPSRLVW Z19, Z1, Z1 \
-	VPTERNLOGD $0xf8, Z17, Z1, Z0 \
+	Q6KQUANTS(h) \
 	VMOVDQU64 Z2, (R10) \
 	VMOVDQU64 Z0, 64(R10) \
 	Q6KQ(0, 8*(h), 512*(h), Z4, sd, sm, out) \
@@ -169,6 +161,19 @@ TEXT ·dotQ5_KRowsAVX512(SB), NOSPLIT, $128-48
 	Q6KQ(5, 8*(h)+5, 512*(h)+320, Z5, sd, sm, out) \
 	Q6KQ(6, 8*(h)+6, 512*(h)+384, Z4, sd, sm, out) \
 	Q6KQ(7, 8*(h)+7, 512*(h)+448, Z5, sd, sm, out)
+
+// Q6KQUANTS builds half h's quants, elements 0–63 in Z2 and 64–127 in
+// Z0 (Z1, Z3 scratch).
+#define Q6KQUANTS(h) \
+	VMOVDQU64 (64*(h))(SI), Z0 \
+	VBROADCASTI64X4 (128+32*(h))(SI), Z1 \
+	VPANDD Z16, Z0, Z2 \
+	VPSLLVW Z18, Z1, Z3 \
+	VPTERNLOGD $0xf8, Z17, Z3, Z2 \
+	VPSRLW $4, Z0, Z0 \
+	VPANDD Z16, Z0, Z0 \
+	VPSRLVW Z19, Z1, Z1 \
+	VPTERNLOGD $0xf8, Z17, Z1, Z0
 
 // Q6KQ takes the 16 quants q of group j from the buffer at R10; the
 // weight d·sc·(q−32) is one FMA, q·(d·sc) + (−32·d·sc), rounded once as
@@ -497,3 +502,126 @@ DATA q4kx24idx<>+232(SB)/8, $0x0000000700000007
 DATA q4kx24idx<>+240(SB)/8, $0x0000000700000007
 DATA q4kx24idx<>+248(SB)/8, $0x0000000700000007
 GLOBL q4kx24idx<>(SB), RODATA|NOPTR, $256
+
+// func dotQ6_KX24AVX512(w *byte, p *int8, c *int32, s *float32, nb, rows, rb int, out *float64)
+// out[k] = the nb > 0 super-blocks of row k (at w + k·rb) times the x24
+// input in the Q6_K layout (x24.go): p its planes (in element order),
+// c its corrections (−32 times each four values' m sum), s its scales.
+// Per super-block the quants (Q6KQUANTS, 64 at a time) times the planes
+// by VPDPBUSD from the top plane down with shifts of 8, then plus the
+// corrections: Σ (q−32)·m per lane, exact in int32 (four products of 6
+// and 24 bits; int32 arithmetic wraps, so the partials may overflow on
+// the way); converted, times the lane's d·sc_k·s (Z6: the 16 groups'
+// spread by VPERMPS) into Z4, widened every super-block. Registers: SI
+// the super-block, DI the planes, R12 the corrections, R11 s, CX the
+// super-blocks left, R13 the row, R14 out.
+
+// Q6KX24ACC adds the products of the quants zq (64 elements at element
+// offset eo of the super-block) into Z4, lane scales from idx.
+#define Q6KX24ACC(zq, eo, idx) \
+	VPXORD Z20, Z20, Z20 \
+	VPDPBUSD eo+512(DI), zq, Z20 \
+	VPSLLD $8, Z20, Z20 \
+	VPDPBUSD eo+256(DI), zq, Z20 \
+	VPSLLD $8, Z20, Z20 \
+	VPDPBUSD eo(DI), zq, Z20 \
+	VPADDD eo(R12), Z20, Z20 \
+	VCVTDQ2PS Z20, Z20 \
+	VPERMPS Z6, idx, Z21 \
+	VFMADD231PS Z21, Z20, Z4
+
+TEXT ·dotQ6_KX24AVX512(SB), NOSPLIT, $0-64
+	MOVQ w+0(FP), R13
+	MOVQ out+56(FP), R14
+	Q6KCONSTS
+	VMOVDQU32 q6kx24idx<>+0(SB), Z24
+	VMOVDQU32 q6kx24idx<>+64(SB), Z25
+	VMOVDQU32 q6kx24idx<>+128(SB), Z26
+	VMOVDQU32 q6kx24idx<>+192(SB), Z27
+	VMOVDQU32 q6kx24idx<>+256(SB), Z28
+q6kx24row:
+	MOVQ R13, SI
+	MOVQ p+8(FP), DI
+	MOVQ c+16(FP), R12
+	MOVQ s+24(FP), R11
+	MOVQ nb+32(FP), CX
+	VXORPD Z8, Z8, Z8
+	VXORPD Z9, Z9, Z9
+	VXORPS Z4, Z4, Z4
+q6kx24loop:
+	KPREFETCH
+	MOVWLZX 208(SI), AX
+	VMOVD AX, X7
+	VCVTPH2PS X7, X7
+	VBROADCASTSS X7, Z7
+	VPMOVSXBD 192(SI), Z6
+	VCVTDQ2PS Z6, Z6
+	VMULPS Z7, Z6, Z6
+	VMOVUPS (R11), Y7
+	VPERMPS Z7, Z28, Z7
+	VMULPS Z7, Z6, Z6
+	Q6KQUANTS(0)
+	Q6KX24ACC(Z2, 0, Z24)
+	Q6KX24ACC(Z0, 64, Z25)
+	Q6KQUANTS(1)
+	Q6KX24ACC(Z2, 128, Z26)
+	Q6KX24ACC(Z0, 192, Z27)
+	WIDEN1(Z4, Y4, Z8, Z9)
+	ADDQ $210, SI
+	ADDQ $768, DI
+	ADDQ $256, R12
+	ADDQ $32, R11
+	DECQ CX
+	JNZ  q6kx24loop
+	SUM512NZ
+	MOVSD X8, (R14)
+	ADDQ $8, R14
+	ADDQ rb+48(FP), R13
+	DECQ rows+40(FP)
+	JNZ  q6kx24row
+	VZEROUPPER
+	RET
+
+// q6kx24idx: the lanes' groups of 16 for the four quant zmm (0–3, 4–7,
+// 8–11, 12–15, four lanes each), then the groups' blocks of 32 (s).
+DATA q6kx24idx<>+0(SB)/8, $0
+DATA q6kx24idx<>+8(SB)/8, $0
+DATA q6kx24idx<>+16(SB)/8, $0x0000000100000001
+DATA q6kx24idx<>+24(SB)/8, $0x0000000100000001
+DATA q6kx24idx<>+32(SB)/8, $0x0000000200000002
+DATA q6kx24idx<>+40(SB)/8, $0x0000000200000002
+DATA q6kx24idx<>+48(SB)/8, $0x0000000300000003
+DATA q6kx24idx<>+56(SB)/8, $0x0000000300000003
+DATA q6kx24idx<>+64(SB)/8, $0x0000000400000004
+DATA q6kx24idx<>+72(SB)/8, $0x0000000400000004
+DATA q6kx24idx<>+80(SB)/8, $0x0000000500000005
+DATA q6kx24idx<>+88(SB)/8, $0x0000000500000005
+DATA q6kx24idx<>+96(SB)/8, $0x0000000600000006
+DATA q6kx24idx<>+104(SB)/8, $0x0000000600000006
+DATA q6kx24idx<>+112(SB)/8, $0x0000000700000007
+DATA q6kx24idx<>+120(SB)/8, $0x0000000700000007
+DATA q6kx24idx<>+128(SB)/8, $0x0000000800000008
+DATA q6kx24idx<>+136(SB)/8, $0x0000000800000008
+DATA q6kx24idx<>+144(SB)/8, $0x0000000900000009
+DATA q6kx24idx<>+152(SB)/8, $0x0000000900000009
+DATA q6kx24idx<>+160(SB)/8, $0x0000000a0000000a
+DATA q6kx24idx<>+168(SB)/8, $0x0000000a0000000a
+DATA q6kx24idx<>+176(SB)/8, $0x0000000b0000000b
+DATA q6kx24idx<>+184(SB)/8, $0x0000000b0000000b
+DATA q6kx24idx<>+192(SB)/8, $0x0000000c0000000c
+DATA q6kx24idx<>+200(SB)/8, $0x0000000c0000000c
+DATA q6kx24idx<>+208(SB)/8, $0x0000000d0000000d
+DATA q6kx24idx<>+216(SB)/8, $0x0000000d0000000d
+DATA q6kx24idx<>+224(SB)/8, $0x0000000e0000000e
+DATA q6kx24idx<>+232(SB)/8, $0x0000000e0000000e
+DATA q6kx24idx<>+240(SB)/8, $0x0000000f0000000f
+DATA q6kx24idx<>+248(SB)/8, $0x0000000f0000000f
+DATA q6kx24idx<>+256(SB)/8, $0
+DATA q6kx24idx<>+264(SB)/8, $0x0000000100000001
+DATA q6kx24idx<>+272(SB)/8, $0x0000000200000002
+DATA q6kx24idx<>+280(SB)/8, $0x0000000300000003
+DATA q6kx24idx<>+288(SB)/8, $0x0000000400000004
+DATA q6kx24idx<>+296(SB)/8, $0x0000000500000005
+DATA q6kx24idx<>+304(SB)/8, $0x0000000600000006
+DATA q6kx24idx<>+312(SB)/8, $0x0000000700000007
+GLOBL q6kx24idx<>(SB), RODATA|NOPTR, $320

@@ -31,12 +31,16 @@ import "math"
 // mins' dmin·m·(s·Σm) apart, as llama.cpp sums them. The two can be far
 // larger than their difference, the weights' own size, so where they
 // nearly cancel it rounds relative to them (TestX24MatVec's bound adds
-// that); on random rows it is at 1e-7 and 3.5e-7 as Q4_0 is.
+// that); on random rows it is at 1e-7 and 3.5e-7 as Q4_0 is. Q6_K's
+// (quantizePlanes6) keeps the input in element order with Q4_0's kind of
+// corrections, −32 times each four values' m sum, so its lanes hold
+// Σ (q−32)·m exactly and nothing cancels after rounding.
 //
 // Only MatVec and MatMulGroup of one input row take this path (x24For):
 // MatMul of several rows keeps the float32 kernels, whose decoding is
-// shared by the inputs, so on AVX-512 a Q4_0, Q4_K or Q5_K MatMul row
-// equals MatVec within their error bounds, not bit for bit.
+// shared by the inputs, so on AVX-512 a Q4_0 or K-quant (Q4_K, Q5_K,
+// Q6_K) MatMul row equals MatVec within their error bounds, not bit for
+// bit.
 
 // x24Max is the largest |m|: three signed bytes p0 + 256·p1 + 65536·p2
 // reach 127·(1 + 256 + 65536).
@@ -109,10 +113,40 @@ func (a *int8Input) quantizePlanes(r int) {
 
 // x24NeedsOf is the input form the x24 kernel of dt takes.
 func x24NeedsOf(dt DType) int8Needs {
-	if dt.BlockSize() == superBlock {
+	switch dt {
+	case Q6_K:
+		return needPlanes6
+	case Q4_K, Q5_K:
 		return needPlanesK
 	}
 	return needPlanes
+}
+
+// quantizePlanes6 fills input row r's planes in Q6_K's layout (per
+// super-block 768 bytes, plane 0's 256, plane 1's, plane 2's, each in
+// element order), its corrections (−32 times the m sum of each four
+// values) and scales: by a.quantizeX24Q6 when the set has one, else here.
+func (a *int8Input) quantizePlanes6(r int) {
+	cols, nb := a.cols, a.cols/int8Block
+	x := a.x[r*cols : (r+1)*cols]
+	p := a.p6[3*r*cols : 3*(r+1)*cols]
+	c := a.c6[r*cols/4 : (r+1)*cols/4]
+	s := a.s24[r*nb : (r+1)*nb]
+	if a.quantizeX24Q6 != nil {
+		a.quantizeX24Q6(&x[0], &p[0], &c[0], &s[0], cols/superBlock)
+		return
+	}
+	var m [int8Block]int32
+	for b := 0; b < nb; b++ {
+		s[b] = x24Block(&m, x[b*int8Block:(b+1)*int8Block])
+		off := 3*superBlock*(b/8) + int8Block*(b%8)
+		for j, v := range m {
+			p[off+j], p[off+superBlock+j], p[off+2*superBlock+j] = x24Digits(v)
+		}
+		for g := 0; g < 8; g++ {
+			c[8*b+g] = -32 * (m[4*g] + m[4*g+1] + m[4*g+2] + m[4*g+3])
+		}
+	}
 }
 
 // x24KPos is where sub-block j of a super-block sits in each of its

@@ -72,6 +72,7 @@ func TestX24Quantize(t *testing.T) {
 			}
 			if cols%superBlock == 0 {
 				checkX24K(t, x, cols, want.s24)
+				checkX24Q6(t, x, cols, want.s24)
 			}
 			nb := cols / int8Block
 			var m [int8Block]int32
@@ -153,7 +154,7 @@ func quantizeInputWith(t *testing.T, name string, x []float32, cols int, needs i
 	withKernels(name, func() { a = quantizeInput(x, 1, cols, needs) })
 	// The pool may hand a back to the next call: keep copies.
 	c := &int8Input{cols: a.cols, p24: slices.Clone(a.p24), c24: slices.Clone(a.c24), s24: slices.Clone(a.s24),
-		pk24: slices.Clone(a.pk24), sm24: slices.Clone(a.sm24)}
+		pk24: slices.Clone(a.pk24), sm24: slices.Clone(a.sm24), p6: slices.Clone(a.p6), c6: slices.Clone(a.c6)}
 	int8InputPool.Put(a)
 	return c
 }
@@ -177,7 +178,7 @@ func TestX24MatVec(t *testing.T) {
 			for _, tc := range []struct {
 				dt   DType
 				cols []int
-			}{{Q4_0, []int{256, 288, 416, 1056, 2048 + 96, 5632}}, {Q4_K, []int{256, 1280, 5632}}, {Q5_K, []int{256, 1280, 5632}}} {
+			}{{Q4_0, []int{256, 288, 416, 1056, 2048 + 96, 5632}}, {Q4_K, []int{256, 1280, 5632}}, {Q5_K, []int{256, 1280, 5632}}, {Q6_K, []int{256, 1280, 5632}}} {
 				if x24For(activeKernels(), Mat{DType: tc.dt, Cols: 256}, 1) == nil {
 					continue
 				}
@@ -190,8 +191,8 @@ func TestX24MatVec(t *testing.T) {
 			}
 		})
 	}
-	if sets < 3 && cpuHas("avx512") && cpuid.CPU.Supports(cpuid.AVX512VNNI, cpuid.AVX512VBMI, cpuid.GFNI) {
-		t.Fatalf("%d x24 kernels on an AVX-512 VNNI, VBMI and GFNI CPU, want 3 (Q4_0, Q4_K, Q5_K)", sets)
+	if sets < 4 && cpuHas("avx512") && cpuid.CPU.Supports(cpuid.AVX512VNNI, cpuid.AVX512VBMI, cpuid.GFNI) {
+		t.Fatalf("%d x24 kernels on an AVX-512 VNNI, VBMI and GFNI CPU, want 4 (Q4_0, Q4_K, Q5_K, Q6_K)", sets)
 	}
 }
 
@@ -225,7 +226,7 @@ func checkX24MatVec(t *testing.T, name string, rng *rand.Rand, dt DType, rows, c
 				inErr += math.Abs(float64(v)) * dx[c]
 			}
 			bound := math.Abs(ref)*0x1p-24 + mag*0x1p-22 + inErr*(1+0x1p-20)
-			if dt != Q4_0 {
+			if dt == Q4_K || dt == Q5_K {
 				bound += splitMag(dt, w.Data[r*w.rowBytes():(r+1)*w.rowBytes()], x) * 0x1p-22
 			}
 			if e := math.Abs(float64(got[r]) - ref); e > bound {
@@ -268,4 +269,38 @@ func splitMag(dt DType, row []byte, x []float32) float64 {
 		}
 	}
 	return sum
+}
+
+// checkX24Q6 checks Q6_K's form of the x24 input as checkX24K does the
+// K-quants': every set's quantizer writes the Go loop's bits, the planes
+// hold x24Block's m in element order, the scales are Q4_0's, and each
+// four values' correction is −32 times their m sum.
+func checkX24Q6(t *testing.T, x []float32, cols int, s []float32) {
+	t.Helper()
+	want := quantizeInputWith(t, "generic", x, cols, needPlanes6)
+	for _, name := range runnableSets() {
+		got := quantizeInputWith(t, name, x, cols, needPlanes6)
+		if !slices.Equal(got.p6, want.p6) || !slices.Equal(got.c6, want.c6) || !sameBits(got.s24, want.s24) {
+			t.Fatalf("%s cols=%d: x24 input (Q6_K's layout) differs from the Go loop's", name, cols)
+		}
+	}
+	if !sameBits(want.s24, s) {
+		t.Fatalf("cols=%d: Q6_K's scales differ from Q4_0's", cols)
+	}
+	var m [int8Block]int32
+	for b := 0; b < cols/int8Block; b++ {
+		x24Block(&m, x[b*int8Block:(b+1)*int8Block])
+		off := 3*superBlock*(b/8) + int8Block*(b%8)
+		for j, v := range m {
+			p := want.p6[off+j:]
+			if got := int32(p[0]) + 256*int32(p[superBlock]) + 65536*int32(p[2*superBlock]); got != v {
+				t.Fatalf("cols=%d block %d value %d: planes give %d, x24Block %d", cols, b, j, got, v)
+			}
+		}
+		for g := 0; g < 8; g++ {
+			if c, w := want.c6[8*b+g], -32*(m[4*g]+m[4*g+1]+m[4*g+2]+m[4*g+3]); c != w {
+				t.Fatalf("cols=%d block %d four %d: correction %d, want %d", cols, b, g, c, w)
+			}
+		}
+	}
 }
