@@ -68,22 +68,22 @@ func quantizeAVX512(a *int8Input, lo, hi int) {
 func dotQ4_0I8AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
-func quantizeX24KAVX512(x *float32, p *int8, sm, s *float32, nsb int)
+func quantizeX24KAVX512(x *float32, p *int8, t, s *float32, n int)
 
 //go:noescape
-func quantizeX24Q6AVX512(x *float32, p *int8, c *int32, s *float32, nsb int)
+func quantizeX24Q6AVX512(x *float32, p *int8, t *int32, s *float32, n int)
 
 //go:noescape
-func quantizeX24AVX512(x *float32, p *int8, c *int32, s *float32, ng int)
+func quantizeX24AVX512(x *float32, p *int8, t *int32, s *float32, n int)
 
 //go:noescape
-func dotQ4_KX24AVX512(w *byte, p *int8, sm, s *float32, nb, rows, rb int, out *float64)
+func dotQ4_KX24AVX512(w *byte, p *int8, t unsafe.Pointer, s *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
-func dotQ5_KX24AVX512(w *byte, p *int8, sm, s *float32, nb, rows, rb int, out *float64)
+func dotQ5_KX24AVX512(w *byte, p *int8, t unsafe.Pointer, s *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
-func dotQ6_KX24AVX512(w *byte, p *int8, c *int32, s *float32, nb, rows, rb int, out *float64)
+func dotQ6_KX24AVX512(w *byte, p *int8, t unsafe.Pointer, s *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
 func dotQ4_0X24AVX512(w *byte, p *int8, c unsafe.Pointer, s *float32, nb, rows, rb int, out *float64)
@@ -606,35 +606,18 @@ func int8RowDots(k asmInt8Rows, group int, in int8Operands, tail int8Dot) int8Ro
 }
 
 // x24SuperRows makes the set's x24 int8Rows of a K-quant from a
-// several-rows kernel over whole super-blocks, in batches of rows whose
+// several-rows kernel over whole super-blocks (in: the input's planes
+// and terms, pk24 with sm24 or p6 with c6), in batches of rows whose
 // sums it keeps on the stack.
-func x24SuperRows(k func(w *byte, p *int8, sm, s *float32, nb, rows, rb int, out *float64)) int8Rows {
+func x24SuperRows(k asmInt8Rows, in int8Operands) int8Rows {
 	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
 		rb, nb := w.rowBytes(), w.Cols/superBlock
-		p, sm, s := &a.pk24[3*i*w.Cols], &a.sm24[i*w.Cols/int8Block], &a.s24[i*w.Cols/int8Block]
+		p, t, s := in(a, i)
 		out := sumsPool.Get().(*[64]float64)
 		defer sumsPool.Put(out)
 		for r0 := lo; r0 < hi; r0 += len(out) {
 			r1 := min(r0+len(out), hi)
-			k(&w.Data[r0*rb], p, sm, s, nb, r1-r0, rb, &out[0])
-			for r := r0; r < r1; r++ {
-				dst[r] = float32(out[r-r0])
-			}
-		}
-	}
-}
-
-// x24Q6Rows is x24SuperRows for Q6_K's kernel, which takes the
-// corrections instead of s·Σm.
-func x24Q6Rows(k func(w *byte, p *int8, c *int32, s *float32, nb, rows, rb int, out *float64)) int8Rows {
-	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
-		rb, nb := w.rowBytes(), w.Cols/superBlock
-		p, c, s := &a.p6[3*i*w.Cols], &a.c6[i*w.Cols/4], &a.s24[i*w.Cols/int8Block]
-		out := sumsPool.Get().(*[64]float64)
-		defer sumsPool.Put(out)
-		for r0 := lo; r0 < hi; r0 += len(out) {
-			r1 := min(r0+len(out), hi)
-			k(&w.Data[r0*rb], p, c, s, nb, r1-r0, rb, &out[0])
+			k(&w.Data[r0*rb], p, t, s, nb, r1-r0, rb, &out[0])
 			for r := r0; r < r1; r++ {
 				dst[r] = float32(out[r-r0])
 			}
@@ -645,7 +628,7 @@ func x24Q6Rows(k func(w *byte, p *int8, c *int32, s *float32, nb, rows, rb int, 
 // int8Operands returns input row i's values, correction array and
 // scales in the layout a kernel wants: q with c8 or c128 (an int32 per
 // four values), or q4 with c4 (see int8Input), and d; or the x24 planes
-// with c24 and s24 (see x24.go).
+// with their terms (c24, sm24 or c6) and s24 (see x24.go).
 type int8Operands func(a *int8Input, i int) (q *int8, c unsafe.Pointer, d *float32)
 
 func withC8(a *int8Input, i int) (*int8, unsafe.Pointer, *float32) {
@@ -662,6 +645,14 @@ func nibbleOrder(a *int8Input, i int) (*int8, unsafe.Pointer, *float32) {
 
 func x24Planes(a *int8Input, i int) (*int8, unsafe.Pointer, *float32) {
 	return &a.p24[3*i*a.cols], unsafe.Pointer(&a.c24[i*a.cols/8]), &a.s24[i*a.cols/int8Block]
+}
+
+func x24PlanesK(a *int8Input, i int) (*int8, unsafe.Pointer, *float32) {
+	return &a.pk24[3*i*a.cols], unsafe.Pointer(&a.sm24[i*a.cols/int8Block]), &a.s24[i*a.cols/int8Block]
+}
+
+func x24Planes6(a *int8Input, i int) (*int8, unsafe.Pointer, *float32) {
+	return &a.p6[3*i*a.cols], unsafe.Pointer(&a.c6[i*a.cols/4]), &a.s24[i*a.cols/int8Block]
 }
 
 type asmInt8Dot4 func(w *byte, q *int8, c unsafe.Pointer, d *float32, stride, nb int, out *[4]float64)
@@ -732,9 +723,9 @@ func init() {
 			avx512.q4Layout = true
 			avx512.x24[Q4_0] = int8RowDots(dotQ4_0X24AVX512, 8, x24Planes, q4_0X24Dot)
 			avx512.quantizeX24 = quantizeX24AVX512
-			avx512.x24[Q4_K] = x24SuperRows(dotQ4_KX24AVX512)
-			avx512.x24[Q5_K] = x24SuperRows(dotQ5_KX24AVX512)
-			avx512.x24[Q6_K] = x24Q6Rows(dotQ6_KX24AVX512)
+			avx512.x24[Q4_K] = x24SuperRows(dotQ4_KX24AVX512, x24PlanesK)
+			avx512.x24[Q5_K] = x24SuperRows(dotQ5_KX24AVX512, x24PlanesK)
+			avx512.x24[Q6_K] = x24SuperRows(dotQ6_KX24AVX512, x24Planes6)
 			avx512.quantizeX24Q6 = quantizeX24Q6AVX512
 			avx512.quantizeX24K = quantizeX24KAVX512
 		}

@@ -45,6 +45,13 @@
 // completed; unpacking through the stack right before them was ~1.6×
 // slower (BenchmarkMatVec Q4_K, one thread, AVX-512).
 #define KSCALES(base, sd, sm) \
+	KSCALEVALS(base) \
+	VMOVUPS Y0, sd(SP) \
+	VMOVUPS Y1, sm(SP)
+
+// KSCALEVALS puts the super-block at base's d·sc_j in Y0 and dmin·m_j
+// in Y1 (KUNPACK's registers, and X6, X7).
+#define KSCALEVALS(base) \
 	KUNPACK(base) \
 	VCVTPH2PS (base), X7 \
 	VBROADCASTSS X7, Y6 \
@@ -55,9 +62,7 @@
 	VCVTDQ2PS Y0, Y0 \
 	VCVTDQ2PS Y1, Y1 \
 	VMULPS Y6, Y0, Y0 \
-	VMULPS Y7, Y1, Y1 \
-	VMOVUPS Y0, sd(SP) \
-	VMOVUPS Y1, sm(SP)
+	VMULPS Y7, Y1, Y1
 
 // PFD is how far ahead the row dots ask for the weights into L2 (see
 // simd_avx512_amd64.s on prefetching); KPREFETCH asks for four lines, a

@@ -77,6 +77,17 @@
 	MOVQ n+24(FP), CX \
 	SHRQ $3, CX
 
+// X24ARGS loads the arguments of the x24 quantizers (x in DI, p in SI,
+// t, their corrections or s·Σm, in R8, s in R9, the count in CX) and
+// their constants.
+#define X24ARGS \
+	MOVQ x+0(FP), DI \
+	MOVQ p+8(FP), SI \
+	MOVQ t+16(FP), R8 \
+	MOVQ s+24(FP), R9 \
+	MOVQ n+32(FP), CX \
+	X24CONSTS
+
 // ARARGS loads the arguments of the rows axpys (DI dst, R12 the first
 // row, R13 the rows' distance in bytes: stride shifted left by sh, CX n,
 // X6 zero); ARCHUNK loads 64 values of dst into Z0…Z3 and starts the
@@ -1142,12 +1153,12 @@ quantzero:
 	VZEROUPPER
 	RET
 
-// func quantizeX24AVX512(x *float32, p *int8, c *int32, s *float32, ng int)
-// writes the x24 form (x24.go) of ng > 0 whole groups of four blocks:
+// func quantizeX24AVX512(x *float32, p *int8, t *int32, s *float32, n int)
+// writes the x24 form (x24.go) of n > 0 whole groups of four blocks:
 // per block s = amax/x24Max rounded up (NaN if a value is not finite,
 // and then m = 0), m = round-half-even(x·(1/s)) in float64 (0 when s is
-// 0), as x24Block does; the planes, c and s as quantizePlanes lays them
-// out.
+// 0), as x24Block does; the planes, the corrections (t) and s as
+// quantizePlanes lays them out.
 //
 // X24M turns the 16 values in zx into m (int32) in zm, with 1/s in Z5
 // (float64); X24DIGITS stores the three bytes of zm (destroyed) at
@@ -1272,12 +1283,7 @@ quantzero:
 	MOVL $0x7fc00000, R11
 
 TEXT ·quantizeX24AVX512(SB), NOSPLIT, $0-40
-	MOVQ x+0(FP), DI
-	MOVQ p+8(FP), SI
-	MOVQ c+16(FP), R8
-	MOVQ s+24(FP), R9
-	MOVQ ng+32(FP), CX
-	X24CONSTS
+	X24ARGS
 x24loop:
 	X24BLK(0)
 	X24BLK(1)
@@ -1292,16 +1298,11 @@ x24loop:
 	VZEROUPPER
 	RET
 
-// func quantizeX24Q6AVX512(x *float32, p *int8, c *int32, s *float32, nsb int)
-// is quantizeX24AVX512 for nsb > 0 super-blocks in Q6_K's layout
-// (quantizePlanes6).
+// func quantizeX24Q6AVX512(x *float32, p *int8, t *int32, s *float32, n int)
+// is quantizeX24AVX512 for n > 0 super-blocks in Q6_K's layout
+// (quantizePlanes6; t the corrections).
 TEXT ·quantizeX24Q6AVX512(SB), NOSPLIT, $0-40
-	MOVQ x+0(FP), DI
-	MOVQ p+8(FP), SI
-	MOVQ c+16(FP), R8
-	MOVQ s+24(FP), R9
-	MOVQ nsb+32(FP), CX
-	X24CONSTS
+	X24ARGS
 x24q6loop:
 	X24Q6BLK(0)
 	X24Q6BLK(1)
@@ -1320,16 +1321,11 @@ x24q6loop:
 	VZEROUPPER
 	RET
 
-// func quantizeX24KAVX512(x *float32, p *int8, sm, s *float32, nsb int)
-// is quantizeX24AVX512 for nsb > 0 super-blocks in the K-quants' layout
-// (quantizePlanesK).
+// func quantizeX24KAVX512(x *float32, p *int8, t, s *float32, n int)
+// is quantizeX24AVX512 for n > 0 super-blocks in Q4_K's and Q5_K's
+// layout (quantizePlanesK; t the blocks' s·Σm).
 TEXT ·quantizeX24KAVX512(SB), NOSPLIT, $0-40
-	MOVQ x+0(FP), DI
-	MOVQ p+8(FP), SI
-	MOVQ sm+16(FP), R8
-	MOVQ s+24(FP), R9
-	MOVQ nsb+32(FP), CX
-	X24CONSTS
+	X24ARGS
 x24kloop:
 	X24KBLK(0, 0)
 	X24KBLK(1, 2)

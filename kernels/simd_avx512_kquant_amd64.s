@@ -297,11 +297,11 @@ DATA q6shr<>+48(SB)/8, $0x0002000200020002
 DATA q6shr<>+56(SB)/8, $0x0002000200020002
 GLOBL q6shr<>(SB), RODATA|NOPTR, $64
 
-// func dotQ4_KX24AVX512(w *byte, p *int8, sm, s *float32, nb, rows, rb int, out *float64)
-// func dotQ5_KX24AVX512(w *byte, p *int8, sm, s *float32, nb, rows, rb int, out *float64)
+// func dotQ4_KX24AVX512(w *byte, p *int8, t unsafe.Pointer, s *float32, nb, rows, rb int, out *float64)
+// func dotQ5_KX24AVX512(w *byte, p *int8, t unsafe.Pointer, s *float32, nb, rows, rb int, out *float64)
 // out[k] = the nb > 0 super-blocks of row k (at w + k·rb) times the x24
-// input (x24.go, K order): p its planes, s its scales, sm its s·Σm per
-// block. Per super-block the quants (Z2, Z13: chunks 0–1's low and high
+// input (x24.go, K order): p its planes, s its scales, t its s·Σm per
+// block (float32). Per super-block the quants (Z2, Z13: chunks 0–1's low and high
 // nibbles, sub-blocks 0, 2 and 1, 3; Z3, Z14: chunks 2–3's, sub-blocks
 // 4, 6 and 5, 7; Q5_K's with their fifth bits) times the planes, by
 // VPDPBUSD from the top plane down with a shift of 8 in between: Σ q·m
@@ -314,15 +314,21 @@ GLOBL q6shr<>(SB), RODATA|NOPTR, $64
 // the planes, R11 s, R12 sm, CX the super-blocks left, R13 the row, R14
 // out; KUNPACK takes AX, BX, DX, R8…R10.
 
-// KX24ACC adds the products of quant zmm zq (planes at off, +256, +512
-// from DI) with lane scales from idx into Z4.
+// KX24DOTS puts Σ q·m of the 64 quants zq and the planes at off, +256,
+// +512 from DI into za, lane by lane (the top plane first, shifted 8 up
+// before each next one).
+#define KX24DOTS(zq, off, za) \
+	VPXORD za, za, za \
+	VPDPBUSD off+512(DI), zq, za \
+	VPSLLD $8, za, za \
+	VPDPBUSD off+256(DI), zq, za \
+	VPSLLD $8, za, za \
+	VPDPBUSD off(DI), zq, za
+
+// KX24ACC adds the products of quant zmm zq (planes at off) with lane
+// scales from idx into Z4.
 #define KX24ACC(zq, off, idx) \
-	VPXORD Z16, Z16, Z16 \
-	VPDPBUSD off+512(DI), zq, Z16 \
-	VPSLLD $8, Z16, Z16 \
-	VPDPBUSD off+256(DI), zq, Z16 \
-	VPSLLD $8, Z16, Z16 \
-	VPDPBUSD off(DI), zq, Z16 \
+	KX24DOTS(zq, off, Z16) \
 	VCVTDQ2PS Z16, Z16 \
 	VPERMPS Z0, idx, Z17 \
 	VFMADD231PS Z17, Z16, Z4
@@ -330,18 +336,8 @@ GLOBL q6shr<>(SB), RODATA|NOPTR, $64
 // KX24SCALES puts the super-block's d·sc_j·s_j in Y0 and adds
 // dmin·m_j·(s·Σm)_j to the float64 lanes Z10.
 #define KX24SCALES \
-	KUNPACK(SI) \
-	VCVTPH2PS (SI), X7 \
-	VBROADCASTSS X7, Y6 \
-	VPERMILPS $0x55, X7, X7 \
-	VBROADCASTSS X7, Y7 \
-	VPMOVZXBD X0, Y0 \
-	VPMOVZXBD X1, Y1 \
-	VCVTDQ2PS Y0, Y0 \
-	VCVTDQ2PS Y1, Y1 \
-	VMULPS Y6, Y0, Y0 \
+	KSCALEVALS(SI) \
 	VMULPS (R11), Y0, Y0 \
-	VMULPS Y7, Y1, Y1 \
 	VMULPS (R12), Y1, Y1 \
 	VCVTPS2PD Y1, Z1 \
 	VADDPD Z1, Z10, Z10
@@ -390,7 +386,7 @@ GLOBL q6shr<>(SB), RODATA|NOPTR, $64
 row: \
 	MOVQ R13, SI \
 	MOVQ p+8(FP), DI \
-	MOVQ sm+16(FP), R12 \
+	MOVQ t+16(FP), R12 \
 	MOVQ s+24(FP), R11 \
 	MOVQ nb+32(FP), CX \
 	VXORPD Z8, Z8, Z8 \
@@ -503,10 +499,11 @@ DATA q4kx24idx<>+240(SB)/8, $0x0000000700000007
 DATA q4kx24idx<>+248(SB)/8, $0x0000000700000007
 GLOBL q4kx24idx<>(SB), RODATA|NOPTR, $256
 
-// func dotQ6_KX24AVX512(w *byte, p *int8, c *int32, s *float32, nb, rows, rb int, out *float64)
+// func dotQ6_KX24AVX512(w *byte, p *int8, t unsafe.Pointer, s *float32, nb, rows, rb int, out *float64)
 // out[k] = the nb > 0 super-blocks of row k (at w + k·rb) times the x24
 // input in the Q6_K layout (x24.go): p its planes (in element order),
-// c its corrections (−32 times each four values' m sum), s its scales.
+// t its corrections (int32: −32 times each four values' m sum), s its
+// scales.
 // Per super-block the quants (Q6KQUANTS, 64 at a time) times the planes
 // by VPDPBUSD from the top plane down with shifts of 8, then plus the
 // corrections: Σ (q−32)·m per lane, exact in int32 (four products of 6
@@ -519,12 +516,7 @@ GLOBL q4kx24idx<>(SB), RODATA|NOPTR, $256
 // Q6KX24ACC adds the products of the quants zq (64 elements at element
 // offset eo of the super-block) into Z4, lane scales from idx.
 #define Q6KX24ACC(zq, eo, idx) \
-	VPXORD Z20, Z20, Z20 \
-	VPDPBUSD eo+512(DI), zq, Z20 \
-	VPSLLD $8, Z20, Z20 \
-	VPDPBUSD eo+256(DI), zq, Z20 \
-	VPSLLD $8, Z20, Z20 \
-	VPDPBUSD eo(DI), zq, Z20 \
+	KX24DOTS(zq, eo, Z20) \
 	VPADDD eo(R12), Z20, Z20 \
 	VCVTDQ2PS Z20, Z20 \
 	VPERMPS Z6, idx, Z21 \
@@ -542,7 +534,7 @@ TEXT ·dotQ6_KX24AVX512(SB), NOSPLIT, $0-64
 q6kx24row:
 	MOVQ R13, SI
 	MOVQ p+8(FP), DI
-	MOVQ c+16(FP), R12
+	MOVQ t+16(FP), R12
 	MOVQ s+24(FP), R11
 	MOVQ nb+32(FP), CX
 	VXORPD Z8, Z8, Z8

@@ -63,13 +63,7 @@ func TestX24Quantize(t *testing.T) {
 	rng := rand.New(rand.NewPCG(41, 42))
 	for _, cols := range []int{32, 128, 256, 288, 1024, 1056, 2048 + 96} {
 		for _, x := range x24Inputs(rng, cols, true) {
-			want := quantizeInputWith(t, "generic", x, cols, needPlanes)
-			for _, name := range runnableSets() {
-				got := quantizeInputWith(t, name, x, cols, needPlanes)
-				if !slices.Equal(got.p24, want.p24) || !slices.Equal(got.c24, want.c24) || !sameBits(got.s24, want.s24) {
-					t.Fatalf("%s cols=%d: x24 input differs from the Go loop's", name, cols)
-				}
-			}
+			want := quantizeEverySet(t, x, cols, needPlanes)
 			if cols%superBlock == 0 {
 				checkX24K(t, x, cols, want.s24)
 				checkX24Q6(t, x, cols, want.s24)
@@ -113,18 +107,12 @@ func TestX24Quantize(t *testing.T) {
 }
 
 // checkX24K checks the K-quants' form of the x24 input: every set's
-// quantizer writes the Go loop's bits, the planes hold x24Block's m at
-// x24KPos, the scales are those of the Q4_0 form (s), and s·Σm is the
-// exact sum times s rounded once.
+// quantizer writes the Go loop's bits (quantizeEverySet), the planes
+// hold x24Block's m at x24KPos, the scales are those of the Q4_0 form
+// (s), and s·Σm is the exact sum times s rounded once.
 func checkX24K(t *testing.T, x []float32, cols int, s []float32) {
 	t.Helper()
-	want := quantizeInputWith(t, "generic", x, cols, needPlanesK)
-	for _, name := range runnableSets() {
-		got := quantizeInputWith(t, name, x, cols, needPlanesK)
-		if !slices.Equal(got.pk24, want.pk24) || !sameBits(got.sm24, want.sm24) || !sameBits(got.s24, want.s24) {
-			t.Fatalf("%s cols=%d: x24 input (K-quants' layout) differs from the Go loop's", name, cols)
-		}
-	}
+	want := quantizeEverySet(t, x, cols, needPlanesK)
 	if !sameBits(want.s24, s) {
 		t.Fatalf("cols=%d: the K-quants' scales differ from Q4_0's", cols)
 	}
@@ -157,6 +145,23 @@ func quantizeInputWith(t *testing.T, name string, x []float32, cols int, needs i
 		pk24: slices.Clone(a.pk24), sm24: slices.Clone(a.sm24), p6: slices.Clone(a.p6), c6: slices.Clone(a.c6)}
 	int8InputPool.Put(a)
 	return c
+}
+
+// quantizeEverySet quantizes x in the x24 form needs asks for with
+// every runnable set and fails unless each set's quantizer wrote the Go
+// loop's bits (the generic set's input, which it returns).
+func quantizeEverySet(t *testing.T, x []float32, cols int, needs int8Needs) *int8Input {
+	t.Helper()
+	want := quantizeInputWith(t, "generic", x, cols, needs)
+	for _, name := range runnableSets() {
+		got := quantizeInputWith(t, name, x, cols, needs)
+		if !slices.Equal(got.p24, want.p24) || !slices.Equal(got.c24, want.c24) || !sameBits(got.s24, want.s24) ||
+			!slices.Equal(got.pk24, want.pk24) || !sameBits(got.sm24, want.sm24) ||
+			!slices.Equal(got.p6, want.p6) || !slices.Equal(got.c6, want.c6) {
+			t.Fatalf("%s cols=%d: x24 input (needs %b) differs from the Go loop's", name, cols, needs)
+		}
+	}
+	return want
 }
 
 // sameBits reports whether two float32 slices hold the same bits.
@@ -277,13 +282,7 @@ func splitMag(dt DType, row []byte, x []float32) float64 {
 // four values' correction is −32 times their m sum.
 func checkX24Q6(t *testing.T, x []float32, cols int, s []float32) {
 	t.Helper()
-	want := quantizeInputWith(t, "generic", x, cols, needPlanes6)
-	for _, name := range runnableSets() {
-		got := quantizeInputWith(t, name, x, cols, needPlanes6)
-		if !slices.Equal(got.p6, want.p6) || !slices.Equal(got.c6, want.c6) || !sameBits(got.s24, want.s24) {
-			t.Fatalf("%s cols=%d: x24 input (Q6_K's layout) differs from the Go loop's", name, cols)
-		}
-	}
+	want := quantizeEverySet(t, x, cols, needPlanes6)
 	if !sameBits(want.s24, s) {
 		t.Fatalf("cols=%d: Q6_K's scales differ from Q4_0's", cols)
 	}
