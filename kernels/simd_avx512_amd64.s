@@ -1078,14 +1078,21 @@ q8x4loop:
 	VPANDD absmask, Z0, Z2 \
 	VPANDD absmask, Z1, Z3 \
 	VMAXPS Z3, Z2, Z2 \
-	VEXTRACTF32X8 $1, Z2, Y3 \
-	VMAXPS Y3, Y2, Y2 \
-	VEXTRACTF128 $1, Y2, X3 \
-	VMAXPS X3, X2, X2 \
-	VPERMILPS $0x4E, X2, X3 \
-	VMAXPS X3, X2, X2 \
-	VPERMILPS $0xB1, X2, X3 \
-	VMAXPS X3, X2, X2
+	REDUCE16(Z2, Y2, X2, Y3, X3, VMAXPS, VEXTRACTF32X8, VEXTRACTF128, VPERMILPS)
+
+// REDUCE16 folds the 16 dword lanes of z (y, x its lower halves) into
+// lane 0 of x by op (VMAXPS, VPADDD …): halves, quarters, then pairs by
+// shuf (VPERMILPS, VPSHUFD); ext8 and ext4 extract the upper halves,
+// into ty and tx.
+#define REDUCE16(z, y, x, ty, tx, op, ext8, ext4, shuf) \
+	ext8 $1, z, ty \
+	op ty, y, y \
+	ext4 $1, y, tx \
+	op tx, x, x \
+	shuf $0x4E, x, tx \
+	op tx, x, x \
+	shuf $0xB1, x, tx \
+	op tx, x, x
 
 // func quantizeQ8AVX512(x *float32, q *int8, d *float32, c8, c128, sums *int32, nb int)
 // quantizes nb blocks of 32 exactly as quantizeBlock does (int8.go): amax,
@@ -1215,15 +1222,8 @@ quantzero:
 // corrections to 16k(R8), the planes 128 bytes apart.
 #define X24BLK(k) \
 	X24SCALE(k) \
-	VPADDD Z9, Z8, Z10 \
-	VPSHUFD $0xB1, Z10, Z11 \
-	VPADDD Z11, Z10, Z10 \
-	VPSHUFD $0x4E, Z10, Z11 \
-	VPADDD Z11, Z10, Z10 \
-	VPERMD Z10, Z25, Z10 \
-	VPSLLD $3, X10, X10 \
-	VPSUBD X10, X28, X10 \
-	VMOVDQU X10, (16*k)(R8) \
+	VPADDD Z9, Z8, Z12 \
+	X24FOURS(Z12, 3, 16*k) \
 	X24DIGITS(Z8, 16*k, 128) \
 	X24DIGITS(Z9, 64+16*k, 128)
 
@@ -1233,14 +1233,7 @@ quantzero:
 #define X24KBLK(j, pos) \
 	X24SCALE(j) \
 	VPADDD Z9, Z8, Z10 \
-	VEXTRACTI64X4 $1, Z10, Y11 \
-	VPADDD Y11, Y10, Y10 \
-	VEXTRACTI128 $1, Y10, X11 \
-	VPADDD X11, X10, X10 \
-	VPSHUFD $0x4E, X10, X11 \
-	VPADDD X11, X10, X10 \
-	VPSHUFD $0xB1, X10, X11 \
-	VPADDD X11, X10, X10 \
+	REDUCE16(Z10, Y10, X10, Y11, X11, VPADDD, VEXTRACTI64X4, VEXTRACTI128, VPSHUFD) \
 	VCVTDQ2PD X10, X10 \
 	VMOVD AX, X11 \
 	VCVTSS2SD X11, X11, X11 \
@@ -1255,20 +1248,22 @@ quantzero:
 // values, −32 times their m sums, to 32j(R8).
 #define X24Q6BLK(j) \
 	X24SCALE(j) \
-	X24FOURS(Z8, 32*j) \
-	X24FOURS(Z9, 32*j+16) \
+	X24FOURS(Z8, 5, 32*j) \
+	X24FOURS(Z9, 5, 32*j+16) \
 	X24DIGITS(Z8, 32*j, 256) \
 	X24DIGITS(Z9, 32*j+16, 256)
 
-// X24FOURS stores −32 times the sums of zm's four fours of m (one per
-// 128-bit lane) at off(R8).
-#define X24FOURS(zm, off) \
+// X24FOURS stores −2^sh times the sums of zm's four fours (one per
+// 128-bit lane) at off(R8): Q6_K's corrections (−32 times four values'
+// m sum), or Q4_0's (−8 times a lane's eight, zm = the block's two
+// halves added).
+#define X24FOURS(zm, sh, off) \
 	VPSHUFD $0xB1, zm, Z10 \
 	VPADDD zm, Z10, Z10 \
 	VPSHUFD $0x4E, Z10, Z11 \
 	VPADDD Z11, Z10, Z10 \
 	VPERMD Z10, Z25, Z10 \
-	VPSLLD $5, X10, X10 \
+	VPSLLD $sh, X10, X10 \
 	VPSUBD X10, X28, X10 \
 	VMOVDQU X10, off(R8)
 

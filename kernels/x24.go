@@ -136,26 +136,21 @@ func (a *int8Input) quantizePlanes6(r int) {
 		a.quantizeX24Q6(&x[0], &p[0], &c[0], &s[0], cols/superBlock)
 		return
 	}
-	var m [int8Block]int32
-	for b := 0; b < nb; b++ {
-		s[b] = x24Block(&m, x[b*int8Block:(b+1)*int8Block])
-		off := 3*superBlock*(b/8) + int8Block*(b%8)
-		for j, v := range m {
-			p[off+j], p[off+superBlock+j], p[off+2*superBlock+j] = x24Digits(v)
-		}
+	superPlanes(x, p, s, &x24Q6Pos, func(b int, m *[int8Block]int32) {
 		for g := 0; g < 8; g++ {
 			c[8*b+g] = -32 * (m[4*g] + m[4*g+1] + m[4*g+2] + m[4*g+3])
 		}
-	}
+	})
 }
 
 // x24KPos is where sub-block j of a super-block sits in each of its
-// 256-byte planes, in 32-byte units: the K-quant kernels multiply 64
-// bytes of nibbles at a time, the low or the high nibbles of two 32-byte
-// chunks of quants, which are sub-blocks j and j+2.
-var x24KPos = [8]int{0, 2, 1, 3, 4, 6, 5, 7}
+// 256-byte planes, in 32-byte units, for Q4_K and Q5_K: their kernels
+// multiply 64 bytes of nibbles at a time, the low or the high nibbles of
+// two 32-byte chunks of quants, which are sub-blocks j and j+2. Q6_K's
+// builds its quants in element order (x24Q6Pos).
+var x24KPos, x24Q6Pos = [8]int{0, 2, 1, 3, 4, 6, 5, 7}, [8]int{0, 1, 2, 3, 4, 5, 6, 7}
 
-// quantizePlanesK fills input row r's planes in the K-quants' layout
+// quantizePlanesK fills input row r's planes in Q4_K's and Q5_K's layout
 // (per super-block 768 bytes, plane 0's 256, plane 1's, plane 2's, each
 // holding the eight sub-blocks in x24KPos order), its scales and s·Σm
 // per block (rounded once, from the exact sum): by a.quantizeX24K when
@@ -170,16 +165,28 @@ func (a *int8Input) quantizePlanesK(r int) {
 		a.quantizeX24K(&x[0], &p[0], &sm[0], &s[0], cols/superBlock)
 		return
 	}
-	var m [int8Block]int32
-	for b := 0; b < nb; b++ {
-		s[b] = x24Block(&m, x[b*int8Block:(b+1)*int8Block])
-		off := 3*superBlock*(b/8) + int8Block*x24KPos[b%8]
+	superPlanes(x, p, s, &x24KPos, func(b int, m *[int8Block]int32) {
 		var sum int64
-		for j, v := range m {
+		for _, v := range m {
 			sum += int64(v)
-			p[off+j], p[off+superBlock+j], p[off+2*superBlock+j] = x24Digits(v)
 		}
 		sm[b] = float32(float64(s[b]) * float64(sum))
+	})
+}
+
+// superPlanes is the Go loop of quantizePlanesK and quantizePlanes6:
+// each block's m into the planes p (block j of a super-block at 32-byte
+// unit pos[j] of each of its three 256-byte planes), its scale into s,
+// then terms(b, m) for what else the layout keeps of the block.
+func superPlanes(x []float32, p []int8, s []float32, pos *[8]int, terms func(b int, m *[int8Block]int32)) {
+	var m [int8Block]int32
+	for b := range s {
+		s[b] = x24Block(&m, x[b*int8Block:(b+1)*int8Block])
+		off := 3*superBlock*(b/8) + int8Block*pos[b%8]
+		for j, v := range m {
+			p[off+j], p[off+superBlock+j], p[off+2*superBlock+j] = x24Digits(v)
+		}
+		terms(b, &m)
 	}
 }
 

@@ -106,30 +106,57 @@ func TestX24Quantize(t *testing.T) {
 	}
 }
 
-// checkX24K checks the K-quants' form of the x24 input: every set's
-// quantizer writes the Go loop's bits (quantizeEverySet), the planes
-// hold x24Block's m at x24KPos, the scales are those of the Q4_0 form
-// (s), and s·Σm is the exact sum times s rounded once.
+// checkX24K and checkX24Q6 check the K-quants' forms of the x24 input
+// (checkSuperPlanes): Q4_K's and Q5_K's with the blocks at x24KPos and
+// s·Σm, the exact sum times s rounded once; Q6_K's in element order with
+// each four values' correction, −32 times their m sum.
 func checkX24K(t *testing.T, x []float32, cols int, s []float32) {
+	checkSuperPlanes(t, x, cols, s, needPlanesK, &x24KPos, func(a *int8Input) []int8 { return a.pk24 },
+		func(a *int8Input, b int, m *[int8Block]int32) bool {
+			var sum int64
+			for _, v := range m {
+				sum += int64(v)
+			}
+			return math.Float32bits(float32(float64(a.s24[b])*float64(sum))) == math.Float32bits(a.sm24[b])
+		})
+}
+
+func checkX24Q6(t *testing.T, x []float32, cols int, s []float32) {
+	checkSuperPlanes(t, x, cols, s, needPlanes6, &x24Q6Pos, func(a *int8Input) []int8 { return a.p6 },
+		func(a *int8Input, b int, m *[int8Block]int32) bool {
+			for g := 0; g < 8; g++ {
+				if a.c6[8*b+g] != -32*(m[4*g]+m[4*g+1]+m[4*g+2]+m[4*g+3]) {
+					return false
+				}
+			}
+			return true
+		})
+}
+
+// checkSuperPlanes checks an x24 input form of the K-quants: every set's
+// quantizer writes the Go loop's bits (quantizeEverySet), its scales are
+// those of the Q4_0 form (s), its planes hold x24Block's m with block j
+// of each super-block at 32-byte unit pos[j], and terms holds for every
+// block.
+func checkSuperPlanes(t *testing.T, x []float32, cols int, s []float32, needs int8Needs, pos *[8]int,
+	planes func(*int8Input) []int8, terms func(a *int8Input, b int, m *[int8Block]int32) bool) {
 	t.Helper()
-	want := quantizeEverySet(t, x, cols, needPlanesK)
+	want := quantizeEverySet(t, x, cols, needs)
 	if !sameBits(want.s24, s) {
-		t.Fatalf("cols=%d: the K-quants' scales differ from Q4_0's", cols)
+		t.Fatalf("cols=%d needs %b: scales differ from the Q4_0 form's", cols, needs)
 	}
+	p := planes(want)
 	var m [int8Block]int32
 	for b := 0; b < cols/int8Block; b++ {
 		x24Block(&m, x[b*int8Block:(b+1)*int8Block])
-		off := 3*superBlock*(b/8) + int8Block*x24KPos[b%8]
-		var sum int64
+		off := 3*superBlock*(b/8) + int8Block*pos[b%8]
 		for j, v := range m {
-			p := want.pk24[off+j:]
-			if got := int32(p[0]) + 256*int32(p[superBlock]) + 65536*int32(p[2*superBlock]); got != v {
-				t.Fatalf("cols=%d block %d value %d: planes give %d, x24Block %d", cols, b, j, got, v)
+			if got := int32(p[off+j]) + 256*int32(p[off+superBlock+j]) + 65536*int32(p[off+2*superBlock+j]); got != v {
+				t.Fatalf("cols=%d needs %b block %d value %d: planes give %d, x24Block %d", cols, needs, b, j, got, v)
 			}
-			sum += int64(v)
 		}
-		if sm := float32(float64(want.s24[b]) * float64(sum)); math.Float32bits(sm) != math.Float32bits(want.sm24[b]) {
-			t.Fatalf("cols=%d block %d: s·Σm = %v, want %v", cols, b, want.sm24[b], sm)
+		if !terms(want, b, &m) {
+			t.Fatalf("cols=%d needs %b block %d: wrong s·Σm or corrections", cols, needs, b)
 		}
 	}
 }
@@ -274,32 +301,4 @@ func splitMag(dt DType, row []byte, x []float32) float64 {
 		}
 	}
 	return sum
-}
-
-// checkX24Q6 checks Q6_K's form of the x24 input as checkX24K does the
-// K-quants': every set's quantizer writes the Go loop's bits, the planes
-// hold x24Block's m in element order, the scales are Q4_0's, and each
-// four values' correction is −32 times their m sum.
-func checkX24Q6(t *testing.T, x []float32, cols int, s []float32) {
-	t.Helper()
-	want := quantizeEverySet(t, x, cols, needPlanes6)
-	if !sameBits(want.s24, s) {
-		t.Fatalf("cols=%d: Q6_K's scales differ from Q4_0's", cols)
-	}
-	var m [int8Block]int32
-	for b := 0; b < cols/int8Block; b++ {
-		x24Block(&m, x[b*int8Block:(b+1)*int8Block])
-		off := 3*superBlock*(b/8) + int8Block*(b%8)
-		for j, v := range m {
-			p := want.p6[off+j:]
-			if got := int32(p[0]) + 256*int32(p[superBlock]) + 65536*int32(p[2*superBlock]); got != v {
-				t.Fatalf("cols=%d block %d value %d: planes give %d, x24Block %d", cols, b, j, got, v)
-			}
-		}
-		for g := 0; g < 8; g++ {
-			if c, w := want.c6[8*b+g], -32*(m[4*g]+m[4*g+1]+m[4*g+2]+m[4*g+3]); c != w {
-				t.Fatalf("cols=%d block %d four %d: correction %d, want %d", cols, b, g, c, w)
-			}
-		}
-	}
 }
