@@ -157,8 +157,9 @@ func BenchmarkStreamRead(b *testing.B) {
 }
 
 // BenchmarkKernels compares, per dtype, the decode-then-dot generic
-// kernel with the kernel MatVec uses (fused or, later, SIMD), on one
-// goroutine (512×2048).
+// kernel with the set's row kernel (fused or SIMD) and, where MatVec
+// takes it, the x24 kernel with its input's quantization (AVX-512 Q4_0
+// and K-quants), on one goroutine (512×2048).
 func BenchmarkKernels(b *testing.B) {
 	rng := rand.New(rand.NewPCG(4, 4))
 	x := randVec(rng, 2048, 1)
@@ -177,6 +178,16 @@ func BenchmarkKernels(b *testing.B) {
 			b.SetBytes(int64(len(w.Data)))
 			loop(b, func() { f(dst, w, x, 0, 512) })
 		})
+		if k := x24For(activeKernels(), w, 1); k != nil {
+			b.Run(dt.String()+"/x24", func(b *testing.B) {
+				b.SetBytes(int64(len(w.Data)))
+				loop(b, func() {
+					a := quantizeInput(x, 1, w.Cols, x24NeedsOf(dt))
+					k(dst, w, a, 0, 0, 512)
+					int8InputPool.Put(a)
+				})
+			})
+		}
 	}
 }
 
