@@ -301,18 +301,18 @@ GLOBL q6shr<>(SB), RODATA|NOPTR, $64
 // func dotQ5_KX24AVX512(w *byte, p *int8, t unsafe.Pointer, s *float32, nb, rows, rb int, out *float64)
 // out[k] = the nb > 0 super-blocks of row k (at w + k·rb) times the x24
 // input (x24.go, K order): p its planes, s its scales, t its s·Σm per
-// block (float32). Per super-block the quants (Z2, Z13: chunks 0–1's low and high
-// nibbles, sub-blocks 0, 2 and 1, 3; Z3, Z14: chunks 2–3's, sub-blocks
-// 4, 6 and 5, 7; Q5_K's with their fifth bits) times the planes, by
-// VPDPBUSD from the top plane down with a shift of 8 in between: Σ q·m
-// per lane, exact in int32 (four products of 5 and 24 bits, and int32
-// arithmetic wraps, so the partials may overflow on the way); then
-// converted, times the lane's d·sc_j·s_j (Z0: eight sub-blocks' spread
-// by VPERMPS), into Z4, widened every super-block; the mins' terms
-// dmin·m_j·(s·Σm)_j go into their own float64 lanes (Z10) and are
-// subtracted at the end of the row. Registers: SI the super-block, DI
-// the planes, R11 s, R12 sm, CX the super-blocks left, R13 the row, R14
-// out; KUNPACK takes AX, BX, DX, R8…R10.
+// block (float32). Per super-block the quants (Z2, Z13: chunks 0–1's low
+// and high nibbles, sub-blocks 0, 2 and 1, 3; Z3, Z14: chunks 2–3's,
+// sub-blocks 4, 6 and 5, 7; Q5_K's with their fifth bits) times the
+// planes, by VPDPBUSD from the top plane down with a shift of 8 in
+// between: Σ q·m per lane, exact in int32 (four products of 5 and 24
+// bits, and int32 arithmetic wraps, so the partials may overflow on the
+// way); then converted, times the lane's d·sc_j·s_j (Z0: eight
+// sub-blocks' spread by VPERMPS), into Z4, widened every super-block;
+// the mins' terms dmin·m_j·(s·Σm)_j go into their own float64 lanes
+// (Z10) and are subtracted at the end of the row. Registers: SI the
+// super-block, DI the planes, R11 s, R12 t, CX the super-blocks left,
+// R13 the row, R14 out; KUNPACK takes AX, BX, DX, R8…R10.
 
 // KX24DOTS puts Σ q·m of the 64 quants zq and the planes at off, +256,
 // +512 from DI into za, lane by lane (the top plane first, shifted 8 up
