@@ -55,19 +55,16 @@ type int8Input struct {
 	// input rounded to 24 bits, in Q4_0's layout with corrections (p24,
 	// c24), in Q4_K's and Q5_K's with s·Σm per block (pk24, sm24) or in
 	// Q6_K's with its corrections (p6, c6), and the scales s24.
-	p24           []int8
-	c24           []int32
-	s24           []float32
-	pk24          []int8
-	sm24          []float32
-	p6            []int8
-	c6            []int32
-	x             []float32 // the input, while quantizeInput runs
-	quantize      func(a *int8Input, lo, hi int)
-	quantizeX24   func(x *float32, p *int8, c *int32, s *float32, groups int)
-	quantizeX24K  func(x *float32, p *int8, sm, s *float32, superBlocks int)
-	quantizeX24Q6 func(x *float32, p *int8, c *int32, s *float32, superBlocks int)
-	needs         int8Needs // while quantizeInput runs
+	p24   []int8
+	c24   []int32
+	s24   []float32
+	pk24  []int8
+	sm24  []float32
+	p6    []int8
+	c6    []int32
+	x     []float32  // the input, while quantizeInput runs
+	ks    *kernelSet // the set whose quantizers run, while quantizeInput runs
+	needs int8Needs  // while quantizeInput runs
 }
 
 // int8Needs says which forms of the quantized input the weights need.
@@ -121,14 +118,13 @@ func quantizeInput(x []float32, n, cols int, needs int8Needs) *int8Input {
 	a.p24, a.c24, a.s24 = sized(a.p24, 3*m, planes), sized(a.c24, m/8, planes), sized(a.s24, m/int8Block, planes || planesK || planes6)
 	a.pk24, a.sm24 = sized(a.pk24, 3*m, planesK), sized(a.sm24, m/int8Block, planesK)
 	a.p6, a.c6 = sized(a.p6, 3*m, planes6), sized(a.c6, m/4, planes6)
-	a.x, a.quantize, a.needs = x, ks.quantize, needs
-	a.quantizeX24, a.quantizeX24K, a.quantizeX24Q6 = ks.quantizeX24, ks.quantizeX24K, ks.quantizeX24Q6
+	a.x, a.ks, a.needs = x, ks, needs
 	if m < parallelQuantize {
 		a.Range(0, n)
 	} else {
 		parallel(n, max(1, parallelQuantize/cols), a)
 	}
-	a.x, a.quantize, a.quantizeX24, a.quantizeX24K, a.quantizeX24Q6 = nil, nil, nil, nil, nil
+	a.x, a.ks = nil, nil
 	return a
 }
 
@@ -141,8 +137,8 @@ const parallelQuantize = 1 << 14
 func (a *int8Input) Range(lo, hi int) {
 	if a.needs&needBlocks != 0 {
 		nb := a.cols / int8Block
-		if a.quantize != nil {
-			a.quantize(a, lo*nb, hi*nb)
+		if a.ks.quantize != nil {
+			a.ks.quantize(a, lo*nb, hi*nb)
 		} else {
 			for b := lo * nb; b < hi*nb; b++ {
 				quantizeBlock(a, b, a.x[b*int8Block:(b+1)*int8Block])

@@ -66,7 +66,7 @@ func x24For(ks *kernelSet, w Mat, n int) int8Rows {
 const x24Group = 4 * int8Block
 
 // quantizePlanes fills input row r's planes, corrections and scales
-// from a.x: the whole groups by a.quantizeX24 when the set has one, the
+// from a.x: the whole groups by the set's quantizeX24 when the set has one, the
 // rest here.
 func (a *int8Input) quantizePlanes(r int) {
 	cols, nb := a.cols, a.cols/int8Block
@@ -76,8 +76,8 @@ func (a *int8Input) quantizePlanes(r int) {
 	s := a.s24[r*nb : (r+1)*nb]
 	whole := cols / x24Group * x24Group
 	b := 0
-	if a.quantizeX24 != nil && whole > 0 {
-		a.quantizeX24(&x[0], &p[0], &c[0], &s[0], whole/x24Group)
+	if q := a.ks.quantizeX24; q != nil && whole > 0 {
+		q(&x[0], &p[0], &c[0], &s[0], whole/x24Group)
 		b = whole / int8Block
 	}
 	var m [int8Block]int32
@@ -125,15 +125,15 @@ func x24NeedsOf(dt DType) int8Needs {
 // quantizePlanes6 fills input row r's planes in Q6_K's layout (per
 // super-block 768 bytes, plane 0's 256, plane 1's, plane 2's, each in
 // element order), its corrections (−32 times the m sum of each four
-// values) and scales: by a.quantizeX24Q6 when the set has one, else here.
+// values) and scales: by the set's quantizeX24Q6 when the set has one, else here.
 func (a *int8Input) quantizePlanes6(r int) {
 	cols, nb := a.cols, a.cols/int8Block
 	x := a.x[r*cols : (r+1)*cols]
 	p := a.p6[3*r*cols : 3*(r+1)*cols]
 	c := a.c6[r*cols/4 : (r+1)*cols/4]
 	s := a.s24[r*nb : (r+1)*nb]
-	if a.quantizeX24Q6 != nil {
-		a.quantizeX24Q6(&x[0], &p[0], &c[0], &s[0], cols/superBlock)
+	if q := a.ks.quantizeX24Q6; q != nil {
+		q(&x[0], &p[0], &c[0], &s[0], cols/superBlock)
 		return
 	}
 	superPlanes(x, p, s, &x24Q6Pos, func(b int, m *[int8Block]int32) {
@@ -153,7 +153,7 @@ var x24KPos, x24Q6Pos = [8]int{0, 2, 1, 3, 4, 6, 5, 7}, [8]int{0, 1, 2, 3, 4, 5,
 // quantizePlanesK fills input row r's planes in Q4_K's and Q5_K's layout
 // (per super-block 768 bytes, plane 0's 256, plane 1's, plane 2's, each
 // holding the eight sub-blocks in x24KPos order), its scales and s·Σm
-// per block (rounded once, from the exact sum): by a.quantizeX24K when
+// per block (rounded once, from the exact sum): by the set's quantizeX24K when
 // the set has one, else here.
 func (a *int8Input) quantizePlanesK(r int) {
 	cols, nb := a.cols, a.cols/int8Block
@@ -161,8 +161,8 @@ func (a *int8Input) quantizePlanesK(r int) {
 	p := a.pk24[3*r*cols : 3*(r+1)*cols]
 	s := a.s24[r*nb : (r+1)*nb]
 	sm := a.sm24[r*nb : (r+1)*nb]
-	if a.quantizeX24K != nil {
-		a.quantizeX24K(&x[0], &p[0], &sm[0], &s[0], cols/superBlock)
+	if q := a.ks.quantizeX24K; q != nil {
+		q(&x[0], &p[0], &sm[0], &s[0], cols/superBlock)
 		return
 	}
 	superPlanes(x, p, s, &x24KPos, func(b int, m *[int8Block]int32) {
