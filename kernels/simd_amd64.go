@@ -577,8 +577,9 @@ func int8Dots(k asmInt8Dot) asmInt8Rows {
 var sumsPool = sync.Pool{New: func() any { return new([64]float64) }}
 
 // int8RowDots makes the set's int8Rows from a several-rows kernel taking
-// whole groups of group blocks (tail, the generic per-block sum, takes
-// the rest), in batches of rows whose sums it keeps on the stack.
+// whole groups of group blocks of 32 (tail, the generic per-block sum,
+// takes the rest; nil for types whose rows are whole groups), in batches
+// of rows whose sums it keeps on the stack.
 func int8RowDots(k asmInt8Rows, group int, in int8Operands, tail int8Dot) int8Rows {
 	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
 		rb, nb := w.rowBytes(), w.Cols/int8Block
@@ -600,26 +601,6 @@ func int8RowDots(k asmInt8Rows, group int, in int8Operands, tail int8Dot) int8Ro
 					s += tail(w.Data[r*rb:(r+1)*rb], a, i, m, nb)
 				}
 				dst[r] = float32(s)
-			}
-		}
-	}
-}
-
-// x24SuperRows makes the set's x24 int8Rows of a K-quant from a
-// several-rows kernel over whole super-blocks (in: the input's planes
-// and terms, pk24 with sm24 or p6 with c6), in batches of rows whose
-// sums it keeps on the stack.
-func x24SuperRows(k asmInt8Rows, in int8Operands) int8Rows {
-	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
-		rb, nb := w.rowBytes(), w.Cols/superBlock
-		p, t, s := in(a, i)
-		out := sumsPool.Get().(*[64]float64)
-		defer sumsPool.Put(out)
-		for r0 := lo; r0 < hi; r0 += len(out) {
-			r1 := min(r0+len(out), hi)
-			k(&w.Data[r0*rb], p, t, s, nb, r1-r0, rb, &out[0])
-			for r := r0; r < r1; r++ {
-				dst[r] = float32(out[r-r0])
 			}
 		}
 	}
@@ -723,9 +704,10 @@ func init() {
 			avx512.q4Layout = true
 			avx512.x24[Q4_0] = int8RowDots(dotQ4_0X24AVX512, 8, x24Planes, q4_0X24Dot)
 			avx512.quantizeX24 = quantizeX24AVX512
-			avx512.x24[Q4_K] = x24SuperRows(dotQ4_KX24AVX512, x24PlanesK)
-			avx512.x24[Q5_K] = x24SuperRows(dotQ5_KX24AVX512, x24PlanesK)
-			avx512.x24[Q6_K] = x24SuperRows(dotQ6_KX24AVX512, x24Planes6)
+			// The K-quants' rows are whole super-blocks: no tail.
+			avx512.x24[Q4_K] = int8RowDots(dotQ4_KX24AVX512, 8, x24PlanesK, nil)
+			avx512.x24[Q5_K] = int8RowDots(dotQ5_KX24AVX512, 8, x24PlanesK, nil)
+			avx512.x24[Q6_K] = int8RowDots(dotQ6_KX24AVX512, 8, x24Planes6, nil)
 			avx512.quantizeX24Q6 = quantizeX24Q6AVX512
 			avx512.quantizeX24K = quantizeX24KAVX512
 		}

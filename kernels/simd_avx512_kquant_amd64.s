@@ -299,8 +299,8 @@ GLOBL q6shr<>(SB), RODATA|NOPTR, $64
 
 // func dotQ4_KX24AVX512(w *byte, p *int8, t unsafe.Pointer, s *float32, nb, rows, rb int, out *float64)
 // func dotQ5_KX24AVX512(w *byte, p *int8, t unsafe.Pointer, s *float32, nb, rows, rb int, out *float64)
-// out[k] = the nb > 0 super-blocks of row k (at w + k·rb) times the x24
-// input (x24.go, K order): p its planes, s its scales, t its s·Σm per
+// out[k] = the nb/8 > 0 super-blocks (nb blocks of 32) of row k (at w +
+// k·rb) times the x24 input (x24.go, K order): p its planes, s its scales, t its s·Σm per
 // block (float32). Per super-block the quants (Z2, Z13: chunks 0–1's low
 // and high nibbles, sub-blocks 0, 2 and 1, 3; Z3, Z14: chunks 2–3's,
 // sub-blocks 4, 6 and 5, 7; Q5_K's with their fifth bits) times the
@@ -389,6 +389,7 @@ row: \
 	MOVQ t+16(FP), R12 \
 	MOVQ s+24(FP), R11 \
 	MOVQ nb+32(FP), CX \
+	SHRQ $3, CX \
 	VXORPD Z8, Z8, Z8 \
 	VXORPD Z9, Z9, Z9 \
 	VXORPD Z10, Z10, Z10 \
@@ -500,8 +501,8 @@ DATA q4kx24idx<>+248(SB)/8, $0x0000000700000007
 GLOBL q4kx24idx<>(SB), RODATA|NOPTR, $256
 
 // func dotQ6_KX24AVX512(w *byte, p *int8, t unsafe.Pointer, s *float32, nb, rows, rb int, out *float64)
-// out[k] = the nb > 0 super-blocks of row k (at w + k·rb) times the x24
-// input in the Q6_K layout (x24.go): p its planes (in element order),
+// out[k] = the nb/8 > 0 super-blocks (nb blocks of 32) of row k (at w +
+// k·rb) times the x24 input in the Q6_K layout (x24.go): p its planes (in element order),
 // t its corrections (int32: −32 times each four values' m sum), s its
 // scales.
 // Per super-block the quants (Q6KQUANTS, 64 at a time) times the planes
@@ -537,6 +538,7 @@ q6kx24row:
 	MOVQ t+16(FP), R12
 	MOVQ s+24(FP), R11
 	MOVQ nb+32(FP), CX
+	SHRQ $3, CX
 	VXORPD Z8, Z8, Z8
 	VXORPD Z9, Z9, Z9
 	VXORPS Z4, Z4, Z4
