@@ -198,16 +198,20 @@ TEXT ·dotQ5_KRowsAVX512(SB), NOSPLIT, $128-48
 // −32.0s). d is the block's last two bytes: loaded alone, not past the
 // block. The kernels run it one super-block ahead, as KSCALES.
 #define Q6KSCALES(base, sd, sm) \
+	Q6KDSC(base, Z0) \
+	VMOVUPS Z0, sd(SP) \
+	VMULPS Z12, Z0, Z0 \
+	VMOVUPS Z0, sm(SP)
+
+// Q6KDSC puts the super-block at base's 16 d·sc in z (AX, Z7 scratch).
+#define Q6KDSC(base, z) \
 	MOVWLZX 208(base), AX \
 	VMOVD AX, X7 \
 	VCVTPH2PS X7, X7 \
 	VBROADCASTSS X7, Z7 \
-	VPMOVSXBD 192(base), Z0 \
-	VCVTDQ2PS Z0, Z0 \
-	VMULPS Z7, Z0, Z0 \
-	VMOVUPS Z0, sd(SP) \
-	VMULPS Z12, Z0, Z0 \
-	VMOVUPS Z0, sm(SP)
+	VPMOVSXBD 192(base), z \
+	VCVTDQ2PS z, z \
+	VMULPS Z7, z, z
 
 // Q6KBLOCK does one super-block (scales in sd, sm; out and widen as in
 // Q4KBLOCK) and counts down in CX (the flags are DECQ's).
@@ -544,13 +548,7 @@ q6kx24row:
 	VXORPS Z4, Z4, Z4
 q6kx24loop:
 	KPREFETCH
-	MOVWLZX 208(SI), AX
-	VMOVD AX, X7
-	VCVTPH2PS X7, X7
-	VBROADCASTSS X7, Z7
-	VPMOVSXBD 192(SI), Z6
-	VCVTDQ2PS Z6, Z6
-	VMULPS Z7, Z6, Z6
+	Q6KDSC(SI, Z6)
 	VMOVUPS (R11), Y7
 	VPERMPS Z7, Z28, Z7
 	VMULPS Z7, Z6, Z6
