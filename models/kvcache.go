@@ -16,14 +16,20 @@ type valueCache struct {
 // resize makes room for n values, keeping the first keep.
 func (c *valueCache) resize(n, keep int, half bool) {
 	if half {
-		b := make([]uint16, n)
-		copy(b, c.f16[:keep])
-		c.f16 = b
-		return
+		c.f16 = regrow(c.f16, 0, 1, n, keep)
+	} else {
+		c.f32 = regrow(c.f32, 0, 1, n, keep)
 	}
-	b := make([]float32, n)
-	copy(b, c.f32[:keep])
-	c.f32 = b
+}
+
+// regrow returns dims rows of stride elements that start with the first
+// keep elements of old's rows (oldStride apart): a cache's buffer grown.
+func regrow[T float32 | uint16](old []T, oldStride, dims, stride, keep int) []T {
+	b := make([]T, dims*stride)
+	for d := 0; keep > 0 && d < dims; d++ {
+		copy(b[d*stride:d*stride+keep], old[d*oldStride:])
+	}
+	return b
 }
 
 // store writes x at value offset off.
@@ -64,17 +70,9 @@ func keyStride(capacity int) int {
 func (c *keyCache) resize(dims, capacity, keep int, half bool) {
 	stride := keyStride(capacity)
 	if half {
-		b := make([]uint16, dims*stride)
-		for d := 0; keep > 0 && d < dims; d++ {
-			copy(b[d*stride:d*stride+keep], c.f16[d*c.stride:])
-		}
-		c.f16 = b
+		c.f16 = regrow(c.f16, c.stride, dims, stride, keep)
 	} else {
-		b := make([]float32, dims*stride)
-		for d := 0; keep > 0 && d < dims; d++ {
-			copy(b[d*stride:d*stride+keep], c.f32[d*c.stride:])
-		}
-		c.f32 = b
+		c.f32 = regrow(c.f32, c.stride, dims, stride, keep)
 	}
 	c.stride = stride
 }
