@@ -374,19 +374,14 @@ GLOBL q6shr<>(SB), RODATA|NOPTR, $64
 	VPSRLVW q5kx24sh<>+192(SB), Z5, Z6 \
 	VPTERNLOGD $0xf8, Z22, Z6, Z14
 
-// KX24ROWS is the body of both kernels: quants (KX24NIBBLES, then
-// fifth: nothing or Q5KX24FIFTH) of stride-byte super-blocks.
-#define KX24ROWS(quants, fifth, stride, row, loop) \
+// KX24FRAME is the frame of the K-quant x24 kernels: consts, then for
+// each row its super-blocks by block (which moves SI and R12 past one)
+// into Z4, widened every super-block, less the mins' lanes Z10 (zero for
+// Q6_K), summed to out.
+#define KX24FRAME(consts, block, row, loop) \
 	MOVQ w+0(FP), R13 \
 	MOVQ out+56(FP), R14 \
-	MOVL $15, AX \
-	VPBROADCASTB AX, Z15 \
-	MOVL $16, AX \
-	VPBROADCASTB AX, Z22 \
-	VMOVDQU32 q4kx24idx<>+0(SB), Z18 \
-	VMOVDQU32 q4kx24idx<>+64(SB), Z19 \
-	VMOVDQU32 q4kx24idx<>+128(SB), Z20 \
-	VMOVDQU32 q4kx24idx<>+192(SB), Z21 \
+	consts \
 row: \
 	MOVQ R13, SI \
 	MOVQ p+8(FP), DI \
@@ -400,18 +395,10 @@ row: \
 	VXORPS Z4, Z4, Z4 \
 loop: \
 	KPREFETCH \
-	KX24SCALES \
-	quants \
-	fifth \
-	KX24ACC(Z2, 0, Z18) \
-	KX24ACC(Z13, 64, Z19) \
-	KX24ACC(Z3, 128, Z20) \
-	KX24ACC(Z14, 192, Z21) \
+	block \
 	WIDEN1(Z4, Y4, Z8, Z9) \
-	ADDQ $stride, SI \
 	ADDQ $768, DI \
 	ADDQ $32, R11 \
-	ADDQ $32, R12 \
 	DECQ CX \
 	JNZ  loop \
 	VSUBPD Z10, Z8, Z8 \
@@ -424,13 +411,38 @@ loop: \
 	VZEROUPPER \
 	RET
 
+// KX24CONSTS: Z15 = 0x0F bytes, Z22 = 0x10 bytes, Z18…Z21 the lanes'
+// sub-blocks (q4kx24idx).
+#define KX24CONSTS \
+	MOVL $15, AX \
+	VPBROADCASTB AX, Z15 \
+	MOVL $16, AX \
+	VPBROADCASTB AX, Z22 \
+	VMOVDQU32 q4kx24idx<>+0(SB), Z18 \
+	VMOVDQU32 q4kx24idx<>+64(SB), Z19 \
+	VMOVDQU32 q4kx24idx<>+128(SB), Z20 \
+	VMOVDQU32 q4kx24idx<>+192(SB), Z21
+
+// KX24BLOCK is a Q4_K or Q5_K super-block of stride bytes: quants
+// (KX24NIBBLES, then fifth: nothing or Q5KX24FIFTH).
+#define KX24BLOCK(quants, fifth, stride) \
+	KX24SCALES \
+	quants \
+	fifth \
+	KX24ACC(Z2, 0, Z18) \
+	KX24ACC(Z13, 64, Z19) \
+	KX24ACC(Z3, 128, Z20) \
+	KX24ACC(Z14, 192, Z21) \
+	ADDQ $stride, SI \
+	ADDQ $32, R12
+
 #define NOFIFTH
 
 TEXT ·dotQ4_KX24AVX512(SB), NOSPLIT, $0-64
-	KX24ROWS(KX24NIBBLES(16), NOFIFTH, 144, q4kx24row, q4kx24loop)
+	KX24FRAME(KX24CONSTS, KX24BLOCK(KX24NIBBLES(16), NOFIFTH, 144), q4kx24row, q4kx24loop)
 
 TEXT ·dotQ5_KX24AVX512(SB), NOSPLIT, $0-64
-	KX24ROWS(KX24NIBBLES(48), Q5KX24FIFTH, 176, q5kx24row, q5kx24loop)
+	KX24FRAME(KX24CONSTS, KX24BLOCK(KX24NIBBLES(48), Q5KX24FIFTH, 176), q5kx24row, q5kx24loop)
 
 // q5kx24sh: Q5KX24FIFTH's word shift counts, per zmm 16 words for each
 // half: 4 | 2, 3 | 1 (left), 0 | 2, 1 | 3 (right).
@@ -527,52 +539,34 @@ GLOBL q4kx24idx<>(SB), RODATA|NOPTR, $256
 	VPERMPS Z6, idx, Z21 \
 	VFMADD231PS Z21, Z20, Z4
 
-TEXT ·dotQ6_KX24AVX512(SB), NOSPLIT, $0-64
-	MOVQ w+0(FP), R13
-	MOVQ out+56(FP), R14
-	Q6KCONSTS
-	VMOVDQU32 q6kx24idx<>+0(SB), Z24
-	VMOVDQU32 q6kx24idx<>+64(SB), Z25
-	VMOVDQU32 q6kx24idx<>+128(SB), Z26
-	VMOVDQU32 q6kx24idx<>+192(SB), Z27
+// Q6KX24CONSTS: Q6KCONSTS, Z24…Z27 the lanes' groups of 16 and Z28 the
+// groups' blocks of 32 (q6kx24idx).
+#define Q6KX24CONSTS \
+	Q6KCONSTS \
+	VMOVDQU32 q6kx24idx<>+0(SB), Z24 \
+	VMOVDQU32 q6kx24idx<>+64(SB), Z25 \
+	VMOVDQU32 q6kx24idx<>+128(SB), Z26 \
+	VMOVDQU32 q6kx24idx<>+192(SB), Z27 \
 	VMOVDQU32 q6kx24idx<>+256(SB), Z28
-q6kx24row:
-	MOVQ R13, SI
-	MOVQ p+8(FP), DI
-	MOVQ t+16(FP), R12
-	MOVQ s+24(FP), R11
-	MOVQ nb+32(FP), CX
-	SHRQ $3, CX
-	VXORPD Z8, Z8, Z8
-	VXORPD Z9, Z9, Z9
-	VXORPS Z4, Z4, Z4
-q6kx24loop:
-	KPREFETCH
-	Q6KDSC(SI, Z6)
-	VMOVUPS (R11), Y7
-	VPERMPS Z7, Z28, Z7
-	VMULPS Z7, Z6, Z6
-	Q6KQUANTS(0)
-	Q6KX24ACC(Z2, 0, Z24)
-	Q6KX24ACC(Z0, 64, Z25)
-	Q6KQUANTS(1)
-	Q6KX24ACC(Z2, 128, Z26)
-	Q6KX24ACC(Z0, 192, Z27)
-	WIDEN1(Z4, Y4, Z8, Z9)
-	ADDQ $210, SI
-	ADDQ $768, DI
+
+// Q6KX24BLOCK is a Q6_K super-block: the lanes' d·sc·s in Z6, then the
+// quants of each half times the planes.
+#define Q6KX24BLOCK \
+	Q6KDSC(SI, Z6) \
+	VMOVUPS (R11), Y7 \
+	VPERMPS Z7, Z28, Z7 \
+	VMULPS Z7, Z6, Z6 \
+	Q6KQUANTS(0) \
+	Q6KX24ACC(Z2, 0, Z24) \
+	Q6KX24ACC(Z0, 64, Z25) \
+	Q6KQUANTS(1) \
+	Q6KX24ACC(Z2, 128, Z26) \
+	Q6KX24ACC(Z0, 192, Z27) \
+	ADDQ $210, SI \
 	ADDQ $256, R12
-	ADDQ $32, R11
-	DECQ CX
-	JNZ  q6kx24loop
-	SUM512NZ
-	MOVSD X8, (R14)
-	ADDQ $8, R14
-	ADDQ rb+48(FP), R13
-	DECQ rows+40(FP)
-	JNZ  q6kx24row
-	VZEROUPPER
-	RET
+
+TEXT ·dotQ6_KX24AVX512(SB), NOSPLIT, $0-64
+	KX24FRAME(Q6KX24CONSTS, Q6KX24BLOCK, q6kx24row, q6kx24loop)
 
 // q6kx24idx: the lanes' groups of 16 for the four quant zmm (0–3, 4–7,
 // 8–11, 12–15, four lanes each), then the groups' blocks of 32 (s).
