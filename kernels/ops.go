@@ -188,10 +188,11 @@ func Softmax(x []float32) {
 	if len(x) == 0 {
 		return
 	}
+	vec := activeKernels().vecExp
 	m := float32(math.Inf(-1))
 	nan := false
 	rest := x
-	if activeKernels().vecExp && len(x) >= 16 {
+	if vec && len(x) >= 16 {
 		k := len(x) / 16 * 16
 		m, nan = softmaxMaxVec(x[:k])
 		rest = x[k:]
@@ -222,7 +223,7 @@ func Softmax(x []float32) {
 		e = (*p)[:len(x)]
 	}
 	k := 0
-	if activeKernels().vecExp && !nan && !math.IsInf(mf, 1) {
+	if vec && !nan && !math.IsInf(mf, 1) {
 		k = len(x) / 8 * 8
 		if k > 0 {
 			softmaxExpVec(e[:k], x[:k], mf)
@@ -236,7 +237,7 @@ func Softmax(x []float32) {
 		sum += v
 	}
 	k = 0
-	if activeKernels().vecExp {
+	if vec {
 		k = len(x) / 8 * 8
 		if k > 0 {
 			softmaxDivVec(x[:k], e[:k], sum)
