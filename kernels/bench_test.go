@@ -178,7 +178,7 @@ func BenchmarkKernels(b *testing.B) {
 			b.SetBytes(int64(len(w.Data)))
 			loop(b, func() { f(dst, w, x, 0, 512) })
 		})
-		if k := x24For(activeKernels(), w, 1); k != nil {
+		if k, _ := x24For(activeKernels(), w, 1); k != nil {
 			b.Run(dt.String()+"/x24", func(b *testing.B) {
 				b.SetBytes(int64(len(w.Data)))
 				loop(b, func() {

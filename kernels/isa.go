@@ -36,8 +36,10 @@ type kernelSet struct {
 	int8   [numDTypes]int8Rows
 	int8x4 [numDTypes]int8Rows4
 	// x24 holds kernels of exact products by integers (x24.go) that
-	// MatVec takes instead of matVec where x24For says so.
-	x24 [numDTypes]int8Rows
+	// MatVec takes instead of matVec where x24For says so; x24x4
+	// four-input ones, with which MatMul takes that path too.
+	x24   [numDTypes]int8Rows
+	x24x4 [numDTypes]int8Rows4
 	// quantize quantizes blocks of an int8 input (nil: quantizeBlock);
 	// quantizeX24 whole groups of four blocks of an x24 input in Q4_0's
 	// layout, quantizeX24K super-blocks in Q4_K's and Q5_K's,

@@ -159,11 +159,11 @@ var widePool = sync.Pool{New: func() any { return new([]float64) }}
 // on AVX-512, which agree with MatVec only within the error bounds each
 // has against the exact result (see MatVec): Q8_0 products of four or
 // more inputs with Cols a multiple of 64 decode the weights to float32
-// and sum w·x instead of MatVec's per-block d·(q·x); and Q4_0 MatVec of
-// 256 columns or more, and Q4_K, Q5_K and Q6_K MatVec, round the input
-// to 24 bits per block and multiply in integers (x24.go), where MatMul
-// keeps float32. It panics on an invalid w or lengths other than len(x)
-// = n·Cols, len(dst) = n·Rows.
+// and sum w·x instead of MatVec's per-block d·(q·x); and Q4_K, Q5_K and
+// Q6_K MatVec round the input to 24 bits per block and multiply in
+// integers (x24.go), where MatMul keeps float32 (Q4_0 does it in both).
+// It panics on an invalid w or lengths other than len(x) = n·Cols,
+// len(dst) = n·Rows.
 func MatMul(dst []float32, w Mat, x []float32, n int) {
 	checkMat(w)
 	if n < 0 || len(dst) != n*w.Rows || len(x) != n*w.Cols {
@@ -176,7 +176,7 @@ func MatMul(dst []float32, w Mat, x []float32, n int) {
 		MatVec(dst, w, x) // the same sums, without the per-row accumulators
 		return
 	}
-	if int8Supported(w) {
+	if inputNeeds(activeKernels(), w, n) != 0 {
 		int8MatMul(dst, w, x, n)
 		return
 	}

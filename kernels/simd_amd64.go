@@ -95,6 +95,9 @@ func dotQ8_0I8AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, r
 func dot4Q4_0I8AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, stride, nb int, out *[4]float64)
 
 //go:noescape
+func dot4Q4_0X24AVX512(w *byte, p *int8, c unsafe.Pointer, s *float32, stride, nb int, out *[4]float64)
+
+//go:noescape
 func dot4Q8_0I8AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, stride, nb int, out *[4]float64)
 
 //go:noescape
@@ -703,6 +706,7 @@ func init() {
 			avx512.int8x4[Q4_0] = int8Dots4(dot4Q4_0I8AVX512, nibbleOrder, q4_0Int8Dot)
 			avx512.q4Layout = true
 			avx512.x24[Q4_0] = int8RowDots(dotQ4_0X24AVX512, 8, x24Planes, q4_0X24Dot)
+			avx512.x24x4[Q4_0] = int8Dots4(dot4Q4_0X24AVX512, x24Planes, q4_0X24Dot)
 			avx512.quantizeX24 = quantizeX24AVX512
 			// The K-quants' rows are whole super-blocks: no tail.
 			avx512.x24[Q4_K] = int8RowDots(dotQ4_KX24AVX512, 8, x24PlanesK, nil)

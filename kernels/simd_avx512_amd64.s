@@ -270,6 +270,15 @@ done:
 	VMOVDQU64 i8g4a<>(SB), Z18 \
 	VMOVDQU64 i8g4b<>(SB), Z19
 
+// Q4SCALES4 makes the four inputs' dw·dx (or dw·s) of eight blocks in
+// Y8, Y9, Y11, Y12 (the inputs' scales at R9, stride BX, DX = 3·BX).
+#define Q4SCALES4 \
+	SCALESQ4(SI, Z15) \
+	VMULPS (R9), Y14, Y8 \
+	VMULPS (R9)(BX*1), Y14, Y9 \
+	VMULPS (R9)(BX*2), Y14, Y11 \
+	VMULPS (R9)(DX*1), Y14, Y12
+
 // Q4TABLES4 spreads the four inputs' dw·dx (Y8, Y9, Y11, Y12) over four
 // blocks' lanes (block indices idx) into Z20…Z23.
 #define Q4TABLES4(idx) \
@@ -309,11 +318,7 @@ done:
 	Q4I8ADVANCE
 
 #define Q4I8EIGHT4 \
-	SCALESQ4(SI, Z15) \
-	VMULPS (R9), Y14, Y8 \
-	VMULPS (R9)(BX*1), Y14, Y9 \
-	VMULPS (R9)(BX*2), Y14, Y11 \
-	VMULPS (R9)(DX*1), Y14, Y12 \
+	Q4SCALES4 \
 	Q4NIBBLES(0, Z18) \
 	Q4TABLES4(Z16) \
 	Q4I8ACC4(0, 0) \
@@ -328,31 +333,36 @@ done:
 	ADDQ $128, R13 \
 	ADDQ $32, R9
 
-// The x24 kernel (x24.go) takes the input as three planes of signed
+// The x24 kernels (x24.go) take the input as three planes of signed
 // bytes, m = p0 + 256·p1 + 65536·p2 (m the value scaled to 24 bits per
 // block), each plane in the q4 layout, per four blocks 384 bytes: plane
-// 0's 128, plane 1's, plane 2's. Q4X24ACC adds four blocks' products
-// into za: per plane the nibbles (Z0 low, Z1 high) times the plane's
-// bytes by VPDPBUSD, plane 0 from the lanes' corrections (−8 times the
-// sum of the lane's eight m), the three combined in int32 as
-// acc0 + acc1<<8 + acc2<<16, exact (|Σ (nibble−8)·m| < 2³⁰ over a lane's
-// eight values, and no partial exceeds 2³¹), then converted to float32
-// and multiply-added with the lanes' dw·s (zt). Q4X24EIGHT does eight
-// blocks (as Q4I8EIGHT).
-#define Q4X24ACC(off, coff, zt, za) \
-	VMOVDQU32 coff(R13), Z2 \
-	VPDPBUSD off(DI), Z0, Z2 \
-	VPDPBUSD off+64(DI), Z1, Z2 \
+// 0's 128, plane 1's, plane 2's. Q4X24ACC adds four blocks' products of
+// the input whose planes are at pk(off) into za: per plane the nibbles
+// (Z0 low, Z1 high) times the plane's bytes by VPDPBUSD, plane 0 from
+// the lanes' corrections cc (−8 times the sum of the lane's eight m),
+// planes 2 and 1 by Horner, combined in int32 as acc0 + (acc2<<8 +
+// acc1)<<8: exact, as int32 arithmetic wraps and the result fits
+// (|Σ (nibble−8)·m| < 2³⁰ over a lane's eight values), then converted to
+// float32 and multiply-added with the lanes' dw·s (zt). It uses Z2 and
+// Z3. Q4X24EIGHT does eight blocks (as Q4I8EIGHT); Q4X24EIGHT4 does them
+// for four inputs (as Q4I8EIGHT4), so MatMul rows equal MatVec's.
+#define XP0(off) off(DI)
+#define XP1(off) off(DI)(R8*1)
+#define XP2(off) off(DI)(R8*2)
+#define XP3(off) off(DI)(R10*1)
+
+#define Q4X24ACC(pk, off, cc, zt, za) \
+	VMOVDQU32 cc, Z2 \
+	VPDPBUSD pk(off), Z0, Z2 \
+	VPDPBUSD pk(off+64), Z1, Z2 \
 	VPXORD Z3, Z3, Z3 \
-	VPDPBUSD off+128(DI), Z0, Z3 \
-	VPDPBUSD off+192(DI), Z1, Z3 \
-	VPXORD Z11, Z11, Z11 \
-	VPDPBUSD off+256(DI), Z0, Z11 \
-	VPDPBUSD off+320(DI), Z1, Z11 \
+	VPDPBUSD pk(off+256), Z0, Z3 \
+	VPDPBUSD pk(off+320), Z1, Z3 \
 	VPSLLD $8, Z3, Z3 \
-	VPSLLD $16, Z11, Z11 \
+	VPDPBUSD pk(off+128), Z0, Z3 \
+	VPDPBUSD pk(off+192), Z1, Z3 \
+	VPSLLD $8, Z3, Z3 \
 	VPADDD Z3, Z2, Z2 \
-	VPADDD Z11, Z2, Z2 \
 	VCVTDQ2PS Z2, Z2 \
 	VFMADD231PS zt, Z2, za
 
@@ -364,10 +374,31 @@ done:
 	VMULPS (R9), Y14, Y6 \
 	Q4NIBBLES(0, Z18) \
 	VPERMPS Z6, Z16, Z20 \
-	Q4X24ACC(0, 0, Z20, Z4) \
+	Q4X24ACC(XP0, 0, 0(R13), Z20, Z4) \
 	Q4NIBBLES(16, Z19) \
 	VPERMPS Z6, Z17, Z20 \
-	Q4X24ACC(384, 64, Z20, Z4) \
+	Q4X24ACC(XP0, 384, 64(R13), Z20, Z4) \
+	Q4X24ADVANCE
+
+#define Q4X24ACC4(po, co) \
+	Q4X24ACC(XP0, po, co(R13), Z20, Z4) \
+	Q4X24ACC(XP1, po, co(R13)(R11*1), Z21, Z5) \
+	Q4X24ACC(XP2, po, co(R13)(R11*2), Z22, Z6) \
+	Q4X24ACC(XP3, po, co(R13)(R12*1), Z23, Z7)
+
+#define Q4X24EIGHT4 \
+	Q4SCALES4 \
+	Q4NIBBLES(0, Z18) \
+	Q4TABLES4(Z16) \
+	Q4X24ACC4(0, 0) \
+	Q4NIBBLES(16, Z19) \
+	Q4TABLES4(Z17) \
+	Q4X24ACC4(384, 64) \
+	Q4X24ADVANCE
+
+// Q4X24ADVANCE moves past eight blocks: their weights (SI), planes (DI),
+// corrections (R13) and scales (R9).
+#define Q4X24ADVANCE \
 	ADDQ $144, SI \
 	ADDQ $768, DI \
 	ADDQ $128, R13 \
@@ -1008,29 +1039,52 @@ GLOBL scalesq8w<>(SB), RODATA|NOPTR, $64
 	SUMK(Z28, Z29, 16) \
 	SUMK(Z30, Z31, 24)
 
-TEXT ·dot4Q4_0I8AVX512(SB), NOSPLIT, $0-56
-	I8X4ARGS
-	MOVQ R8, R11
-	SHRQ $1, R11
-	LEAQ (R11)(R11*2), R12
-	Q4I8START
-	ZERO4I8
-q4x4loop:
-	Q4I8EIGHT4
-	DECQ CX
-	JZ   q4x4odd
-	Q4I8EIGHT4
-	WIDEN4I8
-	DECQ CX
-	JNZ  q4x4loop
-	JMP  q4x4end
-q4x4odd:
-	WIDEN4I8
-q4x4end:
-	MOVQ out+48(FP), AX
-	SUMK4
-	VZEROUPPER
+// Q4X4ROWS is the frame of the four-input Q4_0 kernels (eight:
+// Q4I8EIGHT4 or Q4X24EIGHT4), as Q4ROWS is of the one-input ones:
+// corrections' stride R11 = half the q stride (c4, c24: an int32 per
+// eight values), R12 = 3·R11; qscale scales the q stride (R8, R10 =
+// 3·R8) for the input's layout; widening every sixteen blocks.
+#define Q4X4ROWS(eight, qscale, loop, odd, end) \
+	I8X4ARGS \
+	MOVQ R8, R11 \
+	SHRQ $1, R11 \
+	LEAQ (R11)(R11*2), R12 \
+	qscale \
+	Q4I8START \
+	ZERO4I8 \
+loop: \
+	eight \
+	DECQ CX \
+	JZ   odd \
+	eight \
+	WIDEN4I8 \
+	DECQ CX \
+	JNZ  loop \
+	JMP  end \
+odd: \
+	WIDEN4I8 \
+end: \
+	MOVQ out+48(FP), AX \
+	SUMK4 \
+	VZEROUPPER \
 	RET
+
+// The q4 layout: a byte per value (R8, R10 as I8X4ARGS set them); the
+// x24 planes: three (R8 = 3·stride, R10 = 9·stride).
+#define Q4STRIDES
+
+#define X24STRIDES \
+	LEAQ (R8)(R8*2), R8 \
+	LEAQ (R8)(R8*2), R10
+
+TEXT ·dot4Q4_0I8AVX512(SB), NOSPLIT, $0-56
+	Q4X4ROWS(Q4I8EIGHT4, Q4STRIDES, q4x4loop, q4x4odd, q4x4end)
+
+// func dot4Q4_0X24AVX512(w *byte, p *int8, c unsafe.Pointer, s *float32, stride, nb int, out *[4]float64)
+// is dot4Q4_0I8AVX512 for the x24 input: p its planes, c its
+// corrections, s its scales, stride its values per row.
+TEXT ·dot4Q4_0X24AVX512(SB), NOSPLIT, $0-56
+	Q4X4ROWS(Q4X24EIGHT4, X24STRIDES, q4x24x4loop, q4x24x4odd, q4x24x4end)
 
 TEXT ·dot4Q8_0I8AVX512(SB), NOSPLIT, $0-56
 	I8X4ARGS

@@ -36,24 +36,34 @@ import "math"
 // corrections, −32 times each four values' m sum, so its lanes hold
 // Σ (q−32)·m exactly and nothing cancels after rounding.
 //
-// Only MatVec and MatMulGroup of one input row take this path (x24For):
-// MatMul of several rows keeps the float32 kernels, whose decoding is
-// shared by the inputs, so on AVX-512 a Q4_0 or K-quant (Q4_K, Q5_K,
-// Q6_K) MatMul row equals MatVec within their error bounds, not bit for
-// bit.
+// MatVec and MatMulGroup of one input row take this path (x24For), and
+// so do MatMul and MatMulGroup of several where the set has a
+// four-input kernel (Q4_0): it shares the weights' decoding among four
+// inputs as the int8 kernels do, and its rows equal MatVec's bit for
+// bit, at the float32 kernels' speed. The K-quants' MatMul keeps the
+// float32 kernels, their tiles decoded once for all the inputs: a
+// four-input x24 kernel for Q4_K and Q5_K, built the same way, took
+// ~1.25× their time per product (3.5 cycles a block and input, where
+// the float32 multiply-adds of a decoded block take two), and prompts
+// ~12% longer. So on AVX-512 a Q4_K, Q5_K or Q6_K MatMul row equals
+// MatVec within their error bounds, not bit for bit.
 
 // x24Max is the largest |m|: three signed bytes p0 + 256·p1 + 65536·p2
 // reach 127·(1 + 256 + 65536).
 const x24Max = 127 * (1 + 256 + 65536)
 
-// x24For returns the set's x24 kernel for w when a product of n input
-// rows takes it: one row, float weights (not Int8Input) of a dtype with
-// an x24 kernel, and at least one eight-block period per row.
-func x24For(ks *kernelSet, w Mat, n int) int8Rows {
-	if n != 1 || w.Int8Input || w.Cols < 8*int8Block {
-		return nil
+// x24For returns the set's x24 kernel for w, and its four-input kernel
+// (nil for none), when a product of n input rows takes that path: float
+// weights (not Int8Input) of a dtype with an x24 kernel, at least one
+// eight-block period per row, and one input row or a four-input kernel
+// (calling the one-input kernel once per input would decode the weights
+// for each: about 1.5× the float32 kernels' time on prompts).
+func x24For(ks *kernelSet, w Mat, n int) (int8Rows, int8Rows4) {
+	f, f4 := ks.x24[w.DType], ks.x24x4[w.DType]
+	if f == nil || w.Int8Input || w.Cols < 8*int8Block || n > 1 && f4 == nil {
+		return nil, nil
 	}
-	return ks.x24[w.DType]
+	return f, f4
 }
 
 // x24Layout: per row, cols/128 whole groups of four blocks, each 384

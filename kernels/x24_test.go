@@ -211,7 +211,7 @@ func TestX24MatVec(t *testing.T) {
 				dt   DType
 				cols []int
 			}{{Q4_0, []int{256, 288, 416, 1056, 2048 + 96, 5632}}, {Q4_K, []int{256, 1280, 5632}}, {Q5_K, []int{256, 1280, 5632}}, {Q6_K, []int{256, 1280, 5632}}} {
-				if x24For(activeKernels(), Mat{DType: tc.dt, Cols: 256}, 1) == nil {
+				if k, _ := x24For(activeKernels(), Mat{DType: tc.dt, Cols: 256}, 1); k == nil {
 					continue
 				}
 				sets++
