@@ -235,15 +235,33 @@ done:
 
 // The Q4_0 int8 kernels take the input in the q4 layout (see
 // int8Input): per four blocks, the 16 values each block's low nibbles
-// multiply, then the 16 its high nibbles do. Q4NIBBLES gathers four
-// blocks' 16 nibble bytes (the blocks start woff bytes into SI; gather
-// indices gidx, i8g4a or i8g4b) into Z0 (low nibbles) and Z1 (high, by
-// one GF(2) affine map: a right shift by 4), so lanes 4k…4k+3 hold block
-// k's; the weights are read within the eight blocks' 144 bytes. Z10
-// holds 0x0F bytes, Z13 the shift's bit matrix.
-#define Q4NIBBLES(woff, gidx) \
-	VMOVDQU64 woff(SI), Z0 \
-	VPERMT2B woff+64(SI), gidx, Z0 \
+// multiply, then the 16 its high nibbles do. Their weights come eight
+// blocks (144 bytes) at a time in three loads: bytes 0–127 for blocks
+// 0–3 (Q4NIBS0) and the eight scales, bytes 64–143 for blocks 4–7
+// (Q4NIBS1). Each gathers four blocks' 16 nibble bytes (gather indices
+// i8g4a, i8g4b) into Z0 (low nibbles) and Z1 (high, by one GF(2) affine
+// map: a right shift by 4; Q4SPLIT), so lanes 4k…4k+3 hold block k's;
+// Q4NIBS0 also makes the eight scales (as SCALESQ4, by sidx) in Y14.
+// (Loading the 64 bytes at 0, 16, 64 and 80 for the nibbles and again
+// at 0 and 64 for the scales, most of them across two cache lines, made
+// the x24 row kernel ~10% slower: it is bound by its loads.) Z10 holds
+// 0x0F bytes, Z13 the shift's bit matrix.
+#define Q4NIBS0(sidx) \
+	VMOVDQU64 (SI), Z0 \
+	VMOVDQU64 64(SI), Z1 \
+	VMOVDQA64 Z0, Z14 \
+	VPERMT2W Z1, sidx, Z14 \
+	VCVTPH2PS X14, Y14 \
+	VPERMT2B Z1, Z18, Z0 \
+	Q4SPLIT
+
+#define Q4NIBS1 \
+	VMOVDQU64 64(SI), Z0 \
+	VMOVDQU 128(SI), X1 \
+	VPERMT2B Z1, Z19, Z0 \
+	Q4SPLIT
+
+#define Q4SPLIT \
 	VGF2P8AFFINEQB $0, Z13, Z0, Z1 \
 	VPANDD Z10, Z0, Z0
 
@@ -271,9 +289,9 @@ done:
 	VMOVDQU64 i8g4b<>(SB), Z19
 
 // Q4SCALES4 makes the four inputs' dw·dx (or dw·s) of eight blocks in
-// Y8, Y9, Y11, Y12 (the inputs' scales at R9, stride BX, DX = 3·BX).
+// Y8, Y9, Y11, Y12 (dw in Y14; the inputs' scales at R9, stride BX, DX =
+// 3·BX).
 #define Q4SCALES4 \
-	SCALESQ4(SI, Z15) \
 	VMULPS (R9), Y14, Y8 \
 	VMULPS (R9)(BX*1), Y14, Y9 \
 	VMULPS (R9)(BX*2), Y14, Y11 \
@@ -307,22 +325,21 @@ done:
 	PREFETCHT0 2048(SI) \
 	PREFETCHT0 2112(SI) \
 	PREFETCHT0 2176(SI) \
-	SCALESQ4(SI, Z15) \
+	Q4NIBS0(Z15) \
 	VMULPS (R9), Y14, Y6 \
-	Q4NIBBLES(0, Z18) \
 	VPERMPS Z6, Z16, Z20 \
 	Q4I8ACC(0(DI), 64(DI), 0(R13), Z20, Z4) \
-	Q4NIBBLES(16, Z19) \
+	Q4NIBS1 \
 	VPERMPS Z6, Z17, Z20 \
 	Q4I8ACC(128(DI), 192(DI), 64(R13), Z20, Z4) \
 	Q4I8ADVANCE
 
 #define Q4I8EIGHT4 \
+	Q4NIBS0(Z15) \
 	Q4SCALES4 \
-	Q4NIBBLES(0, Z18) \
 	Q4TABLES4(Z16) \
 	Q4I8ACC4(0, 0) \
-	Q4NIBBLES(16, Z19) \
+	Q4NIBS1 \
 	Q4TABLES4(Z17) \
 	Q4I8ACC4(128, 64) \
 	Q4I8ADVANCE
@@ -370,12 +387,11 @@ done:
 	PREFETCHT1 PFD(SI) \
 	PREFETCHT1 PFD+64(SI) \
 	PREFETCHT1 PFD+128(SI) \
-	SCALESQ4(SI, Z15) \
+	Q4NIBS0(Z15) \
 	VMULPS (R9), Y14, Y6 \
-	Q4NIBBLES(0, Z18) \
 	VPERMPS Z6, Z16, Z20 \
 	Q4X24ACC(XP0, 0, 0(R13), Z20, Z4) \
-	Q4NIBBLES(16, Z19) \
+	Q4NIBS1 \
 	VPERMPS Z6, Z17, Z20 \
 	Q4X24ACC(XP0, 384, 64(R13), Z20, Z4) \
 	Q4X24ADVANCE
@@ -387,11 +403,11 @@ done:
 	Q4X24ACC(XP3, po, co(R13)(R12*1), Z23, Z7)
 
 #define Q4X24EIGHT4 \
+	Q4NIBS0(Z15) \
 	Q4SCALES4 \
-	Q4NIBBLES(0, Z18) \
 	Q4TABLES4(Z16) \
 	Q4X24ACC4(0, 0) \
-	Q4NIBBLES(16, Z19) \
+	Q4NIBS1 \
 	Q4TABLES4(Z17) \
 	Q4X24ACC4(384, 64) \
 	Q4X24ADVANCE
@@ -744,7 +760,7 @@ axpyloop:
 // input's correction, so each lane holds an exact partial of Σ w·q.
 // Q8_0: two blocks at a time, their values + 128 in Z0 (the correction
 // is −128 times the lane's sum of inputs), sixteen lanes of four
-// products. Q4_0: four blocks at a time (Q4NIBBLES), low nibbles times
+// products. Q4_0: four blocks at a time (Q4NIBS0, Q4NIBS1), low nibbles times
 // the input's values 0–15 and high nibbles times 16–31 (the input in the
 // q4 layout) into the same sixteen lanes, four per block, each of eight
 // products (the correction is −8 times their inputs' sum). The lanes are
@@ -1491,9 +1507,9 @@ GLOBL siluln2hi<>(SB), RODATA|NOPTR, $8
 DATA siluln2lo<>+0(SB)/8, $0x3e9fdf473de00000
 GLOBL siluln2lo<>(SB), RODATA|NOPTR, $8
 
-// i8g4a, i8g4b: gather indices of Q4NIBBLES (byte 16k+j of the result
-// is byte j of block k's nibbles; i8g4a for the tables at 0 and 64 bytes
-// into eight blocks, i8g4b for those at 16 and 80 and blocks 4–7).
+// i8g4a, i8g4b: gather indices of Q4NIBS0 and Q4NIBS1 (byte 16k+j of
+// the result is byte j of block k's nibbles; i8g4a for the 128 bytes at
+// 0 into eight blocks, i8g4b for the 80 at 64 and blocks 4–7).
 DATA i8g4a<>+0(SB)/8, $0x0908070605040302
 DATA i8g4a<>+8(SB)/8, $0x11100f0e0d0c0b0a
 DATA i8g4a<>+16(SB)/8, $0x1b1a191817161514
@@ -1503,14 +1519,14 @@ DATA i8g4a<>+40(SB)/8, $0x3534333231302f2e
 DATA i8g4a<>+48(SB)/8, $0x3f3e3d3c3b3a3938
 DATA i8g4a<>+56(SB)/8, $0x4746454443424140
 GLOBL i8g4a<>(SB), RODATA|NOPTR, $64
-DATA i8g4b<>+0(SB)/8, $0x41403f3e3d3c3b3a
-DATA i8g4b<>+8(SB)/8, $0x4948474645444342
-DATA i8g4b<>+16(SB)/8, $0x535251504f4e4d4c
-DATA i8g4b<>+24(SB)/8, $0x5b5a595857565554
-DATA i8g4b<>+32(SB)/8, $0x6564636261605f5e
-DATA i8g4b<>+40(SB)/8, $0x6d6c6b6a69686766
-DATA i8g4b<>+48(SB)/8, $0x7776757473727170
-DATA i8g4b<>+56(SB)/8, $0x7f7e7d7c7b7a7978
+DATA i8g4b<>+0(SB)/8, $0x11100f0e0d0c0b0a
+DATA i8g4b<>+8(SB)/8, $0x1918171615141312
+DATA i8g4b<>+16(SB)/8, $0x232221201f1e1d1c
+DATA i8g4b<>+24(SB)/8, $0x2b2a292827262524
+DATA i8g4b<>+32(SB)/8, $0x3534333231302f2e
+DATA i8g4b<>+40(SB)/8, $0x3d3c3b3a39383736
+DATA i8g4b<>+48(SB)/8, $0x4746454443424140
+DATA i8g4b<>+56(SB)/8, $0x4f4e4d4c4b4a4948
 GLOBL i8g4b<>(SB), RODATA|NOPTR, $64
 
 // i8s4: lane l takes block l/4's scale (blocks 0–3, then 4–7).
