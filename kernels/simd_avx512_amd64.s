@@ -25,8 +25,11 @@
 // T0 1–2 KiB ahead → T1 8 KiB ahead: F32 0.79 → 0.86, F16 0.66 → 0.79,
 // BF16 0.67 → 0.75, exact Q8_0 0.57 → 0.93, x24 Q4_0 0.65 → 0.84, Q4_K
 // 0.33 → 0.43, Q6_K 0.28 → 0.51, Q8_0 int8 0.85 → 0.91; 2048-wide rows
-// stayed within ±4%. The Q4_0 int8 kernels keep T0 2 KiB (T1 8 KiB
-// measured the same).
+// stayed within ±4%. The Q4_0 int8 kernels, first left at T0 2 KiB
+// (T1 8 KiB measured the same when the read was ~33 GB/s), decode ×1.15
+// faster with T1 8 KiB when the machine reads ~55 GB/s (TinyLlama
+// shape, `bench --int8-activations`, ten interleaved runs: 68 against
+// 59 tokens/s).
 
 // DRARGS loads the arguments of the rows dots (R12 the first row, R13
 // the rows' distance in bytes: stride shifted left by sh, R10 rows, R8
@@ -318,13 +321,15 @@ done:
 // eight (the row kernel); Q4I8EIGHT4 does it for the four inputs into
 // Z4…Z7. The kernels widen every sixteen blocks, so a float32 lane adds
 // at most four products before it is widened, as Q8_0's do in eight.
-// Prefetching 2 KiB ahead takes 2048-wide rows from ~0.83 to ~0.92 of
-// the streaming read (BenchmarkRoofline; 4096-wide ones are at ~0.95
-// either way).
+// Q4PREFETCH asks for the lines of eight blocks PFD ahead (see the top
+// of the file).
+#define Q4PREFETCH \
+	PREFETCHT1 PFD(SI) \
+	PREFETCHT1 PFD+64(SI) \
+	PREFETCHT1 PFD+128(SI)
+
 #define Q4I8EIGHT \
-	PREFETCHT0 2048(SI) \
-	PREFETCHT0 2112(SI) \
-	PREFETCHT0 2176(SI) \
+	Q4PREFETCH \
 	Q4NIBS0(Z15) \
 	VMULPS (R9), Y14, Y6 \
 	VPERMPS Z6, Z16, Z20 \
@@ -384,9 +389,7 @@ done:
 	VFMADD231PS zt, Z2, za
 
 #define Q4X24EIGHT \
-	PREFETCHT1 PFD(SI) \
-	PREFETCHT1 PFD+64(SI) \
-	PREFETCHT1 PFD+128(SI) \
+	Q4PREFETCH \
 	Q4NIBS0(Z15) \
 	VMULPS (R9), Y14, Y6 \
 	VPERMPS Z6, Z16, Z20 \
