@@ -45,7 +45,7 @@ import "math"
 // four-input x24 kernel for Q4_K and Q5_K, built the same way, took
 // ~1.25× their time per product (3.5 cycles a block and input, where
 // the float32 multiply-adds of a decoded block take two), and prompts
-// ~12% longer. So on AVX-512 a Q4_K, Q5_K or Q6_K MatMul row equals
+// ran ~12% slower (tokens/s). So on AVX-512 a Q4_K, Q5_K or Q6_K MatMul row equals
 // MatVec within their error bounds, not bit for bit.
 
 // x24Max is the largest |m|: three signed bytes p0 + 256·p1 + 65536·p2
