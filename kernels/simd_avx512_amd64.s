@@ -239,16 +239,18 @@ done:
 // The Q4_0 int8 kernels take the input in the q4 layout (see
 // int8Input): per four blocks, the 16 values each block's low nibbles
 // multiply, then the 16 its high nibbles do. Their weights come eight
-// blocks (144 bytes) at a time in three loads: bytes 0–127 for blocks
-// 0–3 (Q4NIBS0) and the eight scales, bytes 64–143 for blocks 4–7
-// (Q4NIBS1). Each gathers four blocks' 16 nibble bytes (gather indices
-// i8g4a, i8g4b) into Z0 (low nibbles) and Z1 (high, by one GF(2) affine
-// map: a right shift by 4; Q4SPLIT), so lanes 4k…4k+3 hold block k's;
-// Q4NIBS0 also makes the eight scales (as SCALESQ4, by sidx) in Y14.
-// (Loading the 64 bytes at 0, 16, 64 and 80 for the nibbles and again
-// at 0 and 64 for the scales, most of them across two cache lines, made
-// the x24 row kernel ~10% slower: it is bound by its loads.) Z10 holds
-// 0x0F bytes, Z13 the shift's bit matrix.
+// blocks (144 bytes) at a time: bytes 0–127 for blocks 0–3 (Q4NIBS0)
+// and the eight scales, bytes 64–143 for blocks 4–7 (Q4NIBS1; 64–127
+// loaded again, as the four-input kernels have no register left to keep
+// them, and 128–143 as 16 bytes, so nothing past the blocks is read).
+// Each gathers four blocks' 16 nibble bytes (gather indices i8g4a,
+// i8g4b) into Z0 (low nibbles) and Z1 (high, by one GF(2) affine map: a
+// right shift by 4; Q4SPLIT), so lanes 4k…4k+3 hold block k's; Q4NIBS0
+// also makes the eight scales (as SCALESQ4, by sidx) in Y14. (Loading
+// 64 bytes at 0, 16, 64 and 80 for the nibbles and again at 0 and 64
+// for the scales, four of the six across two cache lines, left the int8
+// row kernel ~4% slower; the x24 one measured the same.) Z10 holds 0x0F
+// bytes, Z13 the shift's bit matrix.
 #define Q4NIBS0(sidx) \
 	VMOVDQU64 (SI), Z0 \
 	VMOVDQU64 64(SI), Z1 \
