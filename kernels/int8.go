@@ -380,10 +380,10 @@ func inputNeeds(ks *kernelSet, w Mat, n int) int8Needs {
 }
 
 // int8MatMul runs MatVec (n = 1) or MatMul on the int8 or the x24 path
-// (see inputNeeds).
-func int8MatMul(dst []float32, w Mat, x []float32, n int) {
-	ks := activeKernels()
-	a := quantizeInput(x, n, w.Cols, inputNeeds(ks, w, n))
+// of the set ks, with the input quantized as needs says (inputNeeds,
+// which the caller has asked to choose the path).
+func int8MatMul(ks *kernelSet, needs int8Needs, dst []float32, w Mat, x []float32, n int) {
+	a := quantizeInput(x, n, w.Cols, needs)
 	t := int8TaskPool.Get().(*int8Task)
 	*t = int8Task{ks: ks, dst: dst, w: w, a: a, n: n}
 	// Per weight, int8 products take about a quarter of the float

@@ -99,11 +99,12 @@ func MatVec(dst []float32, w Mat, x []float32) {
 	if len(dst) != w.Rows || len(x) != w.Cols {
 		panic(fmt.Sprintf("kernels: MatVec: %d×%d matrix with len(x)=%d, len(dst)=%d", w.Rows, w.Cols, len(x), len(dst)))
 	}
-	if inputNeeds(activeKernels(), w, 1) != 0 {
-		int8MatMul(dst, w, x, 1)
+	ks := activeKernels()
+	if needs := inputNeeds(ks, w, 1); needs != 0 {
+		int8MatMul(ks, needs, dst, w, x, 1)
 		return
 	}
-	f := activeKernels().matVec[w.DType]
+	f := ks.matVec[w.DType]
 	if f == nil {
 		f = genericKernels.matVec[w.DType]
 	}
@@ -176,11 +177,12 @@ func MatMul(dst []float32, w Mat, x []float32, n int) {
 		MatVec(dst, w, x) // the same sums, without the per-row accumulators
 		return
 	}
-	if inputNeeds(activeKernels(), w, n) != 0 {
-		int8MatMul(dst, w, x, n)
+	ks := activeKernels()
+	if needs := inputNeeds(ks, w, n); needs != 0 {
+		int8MatMul(ks, needs, dst, w, x, n)
 		return
 	}
-	f := activeKernels().matMul[w.DType]
+	f := ks.matMul[w.DType]
 	if f == nil {
 		f = genericKernels.matMul[w.DType]
 	}
