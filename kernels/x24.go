@@ -75,15 +75,20 @@ func x24For(ks *kernelSet, w Mat, n int) (int8Rows, int8Rows4) {
 // sum; s24 a float32 scale per block.
 const x24Group = 4 * int8Block
 
+// x24Row returns input row r's values, its planes in planes (three
+// bytes a value) and its scales.
+func (a *int8Input) x24Row(r int, planes []int8) (x []float32, p []int8, s []float32) {
+	cols, nb := a.cols, a.cols/int8Block
+	return a.x[r*cols : (r+1)*cols], planes[3*r*cols : 3*(r+1)*cols], a.s24[r*nb : (r+1)*nb]
+}
+
 // quantizePlanes fills input row r's planes, corrections and scales
 // from a.x: the whole groups by the set's quantizeX24 when the set has one, the
 // rest here.
 func (a *int8Input) quantizePlanes(r int) {
 	cols, nb := a.cols, a.cols/int8Block
-	x := a.x[r*cols : (r+1)*cols]
-	p := a.p24[3*r*cols : 3*(r+1)*cols]
+	x, p, s := a.x24Row(r, a.p24)
 	c := a.c24[r*cols/8 : (r+1)*cols/8]
-	s := a.s24[r*nb : (r+1)*nb]
 	whole := cols / x24Group * x24Group
 	b := 0
 	if q := a.ks.quantizeX24; q != nil && whole > 0 {
@@ -137,11 +142,9 @@ func x24NeedsOf(dt DType) int8Needs {
 // element order), its corrections (−32 times the m sum of each four
 // values) and scales: by the set's quantizeX24Q6 when the set has one, else here.
 func (a *int8Input) quantizePlanes6(r int) {
-	cols, nb := a.cols, a.cols/int8Block
-	x := a.x[r*cols : (r+1)*cols]
-	p := a.p6[3*r*cols : 3*(r+1)*cols]
+	cols := a.cols
+	x, p, s := a.x24Row(r, a.p6)
 	c := a.c6[r*cols/4 : (r+1)*cols/4]
-	s := a.s24[r*nb : (r+1)*nb]
 	if q := a.ks.quantizeX24Q6; q != nil {
 		q(&x[0], &p[0], &c[0], &s[0], cols/superBlock)
 		return
@@ -167,9 +170,7 @@ var x24KPos, x24Q6Pos = [8]int{0, 2, 1, 3, 4, 6, 5, 7}, [8]int{0, 1, 2, 3, 4, 5,
 // the set has one, else here.
 func (a *int8Input) quantizePlanesK(r int) {
 	cols, nb := a.cols, a.cols/int8Block
-	x := a.x[r*cols : (r+1)*cols]
-	p := a.pk24[3*r*cols : 3*(r+1)*cols]
-	s := a.s24[r*nb : (r+1)*nb]
+	x, p, s := a.x24Row(r, a.pk24)
 	sm := a.sm24[r*nb : (r+1)*nb]
 	if q := a.ks.quantizeX24K; q != nil {
 		q(&x[0], &p[0], &sm[0], &s[0], cols/superBlock)
