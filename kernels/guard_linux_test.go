@@ -62,3 +62,33 @@ func TestNoReadPastEnd(t *testing.T) {
 		})
 	}
 }
+
+// guardedU16 is guarded for uint16s.
+func guardedU16(t *testing.T, x []uint16) []uint16 {
+	b := guarded(t, unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), 2*len(x)))
+	return unsafe.Slice((*uint16)(unsafe.Pointer(&b[0])), len(x))
+}
+
+// TestRowsNoAccessPastEnd runs AxpyRows and AxpyRowsF16 (an attention's
+// scores over a short context) on every kernel set with dst and the
+// last row each ending at a guard page, at lengths that leave a short
+// last chunk: no kernel may read or write past them.
+func TestRowsNoAccessPastEnd(t *testing.T) {
+	rng := rand.New(rand.NewPCG(53, 54))
+	for _, name := range runnableSets() {
+		withKernels(name, func() {
+			for _, n := range []int{1, 5, 16, 17, 63, 65, 100} {
+				const rows = 3
+				stride := n + 16
+				m := randVec(rng, (rows-1)*stride+n, 1)
+				a := randVec(rng, rows, 1)
+				AxpyRows(guardedF32(t, randVec(rng, n, 1)), a, guardedF32(t, m), stride)
+				h := make([]uint16, len(m))
+				for i, v := range m {
+					h[i] = F32ToF16(v)
+				}
+				AxpyRowsF16(guardedF32(t, randVec(rng, n, 1)), a, guardedU16(t, h), stride, make([]float32, n))
+			}
+		})
+	}
+}

@@ -61,9 +61,9 @@ type kernelSet struct {
 	// dot is the F32 row dot (Dot), axpy Axpy; nil: the generic ones.
 	dot  rowDotFn
 	axpy axpyFn
-	// dotRows and axpyRows are DotRows and AxpyRows for len(x) and
-	// len(dst) multiples of 64 (axpyRows) or at least 64 (dotRows), with
-	// Dot's and Axpy's results; nil: loops of Dot and Axpy.
+	// dotRows and axpyRows are DotRows for len(x) at least 64 and
+	// AxpyRows for any len(dst) > 0, with Dot's and Axpy's results; nil:
+	// loops of Dot and Axpy.
 	dotRows  func(dst, x, m []float32, stride int)
 	axpyRows func(dst, a, m []float32, stride int)
 	// dotRowsF16 and axpyRowsF16 are the same for float16 rows.

@@ -53,15 +53,11 @@ func DotRows(dst, x, m []float32, stride int) {
 // head's attention mix of its cached values in one call.
 func AxpyRows(dst, a, m []float32, stride int) {
 	checkRows("AxpyRows", len(a), len(dst), len(m), stride)
-	if len(a) == 0 {
+	if len(a) == 0 || len(dst) == 0 {
 		return
 	}
-	if f := activeKernels().axpyRows; f != nil && len(dst) >= 64 {
-		k := len(dst) / 64 * 64
-		f(dst[:k], a, m, stride)
-		dst, m = dst[k:], m[k:]
-	}
-	if len(dst) == 0 {
+	if f := activeKernels().axpyRows; f != nil {
+		f(dst, a, m, stride)
 		return
 	}
 	for j, aj := range a {
@@ -95,15 +91,11 @@ func DotRowsF16(dst, x []float32, m []uint16, stride int, buf []float32) {
 // widened row on sets without a float16 kernel.
 func AxpyRowsF16(dst, a []float32, m []uint16, stride int, buf []float32) {
 	checkRows("AxpyRowsF16", len(a), len(dst), len(m), stride)
-	if len(a) == 0 {
+	if len(a) == 0 || len(dst) == 0 {
 		return
 	}
-	if f := activeKernels().axpyRowsF16; f != nil && len(dst) >= 64 {
-		k := len(dst) / 64 * 64
-		f(dst[:k], a, m, stride)
-		dst, m = dst[k:], m[k:]
-	}
-	if len(dst) == 0 {
+	if f := activeKernels().axpyRowsF16; f != nil {
+		f(dst, a, m, stride)
 		return
 	}
 	buf = buf[:len(dst)]

@@ -93,8 +93,11 @@
 
 // ARARGS loads the arguments of the rows axpys (DI dst, R12 the first
 // row, R13 the rows' distance in bytes: stride shifted left by sh, CX n,
-// X6 zero); ARCHUNK loads 64 values of dst into Z0…Z3 and starts the
-// rows (BX a, SI the row, R10 rows).
+// X6 zero); ARCHUNK loads the next 64 values of dst into Z0…Z3 and
+// starts the rows (BX a, SI the row, R10 rows). When fewer than 64 are
+// left (CX), K1…K4 mask the lanes past them in every load and store, so
+// nothing past dst or a row is read or written (masked-off elements of
+// a memory operand do not fault).
 #define ARARGS(sh) \
 	MOVQ dst+0(FP), DI \
 	MOVQ stride+24(FP), R13 \
@@ -104,10 +107,24 @@
 	VXORPS X6, X6, X6
 
 #define ARCHUNK \
-	VMOVUPS (DI), Z0 \
-	VMOVUPS 64(DI), Z1 \
-	VMOVUPS 128(DI), Z2 \
-	VMOVUPS 192(DI), Z3 \
+	MOVL $64, DX \
+	CMPQ CX, DX \
+	CMOVQLT CX, DX \
+	MOVQ CX, R11 \
+	LEAQ -1(DX), CX \
+	MOVL $1, AX \
+	SHLQ CL, AX \
+	SHLQ $1, AX \
+	DECQ AX \
+	MOVQ R11, CX \
+	KMOVQ AX, K1 \
+	KSHIFTRQ $16, K1, K2 \
+	KSHIFTRQ $32, K1, K3 \
+	KSHIFTRQ $48, K1, K4 \
+	VMOVUPS.Z (DI), K1, Z0 \
+	VMOVUPS.Z 64(DI), K2, Z1 \
+	VMOVUPS.Z 128(DI), K3, Z2 \
+	VMOVUPS.Z 192(DI), K4, Z3 \
 	MOVQ a+8(FP), BX \
 	MOVQ R12, SI \
 	MOVQ rows+40(FP), R10
@@ -1613,31 +1630,31 @@ do: \
 	JNZ  rowloop
 
 #define ARSTORE(step, chunkloop) \
-	VMOVUPS Z0, (DI) \
-	VMOVUPS Z1, 64(DI) \
-	VMOVUPS Z2, 128(DI) \
-	VMOVUPS Z3, 192(DI) \
+	VMOVUPS Z0, K1, (DI) \
+	VMOVUPS Z1, K2, 64(DI) \
+	VMOVUPS Z2, K3, 128(DI) \
+	VMOVUPS Z3, K4, 192(DI) \
 	ADDQ $256, DI \
 	ADDQ $step, R12 \
 	SUBQ $64, CX \
-	JNZ  chunkloop \
+	JG   chunkloop \
 	VZEROUPPER \
 	RET
 
 // func axpyRowsAVX512(dst *float32, a *float32, m *float32, stride, n, rows int)
-// does axpyAVX512(dst, a[j], row j, n) for j = 0 … rows−1 in order,
-// skipping a[j] = 0 (not NaN), row j at m + 4·j·stride bytes; n a
-// positive multiple of 64. dst is kept in Z0…Z3 64 values at a time.
+// does dst[i] += a[j]·(row j)[i] with one rounding (Axpy's) for j = 0 …
+// rows−1 in order, skipping a[j] = 0 (not NaN), row j at m + 4·j·stride
+// bytes; n > 0. dst is kept in Z0…Z3 64 values at a time.
 TEXT ·axpyRowsAVX512(SB), NOSPLIT, $0-48
 	ARARGS(2)
 archunk:
 	ARCHUNK
 arrow:
 	ARSKIP(ardo, arnext)
-	VFMADD231PS (SI), Z7, Z0
-	VFMADD231PS 64(SI), Z7, Z1
-	VFMADD231PS 128(SI), Z7, Z2
-	VFMADD231PS 192(SI), Z7, Z3
+	VFMADD231PS (SI), Z7, K1, Z0
+	VFMADD231PS 64(SI), Z7, K2, Z1
+	VFMADD231PS 128(SI), Z7, K3, Z2
+	VFMADD231PS 192(SI), Z7, K4, Z3
 arnext:
 	ARNEXT(arrow)
 	ARSTORE(256, archunk)
@@ -1650,10 +1667,10 @@ arhchunk:
 	ARCHUNK
 arhrow:
 	ARSKIP(arhdo, arhnext)
-	VCVTPH2PS (SI), Z8
-	VCVTPH2PS 32(SI), Z9
-	VCVTPH2PS 64(SI), Z10
-	VCVTPH2PS 96(SI), Z11
+	VCVTPH2PS.Z (SI), K1, Z8
+	VCVTPH2PS.Z 32(SI), K2, Z9
+	VCVTPH2PS.Z 64(SI), K3, Z10
+	VCVTPH2PS.Z 96(SI), K4, Z11
 	VFMADD231PS Z8, Z7, Z0
 	VFMADD231PS Z9, Z7, Z1
 	VFMADD231PS Z10, Z7, Z2
