@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -264,4 +265,64 @@ func BenchmarkRoofline(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkWideRows measures MatVec on 5632-wide float rows (a TinyLlama
+// FFN down projection, whose F16 rows and input are 33 KiB, more than
+// L1 holds beside them; see wideRow), ~256 MiB per matrix, with the
+// row kernels' wide form and with their narrow one, in interleaved
+// rounds, each against a streaming read made just before it. It reports
+// the medians of the reads and of the fractions of them (x-stream-narrow,
+// -wide).
+// Run it with -benchtime 1x (each iteration is 15 rounds).
+func BenchmarkWideRows(b *testing.B) {
+	const size, cols = 256 << 20, 5632
+	buf := WeightBuffer(size)
+	for i := range buf {
+		buf[i] = byte(i)
+	}
+	read := func(f func(), bytes int) float64 {
+		start := time.Now()
+		f()
+		return float64(bytes) / time.Since(start).Seconds()
+	}
+	stream := func() {
+		ParallelGrain(size>>20, 4, func(lo, hi int) { streamSink.Add(sumUint64(buf[lo<<20 : hi<<20])) })
+	}
+	rng := rand.New(rand.NewPCG(8, 8))
+	x := randVec(rng, cols, 1)
+	for _, dt := range []DType{F32, F16, BF16} {
+		row := randomMat(rng, dt, 1, cols)
+		rows := size / len(row.Data)
+		w := Mat{DType: dt, Rows: rows, Cols: cols, Data: WeightBuffer(rows * len(row.Data))}
+		for r := 0; r < rows; r++ {
+			copy(w.Data[r*len(row.Data):], row.Data)
+		}
+		dst := make([]float32, rows)
+		b.Run(dt.String(), func(b *testing.B) {
+			var reads, narrow, wide []float64
+			for b.Loop() {
+				for range 15 {
+					l1 := l1Bytes
+					s := read(stream, size)
+					l1Bytes = 1 << 40 // no row is wide
+					narrow = append(narrow, read(func() { MatVec(dst, w, x) }, len(w.Data))/s)
+					l1Bytes = l1
+					s2 := read(stream, size)
+					wide = append(wide, read(func() { MatVec(dst, w, x) }, len(w.Data))/s2)
+					reads = append(reads, s, s2)
+				}
+			}
+			b.ReportMetric(median(reads)/1e9, "GB/s-stream")
+			b.ReportMetric(median(narrow), "x-stream-narrow")
+			b.ReportMetric(median(wide), "x-stream-wide")
+		})
+	}
+}
+
+// median returns the median of v (the upper one of an even count).
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
 }

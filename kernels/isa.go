@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"cmp"
 	"os"
 	"strings"
 	"sync"
@@ -173,4 +174,15 @@ func ISA() string { return activeKernels().name }
 func ISAReport() string {
 	activeKernels()
 	return isaReport
+}
+
+// l1Bytes is the L1 data cache's size (32 KiB when cpuid does not say).
+var l1Bytes = cmp.Or(max(cpuid.CPU.Cache.L1D, 0), 32<<10)
+
+// wideRow reports whether a row of n elements of size bytes and its
+// float32 input fill more than 3/4 of L1: the weights streaming through
+// it then push the input out before the next row reads it again (FFN
+// down projections: 5632-wide F16 rows with their input are 33 KiB).
+func wideRow(n, size int) bool {
+	return n*(size+4) > l1Bytes*3/4
 }

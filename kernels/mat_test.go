@@ -75,7 +75,8 @@ func colsFor(dt DType) []int {
 	if dt == TLInt8 {
 		return []int{64, 320, 2048}
 	}
-	return []int{1, 5, 96, 300, 2048}
+	// The last width is a wide row (wideRow) on any L1 up to 64 KiB.
+	return []int{1, 5, 96, 300, 2048, 64<<10/8 + 69}
 }
 
 func TestMatVecMatMulAgainstFloat64(t *testing.T) {

@@ -40,6 +40,15 @@ func dotF16AVX512(w *byte, x *float32, n int) float64
 func dotBF16AVX512(w *byte, x *float32, n int) float64
 
 //go:noescape
+func dotF32WideAVX512(w *byte, x *float32, n int) float64
+
+//go:noescape
+func dotF16WideAVX512(w *byte, x *float32, n int) float64
+
+//go:noescape
+func dotBF16WideAVX512(w *byte, x *float32, n int) float64
+
+//go:noescape
 func dotQ8_0AVX512(w *byte, x *float32, n int) float64
 
 //go:noescape
@@ -336,14 +345,20 @@ func finish4AVX2(a []float64) float64 {
 type asmDot func(w *byte, x *float32, n int) float64
 
 // floatDot wraps an assembly kernel for a float type of size bytes per
-// element (decode converts one element for the tail).
-func floatDot(k asmDot, group, size int, decode func([]byte) float32) rowDotFn {
+// element (decode converts one element for the tail). wide, when not
+// nil, is the kernel's form for rows too wide for their input to stay in
+// L1 beside them (wideRow), with the same results.
+func floatDot(k, wide asmDot, group, size int, decode func([]byte) float32) rowDotFn {
 	return func(row []byte, x []float32) float64 {
 		n := len(x)
 		m := n / group * group
 		var s float64
 		if m > 0 {
-			s = k(&row[0], &x[0], m)
+			if wide != nil && wideRow(n, size) {
+				s = wide(&row[0], &x[0], m)
+			} else {
+				s = k(&row[0], &x[0], m)
+			}
 		}
 		for c := m; c < n; c++ {
 			s += float64(decode(row[size*c:])) * float64(x[c])
@@ -407,9 +422,9 @@ func f16At(b []byte) float32  { return F16ToF32(le16(b)) }
 func bf16At(b []byte) float32 { return BF16ToF32(le16(b)) }
 
 var avx2Dots = map[DType]rowDotFn{
-	F32:  floatDot(dotF32AVX2, 32, 4, f32At),
-	F16:  floatDot(dotF16AVX2, 32, 2, f16At),
-	BF16: floatDot(dotBF16AVX2, 32, 2, bf16At),
+	F32:  floatDot(dotF32AVX2, nil, 32, 4, f32At),
+	F16:  floatDot(dotF16AVX2, nil, 32, 2, f16At),
+	BF16: floatDot(dotBF16AVX2, nil, 32, 2, bf16At),
 	Q8_0: blockDot(dotQ8_0AVX2),
 	Q4_0: blockDot(dotQ4_0AVX2),
 	Q4_1: blockDot(dotQ4_1AVX2),
@@ -423,9 +438,9 @@ var avx2Dots = map[DType]rowDotFn{
 }
 
 var avx512Dots = map[DType]rowDotFn{
-	F32:  floatDot(dotF32AVX512, 64, 4, f32At),
-	F16:  floatDot(dotF16AVX512, 64, 2, f16At),
-	BF16: floatDot(dotBF16AVX512, 64, 2, bf16At),
+	F32:  floatDot(dotF32AVX512, dotF32WideAVX512, 64, 4, f32At),
+	F16:  floatDot(dotF16AVX512, dotF16WideAVX512, 64, 2, f16At),
+	BF16: floatDot(dotBF16AVX512, dotBF16WideAVX512, 64, 2, bf16At),
 	Q8_0: blockDot(dotQ8_0AVX512),
 	Q4_0: blockDot(dotQ4_0AVX512),
 	Q4_1: blockDot(dotQ4_1AVX512),
