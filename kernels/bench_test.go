@@ -326,3 +326,24 @@ func median(v []float64) float64 {
 	slices.Sort(s)
 	return s[len(s)/2]
 }
+
+// BenchmarkQuantizeInput measures quantizeInput on one decoding step's
+// input (2048 and 5632 values: TinyLlama's hidden and FFN widths) in
+// each form a product asks for: the int8 blocks, those plus the Q4_0
+// nibble layout, and the x24 planes.
+func BenchmarkQuantizeInput(b *testing.B) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	for _, cols := range []int{2048, 5632} {
+		x := randVec(rng, cols, 1)
+		for _, f := range []struct {
+			name  string
+			needs int8Needs
+		}{{"blocks", needBlocks}, {"nibbles", needBlocks | needNibbles}, {"planes", needPlanes}} {
+			b.Run(fmt.Sprintf("%s/%d", f.name, cols), func(b *testing.B) {
+				for b.Loop() {
+					int8InputPool.Put(quantizeInput(x, 1, cols, f.needs))
+				}
+			})
+		}
+	}
+}

@@ -180,12 +180,14 @@ func (a *int8Input) nibbleLayout(r int) {
 	const group = 4 * int8Block
 	whole := a.cols / group * group
 	for g := 0; g < whole; g += group {
+		// Whole arrays, so each 16-byte copy is a move, not a call.
+		src, dst := (*[group]int8)(q[g:]), (*[group]int8)(q4[g:])
+		cs, cd := (*[group / 4]int32)(c8[g/4:]), (*[group / 8]int32)(c4[g/8:])
 		for k := 0; k < 4; k++ {
-			b := g + k*int8Block
-			copy(q4[g+16*k:g+16*k+16], q[b:b+16])
-			copy(q4[g+64+16*k:g+64+16*k+16], q[b+16:b+32])
+			*(*[16]int8)(dst[16*k:]) = *(*[16]int8)(src[32*k:])
+			*(*[16]int8)(dst[64+16*k:]) = *(*[16]int8)(src[32*k+16:])
 			for l := 0; l < 4; l++ { // lane l of the block: values 4l…4l+3 and 16+4l…
-				c4[g/8+4*k+l] = c8[b/4+l] + c8[b/4+4+l]
+				cd[4*k+l] = cs[8*k+l] + cs[8*k+4+l]
 			}
 		}
 	}
