@@ -512,39 +512,33 @@ end: \
 	PREFETCHNTA 512(SI) \
 	PREFETCHNTA 576(SI)
 
-// F32ROW, F16ROW and BF16ROW are the loops of the float row dots (n a
-// positive multiple of 64 in CX), with the prefetch pf.
-#define F32ROW(loop, next, pf) \
+// FROW is the loop of the float row dots (n a positive multiple of 64
+// in CX): pf asks for the weights ahead, load makes 64 of them float32
+// in Z0…Z3 (F32LOAD, F16LOAD, BF16LOAD), from wstep bytes of the row.
+#define FROW(loop, next, pf, load, wstep) \
 loop: \
 	pf \
+	load \
+	GROUP64 \
+	STEP(next, 4) \
+	ADDQ $wstep, SI \
+	ADDQ $256, DI \
+	SUBQ $64, CX \
+	JNZ  loop
+
+#define F32LOAD \
 	VMOVUPS (SI), Z0 \
 	VMOVUPS 64(SI), Z1 \
 	VMOVUPS 128(SI), Z2 \
-	VMOVUPS 192(SI), Z3 \
-	GROUP64 \
-	STEP(next, 4) \
-	ADDQ $256, SI \
-	ADDQ $256, DI \
-	SUBQ $64, CX \
-	JNZ  loop
+	VMOVUPS 192(SI), Z3
 
-#define F16ROW(loop, next, pf) \
-loop: \
-	pf \
+#define F16LOAD \
 	VCVTPH2PS (SI), Z0 \
 	VCVTPH2PS 32(SI), Z1 \
 	VCVTPH2PS 64(SI), Z2 \
-	VCVTPH2PS 96(SI), Z3 \
-	GROUP64 \
-	STEP(next, 4) \
-	ADDQ $128, SI \
-	ADDQ $256, DI \
-	SUBQ $64, CX \
-	JNZ  loop
+	VCVTPH2PS 96(SI), Z3
 
-#define BF16ROW(loop, next, pf) \
-loop: \
-	pf \
+#define BF16LOAD \
 	VPMOVZXWD (SI), Z0 \
 	VPMOVZXWD 32(SI), Z1 \
 	VPMOVZXWD 64(SI), Z2 \
@@ -552,24 +546,18 @@ loop: \
 	VPSLLD $16, Z0, Z0 \
 	VPSLLD $16, Z1, Z1 \
 	VPSLLD $16, Z2, Z2 \
-	VPSLLD $16, Z3, Z3 \
-	GROUP64 \
-	STEP(next, 4) \
-	ADDQ $128, SI \
-	ADDQ $256, DI \
-	SUBQ $64, CX \
-	JNZ  loop
+	VPSLLD $16, Z3, Z3
 
 // func dotF32AVX512(w *byte, x *float32, n int) float64 — n a positive multiple of 64.
 TEXT ·dotF32AVX512(SB), NOSPLIT, $0-32
 	START(4)
-	F32ROW(f32loop, f32next, FPF32)
+	FROW(f32loop, f32next, FPF32, F32LOAD, 256)
 	FINISH512
 
 // func dotF32WideAVX512(w *byte, x *float32, n int) float64 is dotF32AVX512 for wide rows.
 TEXT ·dotF32WideAVX512(SB), NOSPLIT, $0-32
 	START(4)
-	F32ROW(f32wloop, f32wnext, FPF32NTA)
+	FROW(f32wloop, f32wnext, FPF32NTA, F32LOAD, 256)
 	FINISH512
 
 // func dotI8G64AVX512(w *byte, s *float32, x *float32, ng int) float64 —
@@ -614,25 +602,25 @@ i8loop:
 // func dotF16AVX512(w *byte, x *float32, n int) float64 — n a positive multiple of 64.
 TEXT ·dotF16AVX512(SB), NOSPLIT, $0-32
 	START(4)
-	F16ROW(f16loop, f16next, FPF16)
+	FROW(f16loop, f16next, FPF16, F16LOAD, 128)
 	FINISH512
 
 // func dotF16WideAVX512(w *byte, x *float32, n int) float64 is dotF16AVX512 for wide rows.
 TEXT ·dotF16WideAVX512(SB), NOSPLIT, $0-32
 	START(4)
-	F16ROW(f16wloop, f16wnext, FPF16NTA)
+	FROW(f16wloop, f16wnext, FPF16NTA, F16LOAD, 128)
 	FINISH512
 
 // func dotBF16AVX512(w *byte, x *float32, n int) float64 — n a positive multiple of 64.
 TEXT ·dotBF16AVX512(SB), NOSPLIT, $0-32
 	START(4)
-	BF16ROW(bf16loop, bf16next, FPF16)
+	FROW(bf16loop, bf16next, FPF16, BF16LOAD, 128)
 	FINISH512
 
 // func dotBF16WideAVX512(w *byte, x *float32, n int) float64 is dotBF16AVX512 for wide rows.
 TEXT ·dotBF16WideAVX512(SB), NOSPLIT, $0-32
 	START(4)
-	BF16ROW(bf16wloop, bf16wnext, FPF16NTA)
+	FROW(bf16wloop, bf16wnext, FPF16NTA, BF16LOAD, 128)
 	FINISH512
 
 // D7 broadcasts the f16 scale at off(SI) into Z7 (VCVTPH2PS reads four
