@@ -28,10 +28,11 @@ func guarded(t *testing.T, b []byte) []byte {
 	return g
 }
 
-// guardedF32 is guarded for float32s.
-func guardedF32(t *testing.T, x []float32) []float32 {
-	b := guarded(t, unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), 4*len(x)))
-	return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), len(x))
+// guardedOf is guarded for a slice of numbers.
+func guardedOf[T float32 | uint16](t *testing.T, x []T) []T {
+	size := int(unsafe.Sizeof(x[0]))
+	b := guarded(t, unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), size*len(x)))
+	return unsafe.Slice((*T)(unsafe.Pointer(&b[0])), len(x))
 }
 
 // TestNoReadPastEnd runs MatVec and MatMul (4 inputs, and 64 as a
@@ -52,21 +53,15 @@ func TestNoReadPastEnd(t *testing.T) {
 						w := randomMat(rng, dt, 9, cols)
 						w.Data = guarded(t, w.Data)
 						w.Int8Input = int8
-						MatVec(make([]float32, w.Rows), w, guardedF32(t, randVec(rng, cols, 1)))
+						MatVec(make([]float32, w.Rows), w, guardedOf(t, randVec(rng, cols, 1)))
 						for _, n := range []int{4, 64} {
-							MatMul(make([]float32, n*w.Rows), w, guardedF32(t, randVec(rng, n*cols, 1)), n)
+							MatMul(make([]float32, n*w.Rows), w, guardedOf(t, randVec(rng, n*cols, 1)), n)
 						}
 					}
 				}
 			}
 		})
 	}
-}
-
-// guardedU16 is guarded for uint16s.
-func guardedU16(t *testing.T, x []uint16) []uint16 {
-	b := guarded(t, unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), 2*len(x)))
-	return unsafe.Slice((*uint16)(unsafe.Pointer(&b[0])), len(x))
 }
 
 // TestRowsNoAccessPastEnd runs AxpyRows and AxpyRowsF16 (an attention's
@@ -82,12 +77,12 @@ func TestRowsNoAccessPastEnd(t *testing.T) {
 				stride := n + 16
 				m := randVec(rng, (rows-1)*stride+n, 1)
 				a := randVec(rng, rows, 1)
-				AxpyRows(guardedF32(t, randVec(rng, n, 1)), a, guardedF32(t, m), stride)
+				AxpyRows(guardedOf(t, randVec(rng, n, 1)), a, guardedOf(t, m), stride)
 				h := make([]uint16, len(m))
 				for i, v := range m {
 					h[i] = F32ToF16(v)
 				}
-				AxpyRowsF16(guardedF32(t, randVec(rng, n, 1)), a, guardedU16(t, h), stride, make([]float32, n))
+				AxpyRowsF16(guardedOf(t, randVec(rng, n, 1)), a, guardedOf(t, h), stride, make([]float32, n))
 			}
 		})
 	}
