@@ -277,18 +277,7 @@ func BenchmarkRoofline(b *testing.B) {
 // Run it with -benchtime 1x (each iteration is 15 rounds).
 func BenchmarkWideRows(b *testing.B) {
 	const size, cols = 256 << 20, 5632
-	buf := WeightBuffer(size)
-	for i := range buf {
-		buf[i] = byte(i)
-	}
-	read := func(f func(), bytes int) float64 {
-		start := time.Now()
-		f()
-		return float64(bytes) / time.Since(start).Seconds()
-	}
-	stream := func() {
-		ParallelGrain(size>>20, 4, func(lo, hi int) { streamSink.Add(sumUint64(buf[lo<<20 : hi<<20])) })
-	}
+	stream := streamer(size)
 	rng := rand.New(rand.NewPCG(8, 8))
 	x := randVec(rng, cols, 1)
 	for _, dt := range []DType{F32, F16, BF16} {
@@ -346,4 +335,71 @@ func BenchmarkQuantizeInput(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkProductSize measures MatVec on Q4_0 int8 rows (2048 wide) in
+// products of 1, 2 and 16 MiB, each call on the next rows of a 512 MiB
+// matrix (so every byte comes from memory, as in decoding, where the
+// products of a TinyLlama-shaped Q4_0 layer are 1.2–13 MiB), and in one
+// call of it all. Rounds interleave the sizes with a streaming read and
+// it reports the medians of the reads and of the fractions of them
+// (x-stream-1MiB …, x-stream-all): what a product loses to starting and joining, by
+// size. Run it with -benchtime 1x (each iteration is 10 rounds).
+func BenchmarkProductSize(b *testing.B) {
+	const size, cols, streamed = 512 << 20, 2048, 256 << 20
+	stream := streamer(streamed)
+	rng := rand.New(rand.NewPCG(9, 9))
+	row := randomMat(rng, Q4_0, 1, cols)
+	rb := len(row.Data)
+	rows := size / rb
+	w := Mat{DType: Q4_0, Rows: rows, Cols: cols, Data: WeightBuffer(rows * rb), Int8Input: true}
+	for r := 0; r < rows; r++ {
+		copy(w.Data[r*rb:], row.Data)
+	}
+	x := randVec(rng, cols, 1)
+	dst := make([]float32, rows)
+	sizes := []int{1 << 20, 2 << 20, 16 << 20, rows * rb}
+	names := []string{"1MiB", "2MiB", "16MiB", "all"}
+	frac := make([][]float64, len(sizes))
+	var reads []float64
+	for b.Loop() {
+		for range 10 {
+			s := read(stream, streamed)
+			reads = append(reads, s)
+			for k, bytes := range sizes {
+				per := bytes / rb
+				n := rows / per * per
+				frac[k] = append(frac[k], read(func() {
+					for r := 0; r < n; r += per {
+						part := w
+						part.Rows, part.Data = per, w.Data[r*rb:(r+per)*rb]
+						MatVec(dst[r:r+per], part, x)
+					}
+				}, n*rb)/s)
+			}
+		}
+	}
+	b.ReportMetric(median(reads)/1e9, "GB/s-stream")
+	for k, name := range names {
+		b.ReportMetric(median(frac[k]), "x-stream-"+name)
+	}
+}
+
+// streamer returns a parallel streaming read of a WeightBuffer of size
+// bytes (a multiple of 1 MiB), as BenchmarkRoofline's.
+func streamer(size int) func() {
+	buf := WeightBuffer(size)
+	for i := range buf {
+		buf[i] = byte(i)
+	}
+	return func() {
+		ParallelGrain(size>>20, 4, func(lo, hi int) { streamSink.Add(sumUint64(buf[lo<<20 : hi<<20])) })
+	}
+}
+
+// read runs f once and returns bytes per second of its time.
+func read(f func(), bytes int) float64 {
+	start := time.Now()
+	f()
+	return float64(bytes) / time.Since(start).Seconds()
 }
