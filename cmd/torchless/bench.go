@@ -56,7 +56,13 @@ type benchResult struct {
 	// their wall time: how many cores the decoder kept busy on average
 	// (at most the thread count; the rest is waiting and serial work).
 	TGCoresBusy float64 `json:"tg_cores_busy"`
-	LoadSeconds float64 `json:"load_s"`
+	// CoreRoundTripNs is the median, over the same samples as the reads,
+	// of the time two goroutines take to hand a value back and forth
+	// (0 with one thread): tens of nanoseconds between cores that share
+	// a cache, hundreds between CCDs or sockets, where every exchange of
+	// a product's input and output between the workers costs as much.
+	CoreRoundTripNs float64 `json:"core_round_trip_ns"`
+	LoadSeconds     float64 `json:"load_s"`
 }
 
 func runBench(ctx context.Context, args []string) error {
@@ -164,8 +170,13 @@ func runBench(ctx context.Context, args []string) error {
 	peakBefore := peakRSS()
 	stream := newStreamReader(*streamMB << 20)
 	stream.best(1) // warm-up: page faults, the pool's first jobs
-	var reads []float64
-	read := func() { reads = append(reads, stream.best(1)) }
+	var reads, trips []float64
+	read := func() {
+		reads = append(reads, stream.best(1))
+		if r.Threads > 1 {
+			trips = append(trips, float64(coreRoundTrip(20000)))
+		}
+	}
 	read()
 	var tg []float64
 	var wallAll, cpuAll time.Duration
@@ -194,6 +205,10 @@ func runBench(ctx context.Context, args []string) error {
 	read()
 	r.StreamBytesPerS, _ = meanStddev(reads)
 	r.StreamBestBytesPerS = slices.Max(reads)
+	if len(trips) > 0 {
+		slices.Sort(trips)
+		r.CoreRoundTripNs = trips[len(trips)/2]
+	}
 	r.TGTokensPerS, r.TGStddev = meanStddev(tg)
 	r.TGCoresBusy = float64(cpuAll) / float64(wallAll)
 	// The stream's buffer is resident from before the steps to the end.
@@ -223,7 +238,58 @@ func runBench(ctx context.Context, args []string) error {
 	fmt.Printf("roofline   %.2f tokens/s (%.2f GB/s mean streaming read / %.1f MB of weights per token); tg is %.0f%% of it\n",
 		r.RooflineTGTokensPerS, r.StreamBytesPerS/1e9, float64(r.WeightBytesPerToken)/1e6, 100*r.TGFractionOfRoofline)
 	fmt.Printf("           the best read, %.2f GB/s, puts it at %.0f%%\n", r.StreamBestBytesPerS/1e9, 100*r.TGFractionOfBestRoofline)
+	if r.CoreRoundTripNs > 0 {
+		fmt.Printf("cores      %.0f ns for a round trip between two goroutines\n", r.CoreRoundTripNs)
+	}
 	return nil
+}
+
+// coreRoundTrip returns the mean time two goroutines take to pass a
+// value to each other and back, over up to n round trips or 100 ms, or
+// 0 without two cores to run them on. It first waits for the worker
+// pool to go idle (its workers poll for a few milliseconds after their
+// last job, then block), so that the two get a core each.
+func coreRoundTrip(n int) time.Duration {
+	if runtime.NumCPU() < 2 || runtime.GOMAXPROCS(0) < 2 {
+		return 0
+	}
+	time.Sleep(5 * time.Millisecond)
+	const stop = -1
+	var v atomic.Int64
+	done := make(chan struct{})
+	go func() { // answers each odd value with the next even one
+		defer close(done)
+		for i := int64(1); ; i += 2 {
+			for x := v.Load(); x != i; x = v.Load() {
+				if x == stop {
+					return
+				}
+			}
+			if !v.CompareAndSwap(i, i+1) { // stopped in between
+				return
+			}
+		}
+	}()
+	start := time.Now()
+	deadline := start.Add(100 * time.Millisecond)
+	trips := 0
+trip:
+	for ; trips < n; trips++ {
+		i := int64(2 * trips)
+		v.Store(i + 1)
+		for spin := 1; v.Load() != i+2; spin++ {
+			if spin%1024 == 0 && time.Now().After(deadline) {
+				break trip
+			}
+		}
+	}
+	el := time.Since(start)
+	v.Store(stop)
+	<-done
+	if trips == 0 {
+		return 0
+	}
+	return el / time.Duration(trips)
 }
 
 // meanStddev returns the mean of v and its sample standard deviation (0
@@ -242,7 +308,6 @@ func meanStddev(v []float64) (mean, sd float64) {
 	return mean, math.Sqrt(sd / float64(len(v)-1))
 }
 
-// peakRSS returns the process's peak resident set (VmHWM), or 0.
 // cpuTime returns the process's user+system CPU time.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
@@ -252,6 +317,7 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// peakRSS returns the process's peak resident set (VmHWM), or 0.
 func peakRSS() int64 {
 	f, err := os.Open("/proc/self/status")
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -160,6 +161,9 @@ func TestSynthQuantizeBench(t *testing.T) {
 			if v, ok := r[k].(float64); !ok || v <= 0 {
 				t.Errorf("%s: bench %s = %v", m, k, r[k])
 			}
+		}
+		if rt, _ := r["core_round_trip_ns"].(float64); rt <= 0 && runtime.NumCPU() > 1 {
+			t.Errorf("%s: bench core_round_trip_ns = %v with two threads", m, r["core_round_trip_ns"])
 		}
 		if r["repetitions"] != 3.0 {
 			t.Errorf("%s: bench repetitions = %v, want 3", m, r["repetitions"])
