@@ -403,3 +403,26 @@ func read(f func(), bytes int) float64 {
 	f()
 	return float64(bytes) / time.Since(start).Seconds()
 }
+
+// BenchmarkAxpyRows measures AxpyRows as a decoding step's attention
+// uses it for one head's scores: 64 rows (the head's key dimensions, a
+// transposed cache with room for 1040 positions) over a context of 33,
+// 100 and 1000 positions, on each kernel set.
+func BenchmarkAxpyRows(b *testing.B) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	const rows, stride = 64, 1040
+	m := randVec(rng, rows*stride, 1)
+	a := randVec(rng, rows, 1)
+	for _, set := range runnableSets() {
+		for _, n := range []int{33, 100, 1000} {
+			dst := make([]float32, n)
+			b.Run(fmt.Sprintf("%s/%d", set, n), func(b *testing.B) {
+				withKernels(set, func() {
+					for b.Loop() {
+						AxpyRows(dst, a, m, stride)
+					}
+				})
+			})
+		}
+	}
+}

@@ -237,6 +237,9 @@ func superDot(k asmDot) rowDotFn {
 func axpyAVX2(dst *float32, a float32, x *float32, n int)
 
 //go:noescape
+func axpyRowsAVX2(dst *float32, a *float32, m *float32, stride, n, rows int)
+
+//go:noescape
 func axpyAVX512(dst *float32, a float32, x *float32, n int)
 
 // simdAxpy wraps an assembly Axpy working on multiples of lanes elements.
@@ -685,6 +688,9 @@ func int8Dots4(k asmInt8Dot4, in int8Operands, tail int8Dot) int8Rows4 {
 func init() {
 	avx2 := newDotSet("avx2", avx2Dots, avx2Gemm())
 	avx2.axpy = simdAxpy(axpyAVX2, 8)
+	avx2.axpyRows = func(dst, a, m []float32, stride int) {
+		axpyRowsAVX2(&dst[0], &a[0], &m[0], stride, len(dst), len(a))
+	}
 	avx2.int8[Q4_0] = int8RowDots(int8Dots(dotQ4_0I8AVX2), 1, withC8, q4_0Int8Dot)
 	avx2.int8[Q8_0] = int8RowDots(int8Dots(dotQ8_0I8AVX2), 1, withC128, q8_0Int8Dot)
 	avx2.int8[Q4_K] = superRows(dotQ4_KI8AVX2)

@@ -330,3 +330,137 @@ q8i8loop2:
 
 DATA i8nib2<>+0(SB)/4, $0x0f0f0f0f
 GLOBL i8nib2<>(SB), RODATA|NOPTR, $4
+
+// ar2idx is 0, 1, …, 31: lane numbers of a 32-value chunk, against which
+// axpyRowsAVX2 compares the count left to make the last chunk's masks.
+DATA ar2idx<>+0(SB)/4, $0
+DATA ar2idx<>+4(SB)/4, $1
+DATA ar2idx<>+8(SB)/4, $2
+DATA ar2idx<>+12(SB)/4, $3
+DATA ar2idx<>+16(SB)/4, $4
+DATA ar2idx<>+20(SB)/4, $5
+DATA ar2idx<>+24(SB)/4, $6
+DATA ar2idx<>+28(SB)/4, $7
+DATA ar2idx<>+32(SB)/4, $8
+DATA ar2idx<>+36(SB)/4, $9
+DATA ar2idx<>+40(SB)/4, $10
+DATA ar2idx<>+44(SB)/4, $11
+DATA ar2idx<>+48(SB)/4, $12
+DATA ar2idx<>+52(SB)/4, $13
+DATA ar2idx<>+56(SB)/4, $14
+DATA ar2idx<>+60(SB)/4, $15
+DATA ar2idx<>+64(SB)/4, $16
+DATA ar2idx<>+68(SB)/4, $17
+DATA ar2idx<>+72(SB)/4, $18
+DATA ar2idx<>+76(SB)/4, $19
+DATA ar2idx<>+80(SB)/4, $20
+DATA ar2idx<>+84(SB)/4, $21
+DATA ar2idx<>+88(SB)/4, $22
+DATA ar2idx<>+92(SB)/4, $23
+DATA ar2idx<>+96(SB)/4, $24
+DATA ar2idx<>+100(SB)/4, $25
+DATA ar2idx<>+104(SB)/4, $26
+DATA ar2idx<>+108(SB)/4, $27
+DATA ar2idx<>+112(SB)/4, $28
+DATA ar2idx<>+116(SB)/4, $29
+DATA ar2idx<>+120(SB)/4, $30
+DATA ar2idx<>+124(SB)/4, $31
+GLOBL ar2idx<>(SB), RODATA|NOPTR, $128
+
+// func axpyRowsAVX2(dst *float32, a *float32, m *float32, stride, n, rows int)
+// does dst[i] += a[j]·(row j)[i] with one rounding (Axpy's) for j = 0 …
+// rows−1 in order, skipping a[j] = 0 (not NaN), row j at m + 4·j·stride
+// bytes; n > 0. dst is kept in Y0…Y3 32 values at a time; a last chunk
+// of fewer goes through VMASKMOVPS with the masks Y8…Y11, so nothing
+// past dst or a row is read or written.
+TEXT ·axpyRowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ m+16(FP), R12
+	MOVQ stride+24(FP), R13
+	SHLQ $2, R13
+	MOVQ n+32(FP), CX
+	VXORPS X6, X6, X6
+	CMPQ CX, $32
+	JB   ar2tail
+ar2chunk:
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	MOVQ a+8(FP), BX
+	MOVQ R12, SI
+	MOVQ rows+40(FP), R10
+ar2row:
+	VMOVSS (BX), X7
+	VUCOMISS X6, X7
+	JNE  ar2do
+	JPS  ar2do
+	JMP  ar2next
+ar2do:
+	VBROADCASTSS X7, Y7
+	VFMADD231PS (SI), Y7, Y0
+	VFMADD231PS 32(SI), Y7, Y1
+	VFMADD231PS 64(SI), Y7, Y2
+	VFMADD231PS 96(SI), Y7, Y3
+ar2next:
+	ADDQ $4, BX
+	ADDQ R13, SI
+	DECQ R10
+	JNZ  ar2row
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ $128, DI
+	ADDQ $128, R12
+	SUBQ $32, CX
+	CMPQ CX, $32
+	JAE  ar2chunk
+ar2tail:
+	TESTQ CX, CX
+	JZ   ar2done
+	MOVQ CX, X14
+	VPBROADCASTD X14, Y14
+	VMOVDQU ar2idx<>+0(SB), Y8
+	VMOVDQU ar2idx<>+32(SB), Y9
+	VMOVDQU ar2idx<>+64(SB), Y10
+	VMOVDQU ar2idx<>+96(SB), Y11
+	VPCMPGTD Y8, Y14, Y8
+	VPCMPGTD Y9, Y14, Y9
+	VPCMPGTD Y10, Y14, Y10
+	VPCMPGTD Y11, Y14, Y11
+	VMASKMOVPS (DI), Y8, Y0
+	VMASKMOVPS 32(DI), Y9, Y1
+	VMASKMOVPS 64(DI), Y10, Y2
+	VMASKMOVPS 96(DI), Y11, Y3
+	MOVQ a+8(FP), BX
+	MOVQ R12, SI
+	MOVQ rows+40(FP), R10
+ar2trow:
+	VMOVSS (BX), X7
+	VUCOMISS X6, X7
+	JNE  ar2tdo
+	JPS  ar2tdo
+	JMP  ar2tnext
+ar2tdo:
+	VBROADCASTSS X7, Y7
+	VMASKMOVPS (SI), Y8, Y12
+	VFMADD231PS Y12, Y7, Y0
+	VMASKMOVPS 32(SI), Y9, Y12
+	VFMADD231PS Y12, Y7, Y1
+	VMASKMOVPS 64(SI), Y10, Y12
+	VFMADD231PS Y12, Y7, Y2
+	VMASKMOVPS 96(SI), Y11, Y12
+	VFMADD231PS Y12, Y7, Y3
+ar2tnext:
+	ADDQ $4, BX
+	ADDQ R13, SI
+	DECQ R10
+	JNZ  ar2trow
+	VMASKMOVPS Y0, Y8, (DI)
+	VMASKMOVPS Y1, Y9, 32(DI)
+	VMASKMOVPS Y2, Y10, 64(DI)
+	VMASKMOVPS Y3, Y11, 96(DI)
+ar2done:
+	VZEROUPPER
+	RET
