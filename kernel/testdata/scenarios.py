@@ -390,9 +390,13 @@ def scenario_forward_interrupt():
         assert types[:2] == ["display_data", "update_display_data"], types
         r, outs = execute(kc, "%hooks m")
         assert "blocks.0.attn.hook_pattern" in stream(outs), outs
-        # 4000 tokens in one batch: seconds of work, cancelled between layers
+        # Passes of 4000 tokens in one batch (~0.5 s each on the two-layer
+        # fixture), one after another for ~10 s unless cancelled: a
+        # single pass could end before the interrupt arrives between its
+        # layers.
         mid = kc.execute("ids := make([]int, 4000)\nfor i := range ids {\n\tids[i] = 5\n}\n"
-                         "st := m.NewState()\n_, ferr := m.ForwardBatch(ctx, st, ids)")
+                         "var ferr error\nfor i := 0; i < 20 && ferr == nil; i++ {\n"
+                         "\t_, ferr = m.ForwardBatch(ctx, m.NewState(), ids)\n}")
         wait_running(kc, mid)
         km.interrupt_kernel()
         r = shell_reply(kc, mid)
