@@ -413,3 +413,37 @@ row: \
 	VXORPD Y9, Y9, Y9 \
 	VXORPS Y4, Y4, Y4 \
 	VXORPS Y5, Y5, Y5
+
+// The rows axpys (AxpyRows: dst += a[j]·row j for each row j in order).
+// ARARGS loads their arguments (DI dst, R12 the first row, R13 the rows'
+// distance in bytes: stride shifted left by sh, CX n, X6 zero); ARROWS
+// starts the rows of a chunk of dst (BX a, SI the row, R10 rows); ARSKIP
+// broadcasts a[j] into r7, or jumps to skip when it is zero (not NaN:
+// x ≠ x compares unordered); ARNEXT moves to the next row and loops.
+#define ARARGS(sh) \
+	MOVQ dst+0(FP), DI \
+	MOVQ stride+24(FP), R13 \
+	SHLQ $sh, R13 \
+	MOVQ n+32(FP), CX \
+	MOVQ m+16(FP), R12 \
+	VXORPS X6, X6, X6
+
+#define ARROWS \
+	MOVQ a+8(FP), BX \
+	MOVQ R12, SI \
+	MOVQ rows+40(FP), R10
+
+#define ARSKIP(do, skip, r7) \
+	VMOVSS (BX), X7 \
+	VUCOMISS X6, X7 \
+	JNE  do \
+	JPS  do \
+	JMP  skip \
+do: \
+	VBROADCASTSS X7, r7
+
+#define ARNEXT(rowloop) \
+	ADDQ $4, BX \
+	ADDQ R13, SI \
+	DECQ R10 \
+	JNZ  rowloop

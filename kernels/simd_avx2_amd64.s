@@ -374,12 +374,7 @@ GLOBL ar2idx<>(SB), RODATA|NOPTR, $128
 // of fewer goes through VMASKMOVPS with the masks Y8…Y11, so nothing
 // past dst or a row is read or written.
 TEXT ·axpyRowsAVX2(SB), NOSPLIT, $0-48
-	MOVQ dst+0(FP), DI
-	MOVQ m+16(FP), R12
-	MOVQ stride+24(FP), R13
-	SHLQ $2, R13
-	MOVQ n+32(FP), CX
-	VXORPS X6, X6, X6
+	ARARGS(2)
 	CMPQ CX, $32
 	JB   ar2tail
 ar2chunk:
@@ -387,26 +382,15 @@ ar2chunk:
 	VMOVUPS 32(DI), Y1
 	VMOVUPS 64(DI), Y2
 	VMOVUPS 96(DI), Y3
-	MOVQ a+8(FP), BX
-	MOVQ R12, SI
-	MOVQ rows+40(FP), R10
+	ARROWS
 ar2row:
-	VMOVSS (BX), X7
-	VUCOMISS X6, X7
-	JNE  ar2do
-	JPS  ar2do
-	JMP  ar2next
-ar2do:
-	VBROADCASTSS X7, Y7
+	ARSKIP(ar2do, ar2next, Y7)
 	VFMADD231PS (SI), Y7, Y0
 	VFMADD231PS 32(SI), Y7, Y1
 	VFMADD231PS 64(SI), Y7, Y2
 	VFMADD231PS 96(SI), Y7, Y3
 ar2next:
-	ADDQ $4, BX
-	ADDQ R13, SI
-	DECQ R10
-	JNZ  ar2row
+	ARNEXT(ar2row)
 	VMOVUPS Y0, (DI)
 	VMOVUPS Y1, 32(DI)
 	VMOVUPS Y2, 64(DI)
@@ -433,17 +417,9 @@ ar2tail:
 	VMASKMOVPS 32(DI), Y9, Y1
 	VMASKMOVPS 64(DI), Y10, Y2
 	VMASKMOVPS 96(DI), Y11, Y3
-	MOVQ a+8(FP), BX
-	MOVQ R12, SI
-	MOVQ rows+40(FP), R10
+	ARROWS
 ar2trow:
-	VMOVSS (BX), X7
-	VUCOMISS X6, X7
-	JNE  ar2tdo
-	JPS  ar2tdo
-	JMP  ar2tnext
-ar2tdo:
-	VBROADCASTSS X7, Y7
+	ARSKIP(ar2tdo, ar2tnext, Y7)
 	VMASKMOVPS (SI), Y8, Y12
 	VFMADD231PS Y12, Y7, Y0
 	VMASKMOVPS 32(SI), Y9, Y12
@@ -453,10 +429,7 @@ ar2tdo:
 	VMASKMOVPS 96(SI), Y11, Y12
 	VFMADD231PS Y12, Y7, Y3
 ar2tnext:
-	ADDQ $4, BX
-	ADDQ R13, SI
-	DECQ R10
-	JNZ  ar2trow
+	ARNEXT(ar2trow)
 	VMASKMOVPS Y0, Y8, (DI)
 	VMASKMOVPS Y1, Y9, 32(DI)
 	VMASKMOVPS Y2, Y10, 64(DI)

@@ -91,21 +91,11 @@
 	MOVQ n+32(FP), CX \
 	X24CONSTS
 
-// ARARGS loads the arguments of the rows axpys (DI dst, R12 the first
-// row, R13 the rows' distance in bytes: stride shifted left by sh, CX n,
-// X6 zero); ARCHUNK loads the next 64 values of dst into Z0…Z3 and
-// starts the rows (BX a, SI the row, R10 rows). When fewer than 64 are
-// left (CX), K1…K4 mask the lanes past them in every load and store, so
-// nothing past dst or a row is read or written (masked-off elements of
-// a memory operand do not fault).
-#define ARARGS(sh) \
-	MOVQ dst+0(FP), DI \
-	MOVQ stride+24(FP), R13 \
-	SHLQ $sh, R13 \
-	MOVQ n+32(FP), CX \
-	MOVQ m+16(FP), R12 \
-	VXORPS X6, X6, X6
-
+// ARCHUNK loads the next 64 values of dst into Z0…Z3 and starts the
+// rows (ARARGS, ARROWS: simd_amd64.h). When fewer than 64 are left (CX),
+// K1…K4 mask the lanes past them in every load and store, so nothing
+// past dst or a row is read or written (masked-off elements of a memory
+// operand do not fault).
 #define ARCHUNK \
 	MOVL $64, DX \
 	CMPQ CX, DX \
@@ -125,9 +115,7 @@
 	VMOVUPS.Z 64(DI), K2, Z1 \
 	VMOVUPS.Z 128(DI), K3, Z2 \
 	VMOVUPS.Z 192(DI), K4, Z3 \
-	MOVQ a+8(FP), BX \
-	MOVQ R12, SI \
-	MOVQ rows+40(FP), R10
+	ARROWS
 
 // SCALESQ4 converts the f16 scales of the eight Q4_0 blocks at base (18
 // bytes apart, all within 128 bytes) to float32 in Y14, picking the
@@ -1659,24 +1647,7 @@ drhloop:
 	DRNEXT(drhloop)
 	DREND(drhrow)
 
-// ARSKIP broadcasts a[j] into Z7, or jumps to skip when it is zero (not
-// NaN: x ≠ x compares unordered); ARNEXT moves to the next row;
 // ARSTORE stores the chunk, moves the rows on by step bytes and loops.
-#define ARSKIP(do, skip) \
-	VMOVSS (BX), X7 \
-	VUCOMISS X6, X7 \
-	JNE  do \
-	JPS  do \
-	JMP  skip \
-do: \
-	VBROADCASTSS X7, Z7
-
-#define ARNEXT(rowloop) \
-	ADDQ $4, BX \
-	ADDQ R13, SI \
-	DECQ R10 \
-	JNZ  rowloop
-
 #define ARSTORE(step, chunkloop) \
 	VMOVUPS Z0, K1, (DI) \
 	VMOVUPS Z1, K2, 64(DI) \
@@ -1698,7 +1669,7 @@ TEXT ·axpyRowsAVX512(SB), NOSPLIT, $0-48
 archunk:
 	ARCHUNK
 arrow:
-	ARSKIP(ardo, arnext)
+	ARSKIP(ardo, arnext, Z7)
 	VFMADD231PS (SI), Z7, K1, Z0
 	VFMADD231PS 64(SI), Z7, K2, Z1
 	VFMADD231PS 128(SI), Z7, K3, Z2
@@ -1714,7 +1685,7 @@ TEXT ·axpyRowsF16AVX512(SB), NOSPLIT, $0-48
 arhchunk:
 	ARCHUNK
 arhrow:
-	ARSKIP(arhdo, arhnext)
+	ARSKIP(arhdo, arhnext, Z7)
 	VCVTPH2PS.Z (SI), K1, Z8
 	VCVTPH2PS.Z 32(SI), K2, Z9
 	VCVTPH2PS.Z 64(SI), K3, Z10
