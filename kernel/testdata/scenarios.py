@@ -17,6 +17,7 @@ from queue import Empty
 
 import zmq
 from jupyter_client.manager import KernelManager
+from jupyter_client.session import Session
 from jupyter_kernel_test.msgspec_v5 import schema_fragments, validate_message
 
 T = 30  # seconds: bound on every wait
@@ -52,6 +53,16 @@ def start():
     kc.wait_for_ready(timeout=T)
     drain(kc)
     return km, kc
+
+
+def other_client(km):
+    """A second frontend's client, with a session of its own. km.client()
+    gives every client a clone of km's session: the same session id, which
+    jupyter_client also uses as the shell socket's identity and as the
+    prefix of its message ids, so two such clients could receive each
+    other's replies, to requests with the same ids."""
+    s = Session(key=km.session.key, signature_scheme=km.session.signature_scheme)
+    return km.client(session=s)
 
 
 def stop(km, kc):
@@ -307,7 +318,7 @@ def scenario_sigterm():
 
 def scenario_two_clients():
     km, kc = start()
-    kc2 = km.client()
+    kc2 = other_client(km)
     kc2.start_channels()
     kc2.wait_for_ready(timeout=T)
     drain(kc2)
@@ -358,7 +369,7 @@ def scenario_silent_tcp():
             s = socket.create_connection((km.ip, port))
             silent.append(s)
         time.sleep(0.3)
-        kc2 = km.client()
+        kc2 = other_client(km)
         kc2.start_channels()
         kc2.wait_for_ready(timeout=T)
         drain(kc2)
