@@ -51,6 +51,9 @@ type int8Input struct {
 	kq    []int8
 	kd    []float32
 	ksums []int32
+	// kqk is kq with each super-block's sub-blocks of 32 in x24KPos
+	// order, for the AVX-512 K-quant int8 kernels (when the set wants it).
+	kqk []int8
 	// For exact products on the x24 path (x24.go): three planes of the
 	// input rounded to 24 bits, in Q4_0's layout with corrections (p24,
 	// c24), in Q4_K's and Q5_K's with s·Σm per block (pk24, sm24) or in
@@ -77,6 +80,7 @@ const (
 	needPlanes                        // p24, c24, s24: the x24 Q4_0 kernel
 	needPlanesK                       // pk24, s24, sm24: the x24 Q4_K and Q5_K kernels
 	needPlanes6                       // p6, c6, s24: the x24 Q6_K kernel
+	needKOrder                        // also kqk (AVX-512 Q4_K and Q5_K)
 )
 
 // int8NeedsOf is what weights of dtype dt need (0: no int8 path).
@@ -87,7 +91,7 @@ func int8NeedsOf(dt DType) int8Needs {
 	case dt == Q8_0:
 		return needBlocks
 	case genericInt8[dt] != nil:
-		return needSuper
+		return needSuper | needKOrder
 	}
 	return 0
 }
@@ -106,6 +110,9 @@ func quantizeInput(x []float32, n, cols int, needs int8Needs) *int8Input {
 	if !ks.q4Layout {
 		needs &^= needNibbles
 	}
+	if !ks.kOrder {
+		needs &^= needKOrder
+	}
 	m := n * cols
 	a.cols = cols
 	blocks, nibbles, super := needs&needBlocks != 0, needs&needNibbles != 0, needs&needSuper != 0
@@ -115,6 +122,7 @@ func quantizeInput(x []float32, n, cols int, needs int8Needs) *int8Input {
 	a.blockSums = sized(a.blockSums, m/int8Block, blocks)
 	a.q4, a.c4 = sized(a.q4, m, nibbles), sized(a.c4, m/8, nibbles)
 	a.kq, a.kd, a.ksums = sized(a.kq, m, super), sized(a.kd, m/superBlock, super), sized(a.ksums, m/16, super)
+	a.kqk = sized(a.kqk, m, needs&needKOrder != 0)
 	a.p24, a.c24, a.s24 = sized(a.p24, 3*m, planes), sized(a.c24, m/8, planes), sized(a.s24, m/int8Block, planes || planesK || planes6)
 	a.pk24, a.sm24 = sized(a.pk24, 3*m, planesK), sized(a.sm24, m/int8Block, planesK)
 	a.p6, a.c6 = sized(a.p6, 3*m, planes6), sized(a.c6, m/4, planes6)
@@ -154,6 +162,9 @@ func (a *int8Input) Range(lo, hi int) {
 		nb := a.cols / superBlock
 		for b := lo * nb; b < hi*nb; b++ {
 			quantizeSuper(a, b, a.x[b*superBlock:(b+1)*superBlock])
+			if a.needs&needKOrder != 0 {
+				a.kOrderLayout(b)
+			}
 		}
 	}
 	if a.needs&needPlanes != 0 {

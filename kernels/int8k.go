@@ -53,6 +53,16 @@ func quantizeSuper(a *int8Input, b int, x []float32) {
 	a.kd[b] = 1 / iscale
 }
 
+// kOrderLayout fills super-block b of kqk from kq: sub-block j at
+// 32-byte unit x24KPos[j].
+func (a *int8Input) kOrderLayout(b int) {
+	src := (*[superBlock]int8)(a.kq[b*superBlock:])
+	dst := (*[superBlock]int8)(a.kqk[b*superBlock:])
+	for j, k := range x24KPos {
+		*(*[32]int8)(dst[32*k:]) = *(*[32]int8)(src[32*j:])
+	}
+}
+
 // superInput returns input row i's super-block b: its values, the sums
 // of its 16s, and its scale.
 func superInput(a *int8Input, i, b int) (q []int8, sums []int32, d float32) {

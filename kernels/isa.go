@@ -52,6 +52,9 @@ type kernelSet struct {
 	quantizeX24Q6 func(x *float32, p *int8, c *int32, s *float32, superBlocks int)
 	// q4Layout: the Q4_0 int8 kernels take the input as q4 and c4.
 	q4Layout bool
+	// kOrder: the Q4_K and Q5_K int8 kernels take the input's values as
+	// kqk.
+	kOrder bool
 	// silu is SiLU on a multiple of 8 values (nil: the Go loop).
 	silu func(x []float32)
 	// vecExp: Softmax takes its exponentials from softmaxExpVec (a

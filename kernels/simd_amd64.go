@@ -565,12 +565,22 @@ func dotQ4_KI8AVX2(w *byte, q *int8, sums *int32, d *float32, nb int) float64
 //go:noescape
 func dotQ5_KI8AVX2(w *byte, q *int8, sums *int32, d *float32, nb int) float64
 
+//go:noescape
+func dotQ4_KI8AVX512(w *byte, q *int8, sums *int32, d *float32, nb int) float64
+
+//go:noescape
+func dotQ5_KI8AVX512(w *byte, q *int8, sums *int32, d *float32, nb int) float64
+
 // superRows makes the set's int8Rows of a K-quant from a one-row kernel
-// taking the Q8_K input (values, sums of 16s, scales) and nb super-blocks.
-func superRows(k asmInt8Dot) int8Rows {
+// taking the Q8_K input (values, sums of 16s, scales) and nb super-blocks;
+// with kOrder it takes the values as kqk.
+func superRows(k asmInt8Dot, kOrder bool) int8Rows {
 	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
 		rb, nb := w.rowBytes(), w.Cols/superBlock
 		q, sums, d := &a.kq[i*w.Cols], &a.ksums[i*nb*16], &a.kd[i*nb]
+		if kOrder {
+			q = &a.kqk[i*w.Cols]
+		}
 		for r := lo; r < hi; r++ {
 			dst[r] = float32(k(&w.Data[r*rb], q, sums, d, nb))
 		}
@@ -693,8 +703,8 @@ func init() {
 	}
 	avx2.int8[Q4_0] = int8RowDots(int8Dots(dotQ4_0I8AVX2), 1, withC8, q4_0Int8Dot)
 	avx2.int8[Q8_0] = int8RowDots(int8Dots(dotQ8_0I8AVX2), 1, withC128, q8_0Int8Dot)
-	avx2.int8[Q4_K] = superRows(dotQ4_KI8AVX2)
-	avx2.int8[Q5_K] = superRows(dotQ5_KI8AVX2)
+	avx2.int8[Q4_K] = superRows(dotQ4_KI8AVX2, false)
+	avx2.int8[Q5_K] = superRows(dotQ5_KI8AVX2, false)
 	avx2.matVec[TLInt8], avx2.matMul[TLInt8] = tlInt8Rows(dotI8G64AVX2)
 	kernelSets["avx2"] = avx2
 	avx512 := newDotSet("avx512", avx512Dots, avx512Gemm())
@@ -709,14 +719,17 @@ func init() {
 	avx512.axpyRowsF16 = func(dst, a []float32, m []uint16, stride int) {
 		axpyRowsF16AVX512(&dst[0], &a[0], &m[0], stride, len(dst), len(a))
 	}
-	// The AVX2 K-quant int8 kernels: an AVX-512 VNNI version (VPDPBUSD,
-	// then VPMULLD by the scales) measured slower on Zen 4 (Q4_K 13.2
-	// against 16.7 GB/s, one thread).
 	avx512.int8[Q4_K] = avx2.int8[Q4_K]
 	avx512.int8x4[Q4_K] = kRows4
 	avx512.int8x4[Q5_K] = kRows4
 	avx512.int8[Q5_K] = avx2.int8[Q5_K]
 	if cpuid.CPU.Supports(cpuid.AVX512VNNI) {
+		// The AVX-512 K-quant int8 kernels take the input's values in
+		// kqk's order, so one zmm of nibbles meets its values in one
+		// load.
+		avx512.int8[Q4_K] = superRows(dotQ4_KI8AVX512, true)
+		avx512.int8[Q5_K] = superRows(dotQ5_KI8AVX512, true)
+		avx512.kOrder = true
 		avx512.int8[Q8_0] = int8RowDots(dotQ8_0I8AVX512, 8, withC128, q8_0Int8Dot)
 		avx512.int8x4[Q8_0] = int8Dots4(dot4Q8_0I8AVX512, withC128, q8_0Int8Dot)
 		avx512.quantize = quantizeAVX512

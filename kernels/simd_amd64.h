@@ -447,3 +447,66 @@ do: \
 	ADDQ R13, SI \
 	DECQ R10 \
 	JNZ  rowloop
+
+// The K-quant int8 kernels' super-block steps (Q4_K and Q5_K, in
+// simd_avx2_kquant_amd64.s and simd_avx512_kquant_amd64.s).
+
+// KI8ARGS loads the arguments of the one-row K-quant int8 kernels (SI
+// weights, DI input values, R13 its sums of 16s, R11 its scales, CX
+// super-blocks) and zeroes their float64 lanes Y8, Y9.
+#define KI8ARGS \
+	MOVQ w+0(FP), SI \
+	MOVQ q+8(FP), DI \
+	MOVQ sums+16(FP), R13 \
+	MOVQ d+24(FP), R11 \
+	MOVQ nb+32(FP), CX \
+	VXORPD Y8, Y8, Y8 \
+	VXORPD Y9, Y9, Y9
+
+// KI8NEXT2 moves to the next super-block (stride bytes of weights) and
+// counts down (the flags are DECQ's).
+#define KI8NEXT2(stride) \
+	KPREFETCH \
+	ADDQ $stride, SI \
+	ADDQ $256, DI \
+	ADDQ $64, R13 \
+	ADDQ $4, R11 \
+	DECQ CX
+
+// KI8ADD adds a super-block's int32 lanes yi (scales' sums) and ym (mins'
+// sums), whose low halves are xi, xm, times d·dy and −dmin·dy (the
+// float32 products in X6's two low lanes; each term exact in float64)
+// into the float64 lanes ya, yb. extract takes the upper halves:
+// VEXTRACTI128 (AVX2), or VEXTRACTI32X4 for the upper registers only
+// EVEX reaches.
+#define KI8ADD(xi, yi, xm, ym, ya, yb, extract) \
+	VCVTPS2PD X6, X6 \
+	VPERMILPD $1, X6, X7 \
+	VBROADCASTSD X6, Y6 \
+	VBROADCASTSD X7, Y7 \
+	VCVTDQ2PD xi, Y1 \
+	VFMADD231PD Y6, Y1, ya \
+	extract $1, yi, X1 \
+	VCVTDQ2PD X1, Y1 \
+	VFMADD231PD Y6, Y1, yb \
+	VCVTDQ2PD xm, Y1 \
+	VFNMADD231PD Y7, Y1, ya \
+	extract $1, ym, X1 \
+	VCVTDQ2PD X1, Y1 \
+	VFNMADD231PD Y7, Y1, yb
+
+// KI8TERMS2 adds the super-block's lanes Y4, Y5 times d·dy and −dmin·dy
+// into the float64 lanes Y8, Y9.
+#define KI8TERMS2 \
+	VCVTPH2PS (SI), X6 \
+	VBROADCASTSS (R11), X7 \
+	VMULPS X7, X6, X6 \
+	KI8ADD(X4, Y4, X5, Y5, Y8, Y9, VEXTRACTI128)
+
+// KMINS is an input's mins' sums (its sums of 16 at s0, s1; the mins
+// as dwords in Y1) into ym.
+#define KMINS(s0, s1, ym) \
+	VMOVDQU s0, Y2 \
+	VPHADDD s1, Y2, Y2 \
+	VPERMQ $0xd8, Y2, Y2 \
+	VPMULLD Y1, Y2, ym

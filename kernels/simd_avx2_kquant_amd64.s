@@ -110,29 +110,10 @@ done: \
 	VPXORD Y31, Y31, Y31 \
 	VPBROADCASTB kbit<>+8(SB), Y15
 
-// KI8ARGS2 loads the arguments of the K-quant int8 kernels (SI weights,
-// DI input values, R13 its sums of 16s, R11 its scales, CX super-blocks;
-// defined before any TEXT, because it names them), zeroes the float64
-// lanes Y8, Y9 and puts 0x0F bytes in Y15.
+// KI8ARGS2 is KI8ARGS, then 0x0F bytes in Y15.
 #define KI8ARGS2 \
-	MOVQ w+0(FP), SI \
-	MOVQ q+8(FP), DI \
-	MOVQ sums+16(FP), R13 \
-	MOVQ d+24(FP), R11 \
-	MOVQ nb+32(FP), CX \
-	VXORPD Y8, Y8, Y8 \
-	VXORPD Y9, Y9, Y9 \
+	KI8ARGS \
 	VPBROADCASTB kbit<>+8(SB), Y15
-
-// KI8NEXT2 moves to the next super-block (stride bytes of weights) and
-// counts down (the flags are DECQ's).
-#define KI8NEXT2(stride) \
-	KPREFETCH \
-	ADDQ $stride, SI \
-	ADDQ $256, DI \
-	ADDQ $64, R13 \
-	ADDQ $4, R11 \
-	DECQ CX
 
 // Q4K8 decodes 8 quants (dwords in zq, already nibbles) of sub-block j
 // as d·sc_j·q − dmin·m_j (one FMS: the product is exact, so only the
@@ -556,10 +537,7 @@ dq6kloop:
 	VPMOVZXBW X0, X0 \
 	VINSERTI128 $1, X0, Y0, Y0 \
 	VPMOVZXBD X1, Y1 \
-	VMOVDQU (R13), Y2 \
-	VPHADDD 32(R13), Y2, Y2 \
-	VPERMQ $0xd8, Y2, Y2 \
-	VPMULLD Y1, Y2, Y5 \
+	KMINS((R13), 32(R13), Y5) \
 	VPXOR Y4, Y4, Y4
 
 // KI8SUB2 adds sub-block j's products (its 32 unsigned values in yq, the
@@ -599,36 +577,6 @@ dq6kloop:
 	VPCMPEQB Y13, Y11, Y11 \
 	VPAND Y12, Y11, Y11 \
 	VPOR Y11, yq, yq
-
-// KI8ADD adds a super-block's int32 lanes yi (scales' sums) and ym (mins'
-// sums), whose low halves are xi, xm, times d·dy and −dmin·dy (the
-// float32 products in X6's two low lanes; each term exact in float64)
-// into the float64 lanes ya, yb. extract takes the upper halves:
-// VEXTRACTI128 (AVX2), or VEXTRACTI32X4 for the upper registers only
-// EVEX reaches.
-#define KI8ADD(xi, yi, xm, ym, ya, yb, extract) \
-	VCVTPS2PD X6, X6 \
-	VPERMILPD $1, X6, X7 \
-	VBROADCASTSD X6, Y6 \
-	VBROADCASTSD X7, Y7 \
-	VCVTDQ2PD xi, Y1 \
-	VFMADD231PD Y6, Y1, ya \
-	extract $1, yi, X1 \
-	VCVTDQ2PD X1, Y1 \
-	VFMADD231PD Y6, Y1, yb \
-	VCVTDQ2PD xm, Y1 \
-	VFNMADD231PD Y7, Y1, ya \
-	extract $1, ym, X1 \
-	VCVTDQ2PD X1, Y1 \
-	VFNMADD231PD Y7, Y1, yb
-
-// KI8TERMS2 adds the super-block's lanes Y4, Y5 times d·dy and −dmin·dy
-// into the float64 lanes Y8, Y9.
-#define KI8TERMS2 \
-	VCVTPH2PS (SI), X6 \
-	VBROADCASTSS (R11), X7 \
-	VMULPS X7, X6, X6 \
-	KI8ADD(X4, Y4, X5, Y5, Y8, Y9, VEXTRACTI128)
 
 // func dotQ4_KI8AVX2(w *byte, q *int8, sums *int32, d *float32, nb int) float64
 TEXT ·dotQ4_KI8AVX2(SB), NOSPLIT, $0-48
@@ -727,22 +675,14 @@ GLOBL kwb<>(SB), RODATA|NOPTR, $256
 	VPMOVZXBW X0, X0 \
 	VINSERTI128 $1, X0, Y0, Y0 \
 	VPMOVZXBD X1, Y1 \
-	KMINS4((R13), 32(R13), Y20) \
-	KMINS4((R13)(BX*1), 32(R13)(BX*1), Y21) \
-	KMINS4((R13)(BX*2), 32(R13)(BX*2), Y22) \
-	KMINS4((R13)(DX*1), 32(R13)(DX*1), Y23) \
+	KMINS((R13), 32(R13), Y20) \
+	KMINS((R13)(BX*1), 32(R13)(BX*1), Y21) \
+	KMINS((R13)(BX*2), 32(R13)(BX*2), Y22) \
+	KMINS((R13)(DX*1), 32(R13)(DX*1), Y23) \
 	VPXORD Y16, Y16, Y16 \
 	VPXORD Y17, Y17, Y17 \
 	VPXORD Y18, Y18, Y18 \
 	VPXORD Y19, Y19, Y19
-
-// KMINS4 is one input's mins' sums (its sums of 16 at s0, s1; the mins
-// as dwords in Y1) into ym.
-#define KMINS4(s0, s1, ym) \
-	VMOVDQU s0, Y2 \
-	VPHADDD s1, Y2, Y2 \
-	VPERMQ $0xd8, Y2, Y2 \
-	VPMULLD Y1, Y2, ym
 
 // KI8SUB4 adds sub-block j (values in yq, the inputs' at xo) times its
 // scale into each input's Y16+k.
