@@ -158,9 +158,11 @@ func BenchmarkStreamRead(b *testing.B) {
 }
 
 // BenchmarkKernels compares, per dtype, the decode-then-dot generic
-// kernel with the set's row kernel (fused or SIMD) and, where MatVec
-// takes it, the x24 kernel with its input's quantization (AVX-512 Q4_0
-// and K-quants), on one goroutine (512×2048).
+// kernel with the set's row kernel (fused or SIMD), where MatVec takes
+// it the x24 kernel with its input's quantization (AVX-512 Q4_0 and
+// K-quants), and the int8 kernel (Mat.Int8Input) with its input's, on
+// one goroutine (512×2048, in L2): what one core computes when the
+// weights are at hand, to hold against its share of the memory's read.
 func BenchmarkKernels(b *testing.B) {
 	rng := rand.New(rand.NewPCG(4, 4))
 	x := randVec(rng, 2048, 1)
@@ -184,6 +186,17 @@ func BenchmarkKernels(b *testing.B) {
 				b.SetBytes(int64(len(w.Data)))
 				loop(b, func() {
 					a := quantizeInput(x, 1, w.Cols, x24NeedsOf(dt))
+					k(dst, w, a, 0, 0, 512)
+					int8InputPool.Put(a)
+				})
+			})
+		}
+		if genericInt8[dt] != nil {
+			k := int8Kernel(activeKernels(), dt)
+			b.Run(dt.String()+"/int8", func(b *testing.B) {
+				b.SetBytes(int64(len(w.Data)))
+				loop(b, func() {
+					a := quantizeInput(x, 1, w.Cols, int8NeedsOf(dt))
 					k(dst, w, a, 0, 0, 512)
 					int8InputPool.Put(a)
 				})
