@@ -2,12 +2,17 @@
 
 // SUMY8Y9 sums the float64 lanes Y8 and Y9 into X8 and leaves AVX.
 #define SUMY8Y9 \
+	SUMY8Y9NZ \
+	VZEROUPPER
+
+// SUMY8Y9NZ is SUMY8Y9 leaving the upper halves (for loops over rows,
+// which clear them once at the end).
+#define SUMY8Y9NZ \
 	VADDPD Y9, Y8, Y8 \
 	VEXTRACTF128 $1, Y8, X1 \
 	VADDPD X1, X8, X8 \
 	VPERMILPD $1, X8, X1 \
-	VADDSD X1, X8, X8 \
-	VZEROUPPER
+	VADDSD X1, X8, X8
 
 // KUNPACK unpacks the 6-bit scales and mins of the Q4_K/Q5_K super-block
 // at base (ggml's kmask unpacking, in registers): the eight scales as
@@ -450,18 +455,6 @@ do: \
 
 // The K-quant int8 kernels' super-block steps (Q4_K and Q5_K, in
 // simd_avx2_kquant_amd64.s and simd_avx512_kquant_amd64.s).
-
-// KI8ARGS loads the arguments of the one-row K-quant int8 kernels (SI
-// weights, DI input values, R13 its sums of 16s, R11 its scales, CX
-// super-blocks) and zeroes their float64 lanes Y8, Y9.
-#define KI8ARGS \
-	MOVQ w+0(FP), SI \
-	MOVQ q+8(FP), DI \
-	MOVQ sums+16(FP), R13 \
-	MOVQ d+24(FP), R11 \
-	MOVQ nb+32(FP), CX \
-	VXORPD Y8, Y8, Y8 \
-	VXORPD Y9, Y9, Y9
 
 // KI8NEXT2 moves to the next super-block (stride bytes of weights) and
 // counts down (the flags are DECQ's).

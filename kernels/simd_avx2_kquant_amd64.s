@@ -110,9 +110,18 @@ done: \
 	VPXORD Y31, Y31, Y31 \
 	VPBROADCASTB kbit<>+8(SB), Y15
 
-// KI8ARGS2 is KI8ARGS, then 0x0F bytes in Y15.
+// KI8ARGS2 loads the arguments of the K-quant int8 kernels (SI weights,
+// DI input values, R13 its sums of 16s, R11 its scales, CX super-blocks;
+// defined before any TEXT, because it names them), zeroes the float64
+// lanes Y8, Y9 and puts 0x0F bytes in Y15.
 #define KI8ARGS2 \
-	KI8ARGS \
+	MOVQ w+0(FP), SI \
+	MOVQ q+8(FP), DI \
+	MOVQ sums+16(FP), R13 \
+	MOVQ d+24(FP), R11 \
+	MOVQ nb+32(FP), CX \
+	VXORPD Y8, Y8, Y8 \
+	VXORPD Y9, Y9, Y9 \
 	VPBROADCASTB kbit<>+8(SB), Y15
 
 // Q4K8 decodes 8 quants (dwords in zq, already nibbles) of sub-block j

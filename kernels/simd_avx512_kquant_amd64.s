@@ -480,14 +480,15 @@ DATA q5kx24sh<>+240(SB)/8, $0x0003000300030003
 DATA q5kx24sh<>+248(SB)/8, $0x0003000300030003
 GLOBL q5kx24sh<>(SB), RODATA|NOPTR, $256
 
-// K-quant int8 products (int8k.go) on AVX-512 VNNI, one row: the
-// integers and float64 terms of dotQ4_KI8AVX2 and dotQ5_KI8AVX2, so the
-// results are bit-identical to theirs (and to the four-input kernels'
-// rows), in fewer instructions: on Zen 4, in L2, one thread, 1.09× the
-// AVX2 kernel's speed for Q4_K and 1.22× for Q5_K (BenchmarkKInt8). Zen 4
-// runs a zmm operation as two ymm halves, so most of the gain is the
-// fifth bits' and the multiplies' instruction count; the scales'
-// unpacking and the float64 terms stay as they were.
+// K-quant int8 products (int8k.go) on AVX-512 VNNI, several rows a
+// call: each row's integers and float64 terms are those of dotQ4_KI8AVX2
+// and dotQ5_KI8AVX2, so the results are bit-identical to theirs (and to
+// the four-input kernels' rows), in fewer instructions: on Zen 4, in L2,
+// one thread, 1.13–1.16× the AVX2 kernels' speed for Q4_K and 1.2–1.3×
+// for Q5_K (BenchmarkKInt8). Zen 4 runs a zmm operation as two ymm
+// halves, so the gain is in the instruction count (the fifth bits, the
+// multiplies, one call for many rows); the scales' unpacking and the
+// float64 terms stay as they were.
 // The quants come as the x24 kernels split them (KX24NIBBLES, then
 // Q5KX24FIFTH for Q5_K), 64 a zmm from two sub-blocks, and the input's
 // values in the same order (int8Input.kqk: per super-block sub-blocks 0,
@@ -531,28 +532,43 @@ GLOBL q5kx24sh<>(SB), RODATA|NOPTR, $256
 	KI8TERMS2 \
 	KI8NEXT2(stride)
 
-// func dotQ4_KI8AVX512(w *byte, q *int8, sums *int32, d *float32, nb int) float64
-// func dotQ5_KI8AVX512(w *byte, q *int8, sums *int32, d *float32, nb int) float64
-// q is the input's kqk.
-TEXT ·dotQ4_KI8AVX512(SB), NOSPLIT, $0-48
-	KI8ARGS
-	KX24CONSTS
-q4ki8loop512:
-	KI8BLOCK512(KX24NIBBLES(16), NOFIFTH, 144)
-	JNZ  q4ki8loop512
-	SUMY8Y9
-	MOVSD X8, ret+40(FP)
+// KI8FRAME is the frame of the several-rows kernels (after a DATA,
+// because it names the arguments): the constants, then for each row its
+// super-blocks by block into Y8, Y9, summed to out.
+#define KI8FRAME(block, row, loop) \
+	MOVQ w+0(FP), R12 \
+	MOVQ out+56(FP), R14 \
+	KX24CONSTS \
+row: \
+	MOVQ R12, SI \
+	MOVQ q+8(FP), DI \
+	MOVQ c+16(FP), R13 \
+	MOVQ d+24(FP), R11 \
+	MOVQ nb+32(FP), CX \
+	SHRQ $3, CX \
+	VXORPD Y8, Y8, Y8 \
+	VXORPD Y9, Y9, Y9 \
+loop: \
+	block \
+	JNZ  loop \
+	SUMY8Y9NZ \
+	MOVSD X8, (R14) \
+	ADDQ $8, R14 \
+	ADDQ rb+48(FP), R12 \
+	DECQ rows+40(FP) \
+	JNZ  row \
+	VZEROUPPER \
 	RET
 
-TEXT ·dotQ5_KI8AVX512(SB), NOSPLIT, $0-48
-	KI8ARGS
-	KX24CONSTS
-q5ki8loop512:
-	KI8BLOCK512(KX24NIBBLES(48), Q5KX24FIFTH, 176)
-	JNZ  q5ki8loop512
-	SUMY8Y9
-	MOVSD X8, ret+40(FP)
-	RET
+// func dotQ4_KI8AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
+// func dotQ5_KI8AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
+// out[k] = the nb/8 > 0 super-blocks (nb blocks of 32) of row k (at w +
+// k·rb) times the input: q its kqk, c its sums of 16s, d its scales.
+TEXT ·dotQ4_KI8AVX512(SB), NOSPLIT, $0-64
+	KI8FRAME(KI8BLOCK512(KX24NIBBLES(16), NOFIFTH, 144), q4ki8row512, q4ki8loop512)
+
+TEXT ·dotQ5_KI8AVX512(SB), NOSPLIT, $0-64
+	KI8FRAME(KI8BLOCK512(KX24NIBBLES(48), Q5KX24FIFTH, 176), q5ki8row512, q5ki8loop512)
 
 // q4kx24idx: the lanes' sub-blocks of the four nibble zmm (0 and 2, 1
 // and 3, 4 and 6, 5 and 7; eight lanes each).
