@@ -2,13 +2,13 @@
 
 // SUMY8Y9 sums the float64 lanes Y8 and Y9 into X8 and leaves AVX.
 #define SUMY8Y9 \
-	SUMY8Y9NZ \
+	VADDPD Y9, Y8, Y8 \
+	SUMY8NZ \
 	VZEROUPPER
 
-// SUMY8Y9NZ is SUMY8Y9 leaving the upper halves (for loops over rows,
-// which clear them once at the end).
-#define SUMY8Y9NZ \
-	VADDPD Y9, Y8, Y8 \
+// SUMY8NZ sums the float64 lanes Y8 into X8, leaving the upper halves
+// (loops over rows clear them once at the end).
+#define SUMY8NZ \
 	VEXTRACTF128 $1, Y8, X1 \
 	VADDPD X1, X8, X8 \
 	VPERMILPD $1, X8, X1 \
@@ -468,33 +468,32 @@ do: \
 
 // KI8ADD adds a super-block's int32 lanes yi (scales' sums) and ym (mins'
 // sums), whose low halves are xi, xm, times d·dy and −dmin·dy (the
-// float32 products in X6's two low lanes; each term exact in float64)
-// into the float64 lanes ya, yb. extract takes the upper halves:
+// float32 products in X6's two low lanes) into the float64 lanes ya:
+// lane l of each gets the super-block's lanes l and l+4, added in int32
+// (exact), each term exact in float64. extract takes the upper halves:
 // VEXTRACTI128 (AVX2), or VEXTRACTI32X4 for the upper registers only
 // EVEX reaches.
-#define KI8ADD(xi, yi, xm, ym, ya, yb, extract) \
+#define KI8ADD(xi, yi, xm, ym, ya, extract) \
 	VCVTPS2PD X6, X6 \
 	VPERMILPD $1, X6, X7 \
 	VBROADCASTSD X6, Y6 \
 	VBROADCASTSD X7, Y7 \
-	VCVTDQ2PD xi, Y1 \
-	VFMADD231PD Y6, Y1, ya \
 	extract $1, yi, X1 \
+	VPADDD xi, X1, X1 \
 	VCVTDQ2PD X1, Y1 \
-	VFMADD231PD Y6, Y1, yb \
-	VCVTDQ2PD xm, Y1 \
-	VFNMADD231PD Y7, Y1, ya \
+	VFMADD231PD Y6, Y1, ya \
 	extract $1, ym, X1 \
+	VPADDD xm, X1, X1 \
 	VCVTDQ2PD X1, Y1 \
-	VFNMADD231PD Y7, Y1, yb
+	VFNMADD231PD Y7, Y1, ya
 
 // KI8TERMS2 adds the super-block's lanes Y4, Y5 times d·dy and −dmin·dy
-// into the float64 lanes Y8, Y9.
+// into the float64 lanes Y8.
 #define KI8TERMS2 \
 	VCVTPH2PS (SI), X6 \
 	VBROADCASTSS (R11), X7 \
 	VMULPS X7, X6, X6 \
-	KI8ADD(X4, Y4, X5, Y5, Y8, Y9, VEXTRACTI128)
+	KI8ADD(X4, Y4, X5, Y5, Y8, VEXTRACTI128)
 
 // KMINS is an input's mins' sums (its sums of 16 at s0, s1; the mins
 // as dwords in Y1) into ym.

@@ -87,7 +87,7 @@ done: \
 // KI8ARGS4 loads the four-input kernels' arguments: the strides into
 // the frame (values stride, sums stride/4, scales stride/64 bytes; see
 // KI8SCALES4), SI, DI, R13, R11 as KI8ARGS2, R12 the super-blocks; it
-// zeroes the float64 lanes Y24…Y31 and puts 0x0F bytes in Y15.
+// zeroes the float64 lanes Y24…Y27 and puts 0x0F bytes in Y15.
 #define KI8ARGS4 \
 	MOVQ stride+32(FP), R8 \
 	MOVQ R8, qs-8(SP) \
@@ -104,16 +104,12 @@ done: \
 	VPXORD Y25, Y25, Y25 \
 	VPXORD Y26, Y26, Y26 \
 	VPXORD Y27, Y27, Y27 \
-	VPXORD Y28, Y28, Y28 \
-	VPXORD Y29, Y29, Y29 \
-	VPXORD Y30, Y30, Y30 \
-	VPXORD Y31, Y31, Y31 \
 	VPBROADCASTB kbit<>+8(SB), Y15
 
 // KI8ARGS2 loads the arguments of the K-quant int8 kernels (SI weights,
 // DI input values, R13 its sums of 16s, R11 its scales, CX super-blocks;
 // defined before any TEXT, because it names them), zeroes the float64
-// lanes Y8, Y9 and puts 0x0F bytes in Y15.
+// lanes Y8 and puts 0x0F bytes in Y15.
 #define KI8ARGS2 \
 	MOVQ w+0(FP), SI \
 	MOVQ q+8(FP), DI \
@@ -121,7 +117,6 @@ done: \
 	MOVQ d+24(FP), R11 \
 	MOVQ nb+32(FP), CX \
 	VXORPD Y8, Y8, Y8 \
-	VXORPD Y9, Y9, Y9 \
 	VPBROADCASTB kbit<>+8(SB), Y15
 
 // Q4K8 decodes 8 quants (dwords in zq, already nibbles) of sub-block j
@@ -599,7 +594,8 @@ q4ki8loop2:
 	KI8TERMS2
 	KI8NEXT2(144)
 	JNZ  q4ki8loop2
-	SUMY8Y9
+	SUMY8NZ
+	VZEROUPPER
 	MOVSD X8, ret+40(FP)
 	RET
 
@@ -617,7 +613,8 @@ q5ki8loop2:
 	KI8TERMS2
 	KI8NEXT2(176)
 	JNZ  q5ki8loop2
-	SUMY8Y9
+	SUMY8NZ
+	VZEROUPPER
 	MOVSD X8, ret+40(FP)
 	RET
 
@@ -667,7 +664,7 @@ GLOBL kwb<>(SB), RODATA|NOPTR, $256
 // made once for inputs q + k·stride (k < 4); for each input the integer
 // sums and the float64 terms are those of dotQ4_KI8AVX2 and
 // dotQ5_KI8AVX2, so the results are bit-identical to them. Registers: input k's scales' sums Y16+k, mins'
-// sums Y20+k, float64 lanes Y24+2k, Y25+2k. The strides live in the
+// sums Y20+k, float64 lanes Y24+k. The strides live in the
 // frame, as KUNPACK takes every free register.
 
 // KI8SCALES4 starts a super-block for the four inputs (after KUNPACK):
@@ -730,19 +727,19 @@ GLOBL kwb<>(SB), RODATA|NOPTR, $256
 
 // KI8TERMS4 is KI8TERMS2 for input k (scale at dy; its lanes yi, ym,
 // whose low halves are xi, xm; the weights' d and dmin as floats in
-// X12), into ya, yb.
-#define KI8TERMS4(dy, xi, yi, xm, ym, ya, yb) \
+// X12), into ya.
+#define KI8TERMS4(dy, xi, yi, xm, ym, ya) \
 	VBROADCASTSS dy, X7 \
 	VMULPS X7, X12, X6 \
-	KI8ADD(xi, yi, xm, ym, ya, yb, VEXTRACTI32X4)
+	KI8ADD(xi, yi, xm, ym, ya, VEXTRACTI32X4)
 
 // KI8TERMS4ALL adds the four inputs' terms of the super-block at SI.
 #define KI8TERMS4ALL \
 	VCVTPH2PS (SI), X12 \
-	KI8TERMS4((R11), X16, Y16, X20, Y20, Y24, Y25) \
-	KI8TERMS4((R11)(R9*1), X17, Y17, X21, Y21, Y26, Y27) \
-	KI8TERMS4((R11)(R9*2), X18, Y18, X22, Y22, Y28, Y29) \
-	KI8TERMS4((R11)(AX*1), X19, Y19, X23, Y23, Y30, Y31)
+	KI8TERMS4((R11), X16, Y16, X20, Y20, Y24) \
+	KI8TERMS4((R11)(R9*1), X17, Y17, X21, Y21, Y25) \
+	KI8TERMS4((R11)(R9*2), X18, Y18, X22, Y22, Y26) \
+	KI8TERMS4((R11)(AX*1), X19, Y19, X23, Y23, Y27)
 
 // KI8NEXT4 moves the inputs on by a super-block and counts down in R12.
 #define KI8NEXT4 \
@@ -753,20 +750,17 @@ GLOBL kwb<>(SB), RODATA|NOPTR, $256
 
 // KSUM4ALL stores the four sums at CX.
 #define KSUM4ALL \
-	KSUM4(Y24, Y25, 0) \
-	KSUM4(Y26, Y27, 8) \
-	KSUM4(Y28, Y29, 16) \
-	KSUM4(Y30, Y31, 24) \
+	KSUM4(Y24, 0) \
+	KSUM4(Y25, 8) \
+	KSUM4(Y26, 16) \
+	KSUM4(Y27, 24) \
 	VZEROUPPER
 
-// KSUM4 sums input k's float64 lanes (ya, yb) as SUMY8Y9 does and
-// stores the sum at off(CX).
-#define KSUM4(ya, yb, off) \
-	VADDPD yb, ya, Y8 \
-	VEXTRACTF128 $1, Y8, X1 \
-	VADDPD X1, X8, X8 \
-	VPERMILPD $1, X8, X1 \
-	VADDSD X1, X8, X8 \
+// KSUM4 sums input k's float64 lanes ya as SUMY8NZ does and stores the
+// sum at off(CX).
+#define KSUM4(ya, off) \
+	VMOVAPD ya, Y8 \
+	SUMY8NZ \
 	VMOVSD X8, off(CX)
 
 // func dot4Q4_KI8AVX512VL(w *byte, q *int8, sums *int32, d *float32, stride, nb int, out *[4]float64)

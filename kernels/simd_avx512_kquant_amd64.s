@@ -512,7 +512,7 @@ GLOBL q5kx24sh<>(SB), RODATA|NOPTR, $256
 	VPMADDWD Z25, za, za
 
 // KI8BLOCK512 adds a Q4_K or Q5_K super-block of stride bytes (quants
-// and fifth as in KX24BLOCK) into Y8, Y9 and moves on.
+// and fifth as in KX24BLOCK) into Y8 and moves on.
 #define KI8BLOCK512(quants, fifth, stride) \
 	KUNPACK(SI) \
 	VPMOVZXBD X0, Y0 \
@@ -534,7 +534,7 @@ GLOBL q5kx24sh<>(SB), RODATA|NOPTR, $256
 
 // KI8FRAME is the frame of the several-rows kernels (after a DATA,
 // because it names the arguments): the constants, then for each row its
-// super-blocks by block into Y8, Y9, summed to out.
+// super-blocks by block into Y8, summed to out.
 #define KI8FRAME(block, row, loop) \
 	MOVQ w+0(FP), R12 \
 	MOVQ out+56(FP), R14 \
@@ -547,11 +547,10 @@ row: \
 	MOVQ nb+32(FP), CX \
 	SHRQ $3, CX \
 	VXORPD Y8, Y8, Y8 \
-	VXORPD Y9, Y9, Y9 \
 loop: \
 	block \
 	JNZ  loop \
-	SUMY8Y9NZ \
+	SUMY8NZ \
 	MOVSD X8, (R14) \
 	ADDQ $8, R14 \
 	ADDQ rb+48(FP), R12 \
