@@ -181,26 +181,21 @@ func BenchmarkKernels(b *testing.B) {
 			b.SetBytes(int64(len(w.Data)))
 			loop(b, func() { f(dst, w, x, 0, 512) })
 		})
-		if k, _ := x24For(activeKernels(), w, 1); k != nil {
-			b.Run(dt.String()+"/x24", func(b *testing.B) {
+		quantized := func(name string, k int8Rows, needs int8Needs) {
+			b.Run(dt.String()+"/"+name, func(b *testing.B) {
 				b.SetBytes(int64(len(w.Data)))
 				loop(b, func() {
-					a := quantizeInput(x, 1, w.Cols, x24NeedsOf(dt))
+					a := quantizeInput(x, 1, w.Cols, needs)
 					k(dst, w, a, 0, 0, 512)
 					int8InputPool.Put(a)
 				})
 			})
 		}
+		if k, _ := x24For(activeKernels(), w, 1); k != nil {
+			quantized("x24", k, x24NeedsOf(dt))
+		}
 		if genericInt8[dt] != nil {
-			k := int8Kernel(activeKernels(), dt)
-			b.Run(dt.String()+"/int8", func(b *testing.B) {
-				b.SetBytes(int64(len(w.Data)))
-				loop(b, func() {
-					a := quantizeInput(x, 1, w.Cols, int8NeedsOf(dt))
-					k(dst, w, a, 0, 0, 512)
-					int8InputPool.Put(a)
-				})
-			})
+			quantized("int8", int8Kernel(activeKernels(), dt), int8NeedsOf(dt))
 		}
 	}
 }

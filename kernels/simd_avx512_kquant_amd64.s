@@ -374,14 +374,30 @@ GLOBL q6shr<>(SB), RODATA|NOPTR, $64
 	VPSRLVW q5kx24sh<>+192(SB), Z5, Z6 \
 	VPTERNLOGD $0xf8, Z22, Z6, Z14
 
+// KROWS0 and KROWS1 open and close the several-rows kernels' loop over
+// rows (after a DATA, because they name the arguments): rowreg holds the
+// row's weights, R14 the next sum's place in out; each row ends with its
+// sum in X8.
+#define KROWS0(rowreg, consts) \
+	MOVQ w+0(FP), rowreg \
+	MOVQ out+56(FP), R14 \
+	consts
+
+#define KROWS1(rowreg, row) \
+	MOVSD X8, (R14) \
+	ADDQ $8, R14 \
+	ADDQ rb+48(FP), rowreg \
+	DECQ rows+40(FP) \
+	JNZ  row \
+	VZEROUPPER \
+	RET
+
 // KX24FRAME is the frame of the K-quant x24 kernels: consts, then for
 // each row its super-blocks by block (which moves SI and R12 past one)
 // into Z4, widened every super-block, less the mins' lanes Z10 (zero for
 // Q6_K), summed to out.
 #define KX24FRAME(consts, block, row, loop) \
-	MOVQ w+0(FP), R13 \
-	MOVQ out+56(FP), R14 \
-	consts \
+	KROWS0(R13, consts) \
 row: \
 	MOVQ R13, SI \
 	MOVQ p+8(FP), DI \
@@ -403,13 +419,7 @@ loop: \
 	JNZ  loop \
 	VSUBPD Z10, Z8, Z8 \
 	SUM512NZ \
-	MOVSD X8, (R14) \
-	ADDQ $8, R14 \
-	ADDQ rb+48(FP), R13 \
-	DECQ rows+40(FP) \
-	JNZ  row \
-	VZEROUPPER \
-	RET
+	KROWS1(R13, row)
 
 // KX24CONSTS: Z15 = 0x0F bytes, Z22 = 0x10 bytes, Z18…Z21 the lanes'
 // sub-blocks (q4kx24idx).
@@ -536,9 +546,7 @@ GLOBL q5kx24sh<>(SB), RODATA|NOPTR, $256
 // because it names the arguments): the constants, then for each row its
 // super-blocks by block into Y8, summed to out.
 #define KI8FRAME(block, row, loop) \
-	MOVQ w+0(FP), R12 \
-	MOVQ out+56(FP), R14 \
-	KX24CONSTS \
+	KROWS0(R12, KX24CONSTS) \
 row: \
 	MOVQ R12, SI \
 	MOVQ q+8(FP), DI \
@@ -551,13 +559,7 @@ loop: \
 	block \
 	JNZ  loop \
 	SUMY8NZ \
-	MOVSD X8, (R14) \
-	ADDQ $8, R14 \
-	ADDQ rb+48(FP), R12 \
-	DECQ rows+40(FP) \
-	JNZ  row \
-	VZEROUPPER \
-	RET
+	KROWS1(R12, row)
 
 // func dotQ4_KI8AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 // func dotQ5_KI8AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
