@@ -312,8 +312,8 @@ GLOBL q6shr<>(SB), RODATA|NOPTR, $64
 // between: Σ q·m per lane, exact in int32 (four products of 5 and 24
 // bits, and int32 arithmetic wraps, so the partials may overflow on the
 // way); then converted, times the lane's d·sc_j·s_j (Z0: eight
-// sub-blocks' spread by VPERMPS), into Z4, widened every super-block;
-// the mins' terms dmin·m_j·(s·Σm)_j go into their own float64 lanes
+// sub-blocks' spread by VPERMPS), into Z4, widened every two
+// super-blocks (KX24FRAME); the mins' terms dmin·m_j·(s·Σm)_j go into their own float64 lanes
 // (Z10) and are subtracted at the end of the row. Registers: SI the
 // super-block, DI the planes, R11 s, R12 t, CX the super-blocks left,
 // R13 the row, R14 out; KUNPACK takes AX, BX, DX, R8…R10.
@@ -394,9 +394,12 @@ GLOBL q6shr<>(SB), RODATA|NOPTR, $64
 
 // KX24FRAME is the frame of the K-quant x24 kernels: consts, then for
 // each row its super-blocks by block (which moves SI and R12 past one)
-// into Z4, widened every super-block, less the mins' lanes Z10 (zero for
-// Q6_K), summed to out.
-#define KX24FRAME(consts, block, row, loop) \
+// into Z4, widened every two super-blocks (and after an odd last one),
+// less the mins' lanes Z10 (zero for Q6_K), summed to out. A float32
+// lane so adds at most eight products before it is widened, as the
+// float kernels' partials do in a super-block; widening every
+// super-block left the kernels ~8% slower (Q4_K, one thread, in L2).
+#define KX24FRAME(consts, block, row, loop, odd, end) \
 	KROWS0(R13, consts) \
 row: \
 	MOVQ R13, SI \
@@ -412,11 +415,21 @@ row: \
 loop: \
 	KPREFETCH \
 	block \
+	ADDQ $768, DI \
+	ADDQ $32, R11 \
+	DECQ CX \
+	JZ   odd \
+	KPREFETCH \
+	block \
 	WIDEN1(Z4, Y4, Z8, Z9) \
 	ADDQ $768, DI \
 	ADDQ $32, R11 \
 	DECQ CX \
 	JNZ  loop \
+	JMP  end \
+odd: \
+	WIDEN1(Z4, Y4, Z8, Z9) \
+end: \
 	VSUBPD Z10, Z8, Z8 \
 	SUM512NZ \
 	KROWS1(R13, row)
@@ -449,10 +462,10 @@ loop: \
 #define NOFIFTH
 
 TEXT ·dotQ4_KX24AVX512(SB), NOSPLIT, $0-64
-	KX24FRAME(KX24CONSTS, KX24BLOCK(KX24NIBBLES(16), NOFIFTH, 144), q4kx24row, q4kx24loop)
+	KX24FRAME(KX24CONSTS, KX24BLOCK(KX24NIBBLES(16), NOFIFTH, 144), q4kx24row, q4kx24loop, q4kx24odd, q4kx24end)
 
 TEXT ·dotQ5_KX24AVX512(SB), NOSPLIT, $0-64
-	KX24FRAME(KX24CONSTS, KX24BLOCK(KX24NIBBLES(48), Q5KX24FIFTH, 176), q5kx24row, q5kx24loop)
+	KX24FRAME(KX24CONSTS, KX24BLOCK(KX24NIBBLES(48), Q5KX24FIFTH, 176), q5kx24row, q5kx24loop, q5kx24odd, q5kx24end)
 
 // q5kx24sh: Q5KX24FIFTH's word shift counts, per zmm 16 words for each
 // half: 4 | 2, 3 | 1 (left), 0 | 2, 1 | 3 (right).
@@ -617,7 +630,7 @@ GLOBL q4kx24idx<>(SB), RODATA|NOPTR, $256
 // corrections: Σ (q−32)·m per lane, exact in int32 (four products of 6
 // and 24 bits; int32 arithmetic wraps, so the partials may overflow on
 // the way); converted, times the lane's d·sc_k·s (Z6: the 16 groups'
-// spread by VPERMPS) into Z4, widened every super-block. Registers: SI
+// spread by VPERMPS) into Z4, widened every two super-blocks. Registers: SI
 // the super-block, DI the planes, R12 the corrections, R11 s, CX the
 // super-blocks left, R13 the row, R14 out.
 
@@ -657,7 +670,7 @@ GLOBL q4kx24idx<>(SB), RODATA|NOPTR, $256
 	ADDQ $256, R12
 
 TEXT ·dotQ6_KX24AVX512(SB), NOSPLIT, $0-64
-	KX24FRAME(Q6KX24CONSTS, Q6KX24BLOCK, q6kx24row, q6kx24loop)
+	KX24FRAME(Q6KX24CONSTS, Q6KX24BLOCK, q6kx24row, q6kx24loop, q6kx24odd, q6kx24end)
 
 // q6kx24idx: the lanes' groups of 16 for the four quant zmm (0–3, 4–7,
 // 8–11, 12–15, four lanes each), then the groups' blocks of 32 (s).
