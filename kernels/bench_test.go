@@ -327,7 +327,8 @@ func BenchmarkQuantizeInput(b *testing.B) {
 		for _, f := range []struct {
 			name  string
 			needs int8Needs
-		}{{"blocks", needBlocks}, {"nibbles", needBlocks | needNibbles}, {"planes", needPlanes}} {
+		}{{"blocks", needBlocks}, {"nibbles", needBlocks | needNibbles}, {"planes", needPlanes},
+			{"super", needSuper | needKOrder}, {"planesK", needPlanesK}, {"planes6", needPlanes6}} {
 			b.Run(fmt.Sprintf("%s/%d", f.name, cols), func(b *testing.B) {
 				for b.Loop() {
 					int8InputPool.Put(quantizeInput(x, 1, cols, f.needs))

@@ -161,6 +161,9 @@ func (a *int8Input) Range(lo, hi int) {
 	if a.needs&needSuper != 0 {
 		nb := a.cols / superBlock
 		for b := lo * nb; b < hi*nb; b++ {
+			if q := a.ks.quantizeSuper; q != nil && q(a, b) {
+				continue
+			}
 			quantizeSuper(a, b, a.x[b*superBlock:(b+1)*superBlock])
 			if a.needs&needKOrder != 0 {
 				a.kOrderLayout(b)

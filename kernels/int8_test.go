@@ -315,6 +315,58 @@ func TestInt8Super(t *testing.T) {
 	}
 }
 
+// TestQuantizeSuperEverySet checks that every set quantizes the K-quant
+// int8 input (Q8_K: values, scales, sums of 16s, and kqk where the set
+// takes it) exactly as quantizeSuper does, on super-blocks where the
+// largest magnitude comes twice with both signs (the first decides the
+// scale's sign), of zeros, with ±Inf or NaN, of subnormals, and random.
+func TestQuantizeSuperEverySet(t *testing.T) {
+	rng := rand.New(rand.NewPCG(65, 66))
+	const cols, n = 2048, 2
+	x := randVec(rng, n*cols, 1)
+	blk := func(k int) []float32 { return x[k*superBlock : (k+1)*superBlock] }
+	blk(0)[7], blk(0)[9], blk(0)[200] = -30, 30, 30 // in one zmm, and in another
+	blk(1)[3], blk(1)[100] = 25, -25
+	clear(blk(2))
+	blk(3)[50] = float32(math.Inf(-1))
+	blk(4)[9] = float32(math.NaN())
+	for i := range blk(5) {
+		blk(5)[i] *= 1e-40
+	}
+	for i := range blk(6) {
+		blk(6)[i] *= 1e30
+	}
+	blk(7)[255] = 40 // the largest in the last lane
+	var want *int8Input
+	withKernels("generic", func() { want = quantizeInput(x, n, cols, needSuper|needKOrder) })
+	defer int8InputPool.Put(want)
+	for _, name := range runnableSets() {
+		withKernels(name, func() {
+			got := quantizeInput(x, n, cols, needSuper|needKOrder)
+			defer int8InputPool.Put(got)
+			if !slices.Equal(got.kq, want.kq) || !sameBits(got.kd, want.kd) || !slices.Equal(got.ksums, want.ksums) {
+				for b := range want.kd {
+					q, s, d := superInput(got, 0, b)
+					wq, ws, wd := superInput(want, 0, b)
+					if !slices.Equal(q, wq) || !slices.Equal(s, ws) || math.Float32bits(d) != math.Float32bits(wd) {
+						t.Fatalf("%s: super-block %d: d %v, want %v; sums %v, want %v", name, b, d, wd, s, ws)
+					}
+				}
+			}
+			if !activeKernels().kOrder {
+				return
+			}
+			for b := range want.kd {
+				for j, k := range x24KPos {
+					if !slices.Equal(got.kqk[b*superBlock+32*k:][:32], want.kq[b*superBlock+32*j:][:32]) {
+						t.Fatalf("%s: super-block %d: kqk's unit %d is not sub-block %d", name, b, k, j)
+					}
+				}
+			}
+		})
+	}
+}
+
 // checkInt8Out checks one int8 MatVec result against its reference,
 // within bound, and MatMul's result for the same row and input bit for
 // bit.

@@ -46,7 +46,10 @@ type kernelSet struct {
 	// layout, quantizeX24K super-blocks in Q4_K's and Q5_K's,
 	// quantizeX24Q6 in Q6_K's (nil: the Go loops of quantizePlanes,
 	// quantizePlanesK, quantizePlanes6).
-	quantize      func(a *int8Input, lo, hi int)
+	quantize func(a *int8Input, lo, hi int)
+	// quantizeSuper quantizes super-block b of a K-quant int8 input (and
+	// its kqk when asked), or returns false to leave it to quantizeSuper.
+	quantizeSuper func(a *int8Input, b int) bool
 	quantizeX24   func(x *float32, p *int8, c *int32, s *float32, groups int)
 	quantizeX24K  func(x *float32, p *int8, sm, s *float32, superBlocks int)
 	quantizeX24Q6 func(x *float32, p *int8, c *int32, s *float32, superBlocks int)

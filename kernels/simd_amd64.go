@@ -74,6 +74,20 @@ func quantizeAVX512(a *int8Input, lo, hi int) {
 }
 
 //go:noescape
+func quantizeQ8KAVX512(x *float32, q, qk *int8, sums *int32, d *float32) bool
+
+// quantizeSuperAVX512 quantizes super-block b of a.x (see quantizeSuper)
+// and, when a wants it, lays it out in kqk; false for a super-block whose
+// largest |x| is 0, ±Inf or NaN, which it leaves to the Go loop.
+func quantizeSuperAVX512(a *int8Input, b int) bool {
+	var qk *int8
+	if a.needs&needKOrder != 0 {
+		qk = &a.kqk[b*superBlock]
+	}
+	return quantizeQ8KAVX512(&a.x[b*superBlock], &a.kq[b*superBlock], qk, &a.ksums[b*16], &a.kd[b])
+}
+
+//go:noescape
 func dotQ4_0I8AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
@@ -733,6 +747,7 @@ func init() {
 		avx512.int8[Q8_0] = int8RowDots(dotQ8_0I8AVX512, 8, withC128, q8_0Int8Dot)
 		avx512.int8x4[Q8_0] = int8Dots4(dot4Q8_0I8AVX512, withC128, q8_0Int8Dot)
 		avx512.quantize = quantizeAVX512
+		avx512.quantizeSuper = quantizeSuperAVX512
 		// VPERMT2B (VBMI) and VGF2P8AFFINEQB (GFNI): Ice Lake, Zen 4 and
 		// later, not Cascade Lake.
 		if cpuid.CPU.Supports(cpuid.AVX512VBMI, cpuid.GFNI) {

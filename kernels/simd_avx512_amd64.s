@@ -1288,6 +1288,174 @@ quantzero:
 	VZEROUPPER
 	RET
 
+// Q8KMAX takes the largest |x| bits of zx into Z16 (Z31 the abs mask);
+// Q8KQ turns the 16 values in zx into int8 q in xq (iscale in Z20): as
+// |iscale·x| ≤ 127·(1+2⁻²³) the cap at 127 never bites, and a value the
+// conversion cannot hold (iscale infinite, when mx is subnormal) gives
+// 0x80000000, whose low byte 0 is what the Go loop's bit trick gives;
+// Q8KSUMS stores the sums of the four 16s of the 64 q in zq at
+// off(R9) (Z23 bytes of one, K2 every fourth dword).
+#define Q8KMAX(zx) \
+	VPANDD Z31, zx, Z17 \
+	VPMAXUD Z17, Z16, Z16
+
+#define Q8KQ(zx, xq) \
+	VMULPS Z20, zx, zx \
+	VCVTPS2DQ zx, zx \
+	VPMOVDB zx, xq
+
+#define Q8KSUMS(zq, off) \
+	VPXORD Z17, Z17, Z17 \
+	VPDPBUSD zq, Z23, Z17 \
+	VPSHUFD $0x4e, Z17, Z18 \
+	VPADDD Z18, Z17, Z17 \
+	VPSHUFD $0xb1, Z17, Z18 \
+	VPADDD Z18, Z17, Z17 \
+	VPCOMPRESSD Z17, K2, Z18 \
+	VMOVDQU32 X18, off(R9)
+
+// func quantizeQ8KAVX512(x *float32, q, qk *int8, sums *int32, d *float32) bool
+// quantizes one super-block of 256 values exactly as quantizeSuper does
+// (int8k.go): the first value of largest magnitude mx (found by the
+// largest |x| as integer bits, then the first lane that equals it),
+// iscale = 127/(−mx) (= −127/mx), q = round-half-even(iscale·x) (the
+// conversion's default rounding), d = 1/iscale, and the
+// sums of each 16 values (VPDPBUSD with ones, four 16s to a zmm, one per
+// 128-bit lane). It writes q, and the same values in kqk's order at qk
+// unless qk is nil. It returns false, writing nothing, when the largest
+// |x| is 0, ±Inf or NaN: the Go loop handles those.
+TEXT ·quantizeQ8KAVX512(SB), NOSPLIT, $0-41
+	MOVQ x+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ qk+16(FP), R8
+	MOVQ sums+24(FP), R9
+	MOVQ d+32(FP), R10
+	VPBROADCASTD i8abs<>(SB), Z31
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVUPS 128(SI), Z2
+	VMOVUPS 192(SI), Z3
+	VMOVUPS 256(SI), Z4
+	VMOVUPS 320(SI), Z5
+	VMOVUPS 384(SI), Z6
+	VMOVUPS 448(SI), Z7
+	VMOVUPS 512(SI), Z8
+	VMOVUPS 576(SI), Z9
+	VMOVUPS 640(SI), Z10
+	VMOVUPS 704(SI), Z11
+	VMOVUPS 768(SI), Z12
+	VMOVUPS 832(SI), Z13
+	VMOVUPS 896(SI), Z14
+	VMOVUPS 960(SI), Z15
+	VPANDD Z31, Z0, Z16
+	Q8KMAX(Z1)
+	Q8KMAX(Z2)
+	Q8KMAX(Z3)
+	Q8KMAX(Z4)
+	Q8KMAX(Z5)
+	Q8KMAX(Z6)
+	Q8KMAX(Z7)
+	Q8KMAX(Z8)
+	Q8KMAX(Z9)
+	Q8KMAX(Z10)
+	Q8KMAX(Z11)
+	Q8KMAX(Z12)
+	Q8KMAX(Z13)
+	Q8KMAX(Z14)
+	Q8KMAX(Z15)
+	VEXTRACTI64X4 $1, Z16, Y17
+	VPMAXUD Y17, Y16, Y16
+	VEXTRACTI32X4 $1, Y16, X17
+	VPMAXUD X17, X16, X16
+	VPSHUFD $0x4e, X16, X17
+	VPMAXUD X17, X16, X16
+	VPSHUFD $0xb1, X16, X17
+	VPMAXUD X17, X16, X16
+	VMOVD X16, AX
+	TESTL AX, AX
+	JZ   q8kgo
+	CMPL AX, $0x7f800000
+	JAE  q8kgo
+	VPBROADCASTD X16, Z16
+	XORQ BX, BX
+q8kfind:
+	VPANDD (SI)(BX*4), Z31, Z17
+	VPCMPEQD Z16, Z17, K1
+	KMOVW K1, AX
+	TESTL AX, AX
+	JNZ  q8kfound
+	ADDQ $16, BX
+	JMP  q8kfind
+q8kfound:
+	TZCNTL AX, AX
+	ADDQ AX, BX
+	VXORPS X18, X18, X18
+	VSUBSS (SI)(BX*4), X18, X18
+	VMOVSS i8c127<>(SB), X19
+	VDIVSS X18, X19, X20
+	MOVL $0x3f800000, AX
+	VMOVD AX, X19
+	VDIVSS X20, X19, X19
+	VMOVSS X19, (R10)
+	VBROADCASTSS X20, Z20
+	Q8KQ(Z0, X0)
+	Q8KQ(Z1, X1)
+	Q8KQ(Z2, X2)
+	Q8KQ(Z3, X3)
+	Q8KQ(Z4, X4)
+	Q8KQ(Z5, X5)
+	Q8KQ(Z6, X6)
+	Q8KQ(Z7, X7)
+	Q8KQ(Z8, X8)
+	Q8KQ(Z9, X9)
+	Q8KQ(Z10, X10)
+	Q8KQ(Z11, X11)
+	Q8KQ(Z12, X12)
+	Q8KQ(Z13, X13)
+	Q8KQ(Z14, X14)
+	Q8KQ(Z15, X15)
+	VINSERTI32X4 $1, X1, Z0, Z0
+	VINSERTI32X4 $2, X2, Z0, Z0
+	VINSERTI32X4 $3, X3, Z0, Z0
+	VINSERTI32X4 $1, X5, Z4, Z4
+	VINSERTI32X4 $2, X6, Z4, Z4
+	VINSERTI32X4 $3, X7, Z4, Z4
+	VINSERTI32X4 $1, X9, Z8, Z8
+	VINSERTI32X4 $2, X10, Z8, Z8
+	VINSERTI32X4 $3, X11, Z8, Z8
+	VINSERTI32X4 $1, X13, Z12, Z12
+	VINSERTI32X4 $2, X14, Z12, Z12
+	VINSERTI32X4 $3, X15, Z12, Z12
+	VMOVDQU64 Z0, (DI)
+	VMOVDQU64 Z4, 64(DI)
+	VMOVDQU64 Z8, 128(DI)
+	VMOVDQU64 Z12, 192(DI)
+	TESTQ R8, R8
+	JZ   q8ksums
+	VSHUFI64X2 $0x44, Z4, Z0, Z17
+	VSHUFI64X2 $0xee, Z4, Z0, Z18
+	VMOVDQU64 Z17, (R8)
+	VMOVDQU64 Z18, 64(R8)
+	VSHUFI64X2 $0x44, Z12, Z8, Z17
+	VSHUFI64X2 $0xee, Z12, Z8, Z18
+	VMOVDQU64 Z17, 128(R8)
+	VMOVDQU64 Z18, 192(R8)
+q8ksums:
+	VPBROADCASTD i8ones<>(SB), Z23
+	MOVL $0x1111, AX
+	KMOVW AX, K2
+	Q8KSUMS(Z0, 0)
+	Q8KSUMS(Z4, 16)
+	Q8KSUMS(Z8, 32)
+	Q8KSUMS(Z12, 48)
+	MOVB $1, ret+40(FP)
+	VZEROUPPER
+	RET
+q8kgo:
+	MOVB $0, ret+40(FP)
+	VZEROUPPER
+	RET
+
 // func quantizeX24AVX512(x *float32, p *int8, t *int32, s *float32, n int)
 // writes the x24 form (x24.go) of n > 0 whole groups of four blocks:
 // per block s = amax/x24Max rounded up (NaN if a value is not finite,
