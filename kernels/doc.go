@@ -34,7 +34,7 @@
 // and SiLU, Softmax's exponentials, attention rows), in Go assembly on
 // amd64, chosen at first use from the CPU (cpuid) and TORCHLESS_ISA.
 // Both have int8-input kernels for Q4_0, Q8_0, Q4_K and Q5_K (AVX-512's
-// Q4_0 and Q8_0 ones with VNNI).
+// with VNNI, and its input quantizers for them vectorised).
 //
 // Parallelism: MatVec and MatMul spread rows over a persistent worker
 // pool (Parallel, ParallelRanger) without allocating per call.
