@@ -1319,9 +1319,8 @@ quantzero:
 // (int8k.go): the first value of largest magnitude mx (found by the
 // largest |x| as integer bits, then the first lane that equals it),
 // iscale = 127/(−mx) (= −127/mx), q = round-half-even(iscale·x) (the
-// conversion's default rounding), d = 1/iscale, and the
-// sums of each 16 values (VPDPBUSD with ones, four 16s to a zmm, one per
-// 128-bit lane). It writes q, and the same values in kqk's order at qk
+// conversion's default rounding), d = 1/iscale, and the sums of each 16
+// values (VPDPBUSD with ones, four 16s to a zmm, one per 128-bit lane). It writes q, and the same values in kqk's order at qk
 // unless qk is nil. It returns false, writing nothing, when the largest
 // |x| is 0, ±Inf or NaN: the Go loop handles those.
 TEXT ·quantizeQ8KAVX512(SB), NOSPLIT, $0-41
