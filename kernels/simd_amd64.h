@@ -195,6 +195,22 @@
 	VADDPD Z3, fb, fb \
 	VXORPS za, za, za
 
+// WIDEN2 runs step CX > 0 times (counting CX down), widening Z4 into
+// Z8, Z9 after every second and after an odd last one.
+#define WIDEN2(step, loop, odd, end) \
+loop: \
+	step \
+	DECQ CX \
+	JZ   odd \
+	step \
+	WIDEN1(Z4, Y4, Z8, Z9) \
+	DECQ CX \
+	JNZ  loop \
+	JMP  end \
+odd: \
+	WIDEN1(Z4, Y4, Z8, Z9) \
+end:
+
 // SUM512NZ sums the AVX-512 float64 accumulators Z8, Z9 into X8 (lanes
 // of the two added, then halves, quarters and the last pair), leaving
 // the upper halves (loops over rows clear them once at the end).

@@ -448,18 +448,7 @@ done:
 #define Q4ROWS(eight, row, loop, odd, end) \
 row: \
 	I8ROW \
-loop: \
-	eight \
-	DECQ CX \
-	JZ   odd \
-	eight \
-	WIDEN1(Z4, Y4, Z8, Z9) \
-	DECQ CX \
-	JNZ  loop \
-	JMP  end \
-odd: \
-	WIDEN1(Z4, Y4, Z8, Z9) \
-end: \
+	WIDEN2(eight, loop, odd, end) \
 	I8ENDROW \
 	ADDQ rb+48(FP), R12 \
 	TESTQ R10, R10 \

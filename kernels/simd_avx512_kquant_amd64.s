@@ -392,6 +392,14 @@ GLOBL q6shr<>(SB), RODATA|NOPTR, $64
 	VZEROUPPER \
 	RET
 
+// KX24STEP is one super-block of a K-quant x24 kernel's row: block,
+// then the input's planes and scales moved past it.
+#define KX24STEP(block) \
+	KPREFETCH \
+	block \
+	ADDQ $768, DI \
+	ADDQ $32, R11
+
 // KX24FRAME is the frame of the K-quant x24 kernels: consts, then for
 // each row its super-blocks by block (which moves SI and R12 past one)
 // into Z4, widened every two super-blocks (and after an odd last one),
@@ -412,24 +420,7 @@ row: \
 	VXORPD Z9, Z9, Z9 \
 	VXORPD Z10, Z10, Z10 \
 	VXORPS Z4, Z4, Z4 \
-loop: \
-	KPREFETCH \
-	block \
-	ADDQ $768, DI \
-	ADDQ $32, R11 \
-	DECQ CX \
-	JZ   odd \
-	KPREFETCH \
-	block \
-	WIDEN1(Z4, Y4, Z8, Z9) \
-	ADDQ $768, DI \
-	ADDQ $32, R11 \
-	DECQ CX \
-	JNZ  loop \
-	JMP  end \
-odd: \
-	WIDEN1(Z4, Y4, Z8, Z9) \
-end: \
+	WIDEN2(KX24STEP(block), loop, odd, end) \
 	VSUBPD Z10, Z8, Z8 \
 	SUM512NZ \
 	KROWS1(R13, row)
