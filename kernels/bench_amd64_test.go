@@ -8,9 +8,8 @@ import (
 	"github.com/klauspost/cpuid/v2"
 )
 
-// BenchmarkKInt8 compares the K-quant int8 kernels, AVX2 (one row a
-// call) and AVX-512 VNNI (several), as the sets call them, on one
-// goroutine, over a 512×2048 matrix (in L2): each
+// BenchmarkKInt8 compares the K-quant int8 kernels, AVX2 and AVX-512
+// VNNI, on one goroutine, over a 512×2048 matrix (in L2): each
 // iteration times 50 products with each in turn, and it reports the
 // medians (ns-avx2, ns-avx512) and their ratio (speedup), so a change in
 // the machine's speed during the run touches both alike.
@@ -22,8 +21,8 @@ func BenchmarkKInt8(b *testing.B) {
 	x := randVec(rng, 2048, 1)
 	dst := make([]float32, 512)
 	kernels := map[DType][2]int8Rows{
-		Q4_K: {superRows(dotQ4_KI8AVX2), int8RowDots(dotQ4_KI8AVX512, 8, superKOrder, nil)},
-		Q5_K: {superRows(dotQ5_KI8AVX2), int8RowDots(dotQ5_KI8AVX512, 8, superKOrder, nil)},
+		Q4_K: {int8RowDots(dotQ4_KI8AVX2, 8, superValues, nil), int8RowDots(dotQ4_KI8AVX512, 8, superKOrder, nil)},
+		Q5_K: {int8RowDots(dotQ5_KI8AVX2, 8, superValues, nil), int8RowDots(dotQ5_KI8AVX512, 8, superKOrder, nil)},
 	}
 	for _, dt := range []DType{Q4_K, Q5_K} {
 		w := randomMat(rng, dt, 512, 2048)

@@ -574,28 +574,16 @@ func kRows4(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
 }
 
 //go:noescape
-func dotQ4_KI8AVX2(w *byte, q *int8, sums *int32, d *float32, nb int) float64
+func dotQ4_KI8AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
-func dotQ5_KI8AVX2(w *byte, q *int8, sums *int32, d *float32, nb int) float64
+func dotQ5_KI8AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
 func dotQ4_KI8AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
 func dotQ5_KI8AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
-
-// superRows makes the set's int8Rows of a K-quant from a one-row kernel
-// taking the Q8_K input (values, sums of 16s, scales) and nb super-blocks.
-func superRows(k asmInt8Dot) int8Rows {
-	return func(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
-		rb, nb := w.rowBytes(), w.Cols/superBlock
-		q, sums, d := &a.kq[i*w.Cols], &a.ksums[i*nb*16], &a.kd[i*nb]
-		for r := lo; r < hi; r++ {
-			dst[r] = float32(k(&w.Data[r*rb], q, sums, d, nb))
-		}
-	}
-}
 
 // asmInt8Rows is an int8-input kernel that does several rows a call; c
 // is the input row's correction array the kernel wants (see corrFn).
@@ -665,6 +653,10 @@ func nibbleOrder(a *int8Input, i int) (*int8, unsafe.Pointer, *float32) {
 	return &a.q4[i*a.cols], unsafe.Pointer(&a.c4[i*a.cols/8]), &a.d[i*a.cols/int8Block]
 }
 
+func superValues(a *int8Input, i int) (*int8, unsafe.Pointer, *float32) {
+	return &a.kq[i*a.cols], unsafe.Pointer(&a.ksums[i*a.cols/16]), &a.kd[i*a.cols/superBlock]
+}
+
 func superKOrder(a *int8Input, i int) (*int8, unsafe.Pointer, *float32) {
 	return &a.kqk[i*a.cols], unsafe.Pointer(&a.ksums[i*a.cols/16]), &a.kd[i*a.cols/superBlock]
 }
@@ -717,8 +709,8 @@ func init() {
 	}
 	avx2.int8[Q4_0] = int8RowDots(int8Dots(dotQ4_0I8AVX2), 1, withC8, q4_0Int8Dot)
 	avx2.int8[Q8_0] = int8RowDots(int8Dots(dotQ8_0I8AVX2), 1, withC128, q8_0Int8Dot)
-	avx2.int8[Q4_K] = superRows(dotQ4_KI8AVX2)
-	avx2.int8[Q5_K] = superRows(dotQ5_KI8AVX2)
+	avx2.int8[Q4_K] = int8RowDots(dotQ4_KI8AVX2, 8, superValues, nil)
+	avx2.int8[Q5_K] = int8RowDots(dotQ5_KI8AVX2, 8, superValues, nil)
 	avx2.matVec[TLInt8], avx2.matMul[TLInt8] = tlInt8Rows(dotI8G64AVX2)
 	kernelSets["avx2"] = avx2
 	avx512 := newDotSet("avx512", avx512Dots, avx512Gemm())

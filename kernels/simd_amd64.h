@@ -472,6 +472,46 @@ do: \
 // The K-quant int8 kernels' super-block steps (Q4_K and Q5_K, in
 // simd_avx2_kquant_amd64.s and simd_avx512_kquant_amd64.s).
 
+// KROWS0, KROWS1 and KI8FRAME name the kernels' arguments, so they
+// are defined here, before any TEXT, for go vet's frame check.
+
+// KROWS0 and KROWS1 open and close the K-quant several-rows kernels'
+// loop over rows: rowreg holds the row's weights, R14 the next sum's place
+// in out; each row ends with its sum in X8.
+#define KROWS0(rowreg, consts) \
+	MOVQ w+0(FP), rowreg \
+	MOVQ out+56(FP), R14 \
+	consts
+
+#define KROWS1(rowreg, row) \
+	MOVSD X8, (R14) \
+	ADDQ $8, R14 \
+	ADDQ rb+48(FP), rowreg \
+	DECQ rows+40(FP) \
+	JNZ  row \
+	VZEROUPPER \
+	RET
+
+// KI8FRAME is the frame of the K-quant int8 kernels, AVX2 and AVX-512:
+// consts, then for each row its super-blocks by block (SI the weights, DI
+// the input's values, R13 its sums of 16s, R11 its scales, CX the
+// super-blocks left) into Y8, summed to out.
+#define KI8FRAME(consts, block, row, loop) \
+	KROWS0(R12, consts) \
+row: \
+	MOVQ R12, SI \
+	MOVQ q+8(FP), DI \
+	MOVQ c+16(FP), R13 \
+	MOVQ d+24(FP), R11 \
+	MOVQ nb+32(FP), CX \
+	SHRQ $3, CX \
+	VXORPD Y8, Y8, Y8 \
+loop: \
+	block \
+	JNZ  loop \
+	SUMY8NZ \
+	KROWS1(R12, row)
+
 // KI8NEXT2 moves to the next super-block (stride bytes of weights) and
 // counts down (the flags are DECQ's).
 #define KI8NEXT2(stride) \

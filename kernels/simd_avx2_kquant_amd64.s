@@ -106,18 +106,13 @@ done: \
 	VPXORD Y27, Y27, Y27 \
 	VPBROADCASTB kbit<>+8(SB), Y15
 
-// KI8ARGS2 loads the arguments of the K-quant int8 kernels (SI weights,
-// DI input values, R13 its sums of 16s, R11 its scales, CX super-blocks;
-// defined before any TEXT, because it names them), zeroes the float64
-// lanes Y8 and puts 0x0F bytes in Y15.
-#define KI8ARGS2 \
-	MOVQ w+0(FP), SI \
-	MOVQ q+8(FP), DI \
-	MOVQ sums+16(FP), R13 \
-	MOVQ d+24(FP), R11 \
-	MOVQ nb+32(FP), CX \
-	VXORPD Y8, Y8, Y8 \
+// KI8CONSTS2 puts 0x0F bytes in Y15 (and, for Q5_K, 0x10 bytes in Y12).
+#define KI8CONSTS2 \
 	VPBROADCASTB kbit<>+8(SB), Y15
+
+#define KI8CONSTS2Q5 \
+	KI8CONSTS2 \
+	VPBROADCASTB kbit<>+4(SB), Y12
 
 // Q4K8 decodes 8 quants (dwords in zq, already nibbles) of sub-block j
 // as d·sc_j·q − dmin·m_j (one FMS: the product is exact, so only the
@@ -582,41 +577,36 @@ dq6kloop:
 	VPAND Y12, Y11, Y11 \
 	VPOR Y11, yq, yq
 
-// func dotQ4_KI8AVX2(w *byte, q *int8, sums *int32, d *float32, nb int) float64
-TEXT ·dotQ4_KI8AVX2(SB), NOSPLIT, $0-48
-	KI8ARGS2
-q4ki8loop2:
-	KI8SCALES2
-	Q4KI8PAIR2(0, 16)
-	Q4KI8PAIR2(1, 48)
-	Q4KI8PAIR2(2, 80)
-	Q4KI8PAIR2(3, 112)
-	KI8TERMS2
+// KI8BLOCK2 and KI8BLOCK2Q5 add a Q4_K or Q5_K super-block into Y8 and
+// move on (the flags are KI8NEXT2's count).
+#define KI8BLOCK2 \
+	KI8SCALES2 \
+	Q4KI8PAIR2(0, 16) \
+	Q4KI8PAIR2(1, 48) \
+	Q4KI8PAIR2(2, 80) \
+	Q4KI8PAIR2(3, 112) \
+	KI8TERMS2 \
 	KI8NEXT2(144)
-	JNZ  q4ki8loop2
-	SUMY8NZ
-	VZEROUPPER
-	MOVSD X8, ret+40(FP)
-	RET
 
-// func dotQ5_KI8AVX2(w *byte, q *int8, sums *int32, d *float32, nb int) float64
-TEXT ·dotQ5_KI8AVX2(SB), NOSPLIT, $0-48
-	KI8ARGS2
-	VPBROADCASTB kbit<>+4(SB), Y12
-q5ki8loop2:
-	KI8SCALES2
-	VMOVDQU 16(SI), Y10
-	Q5KI8PAIR2(0, 48)
-	Q5KI8PAIR2(1, 80)
-	Q5KI8PAIR2(2, 112)
-	Q5KI8PAIR2(3, 144)
-	KI8TERMS2
+#define KI8BLOCK2Q5 \
+	KI8SCALES2 \
+	VMOVDQU 16(SI), Y10 \
+	Q5KI8PAIR2(0, 48) \
+	Q5KI8PAIR2(1, 80) \
+	Q5KI8PAIR2(2, 112) \
+	Q5KI8PAIR2(3, 144) \
+	KI8TERMS2 \
 	KI8NEXT2(176)
-	JNZ  q5ki8loop2
-	SUMY8NZ
-	VZEROUPPER
-	MOVSD X8, ret+40(FP)
-	RET
+
+// func dotQ4_KI8AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
+// func dotQ5_KI8AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
+// out[k] = the nb/8 > 0 super-blocks (nb blocks of 32) of row k (at w +
+// k·rb) times the input: q its kq, c its sums of 16s, d its scales.
+TEXT ·dotQ4_KI8AVX2(SB), NOSPLIT, $0-64
+	KI8FRAME(KI8CONSTS2, KI8BLOCK2, q4ki8row2, q4ki8loop2)
+
+TEXT ·dotQ5_KI8AVX2(SB), NOSPLIT, $0-64
+	KI8FRAME(KI8CONSTS2Q5, KI8BLOCK2Q5, q5ki8row2, q5ki8loop2)
 
 // kbit: bytes 1, 2, 4 … 128 (FIFTH2's bit k), then 0x0F.
 DATA kbit<>+0(SB)/8, $0x8040201008040201

@@ -374,24 +374,6 @@ GLOBL q6shr<>(SB), RODATA|NOPTR, $64
 	VPSRLVW q5kx24sh<>+192(SB), Z5, Z6 \
 	VPTERNLOGD $0xf8, Z22, Z6, Z14
 
-// KROWS0 and KROWS1 open and close the several-rows kernels' loop over
-// rows (after a DATA, because they name the arguments): rowreg holds the
-// row's weights, R14 the next sum's place in out; each row ends with its
-// sum in X8.
-#define KROWS0(rowreg, consts) \
-	MOVQ w+0(FP), rowreg \
-	MOVQ out+56(FP), R14 \
-	consts
-
-#define KROWS1(rowreg, row) \
-	MOVSD X8, (R14) \
-	ADDQ $8, R14 \
-	ADDQ rb+48(FP), rowreg \
-	DECQ rows+40(FP) \
-	JNZ  row \
-	VZEROUPPER \
-	RET
-
 // KX24STEP is one super-block of a K-quant x24 kernel's row: block,
 // then the input's planes and scales moved past it.
 #define KX24STEP(block) \
@@ -546,34 +528,15 @@ GLOBL q5kx24sh<>(SB), RODATA|NOPTR, $256
 	KI8TERMS2 \
 	KI8NEXT2(stride)
 
-// KI8FRAME is the frame of the several-rows kernels (after a DATA,
-// because it names the arguments): the constants, then for each row its
-// super-blocks by block into Y8, summed to out.
-#define KI8FRAME(block, row, loop) \
-	KROWS0(R12, KX24CONSTS) \
-row: \
-	MOVQ R12, SI \
-	MOVQ q+8(FP), DI \
-	MOVQ c+16(FP), R13 \
-	MOVQ d+24(FP), R11 \
-	MOVQ nb+32(FP), CX \
-	SHRQ $3, CX \
-	VXORPD Y8, Y8, Y8 \
-loop: \
-	block \
-	JNZ  loop \
-	SUMY8NZ \
-	KROWS1(R12, row)
-
 // func dotQ4_KI8AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 // func dotQ5_KI8AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 // out[k] = the nb/8 > 0 super-blocks (nb blocks of 32) of row k (at w +
 // k·rb) times the input: q its kqk, c its sums of 16s, d its scales.
 TEXT ·dotQ4_KI8AVX512(SB), NOSPLIT, $0-64
-	KI8FRAME(KI8BLOCK512(KX24NIBBLES(16), NOFIFTH, 144), q4ki8row512, q4ki8loop512)
+	KI8FRAME(KX24CONSTS, KI8BLOCK512(KX24NIBBLES(16), NOFIFTH, 144), q4ki8row512, q4ki8loop512)
 
 TEXT ·dotQ5_KI8AVX512(SB), NOSPLIT, $0-64
-	KI8FRAME(KI8BLOCK512(KX24NIBBLES(48), Q5KX24FIFTH, 176), q5ki8row512, q5ki8loop512)
+	KI8FRAME(KX24CONSTS, KI8BLOCK512(KX24NIBBLES(48), Q5KX24FIFTH, 176), q5ki8row512, q5ki8loop512)
 
 // q4kx24idx: the lanes' sub-blocks of the four nibble zmm (0 and 2, 1
 // and 3, 4 and 6, 5 and 7; eight lanes each).
