@@ -245,9 +245,11 @@ axpyloop:
 // 32 unsigned bytes (Q4_0: the nibbles; Q8_0: |w|, with the input's signs
 // flipped where w < 0) times the input's int8 values by VPMADDUBSW (pairs,
 // which cannot saturate here) and VPMADDWD (quads) into eight exact int32
-// lanes; Q4_0 adds the input's −8·Σq correction. The lanes are widened to
-// float64 and multiply-added with the block's dw·dx (exact in float64)
-// into Y8, Y9, so the only roundings are those of float64 additions.
+// lanes; Q4_0 adds the input's −8·Σq correction. Lanes l and l+4 are
+// added in int32, widened to float64 and multiply-added with the block's
+// dw·dx (exact in float64) into Y8 or Y9 (blocks by turns), so the only
+// roundings are those of float64 additions. (Folding the lanes and
+// alternating the sums measured ~1.1× faster, Zen 4 forced to AVX2.)
 //
 // func dotQ4_0I8AVX2(w *byte, q *int8, c *int32, d *float32, nb int) float64
 // func dotQ8_0I8AVX2(w *byte, q *int8, c *int32, d *float32, nb int) float64
@@ -262,13 +264,55 @@ axpyloop:
 	VCVTSS2SD X7, X7, X7 \
 	VBROADCASTSD X7, Y7
 
-// I8ACC2 adds the int32 lanes Y0 times Y7 into Y8, Y9.
-#define I8ACC2 \
-	VCVTDQ2PD X0, Y1 \
-	VEXTRACTI128 $1, Y0, X0 \
+// I8ACC2 adds the int32 lanes Y0 times Y7 into the float64 lanes ya:
+// lane l gets lanes l and l+4, added in int32 (exact).
+#define I8ACC2(ya) \
+	VEXTRACTI128 $1, Y0, X1 \
+	VPADDD X1, X0, X0 \
 	VCVTDQ2PD X0, Y0 \
-	VFMADD231PD Y7, Y1, Y8 \
-	VFMADD231PD Y7, Y0, Y9
+	VFMADD231PD Y7, Y0, ya
+
+// I8LOOP2 runs block (which ends counting CX down) over the row's
+// blocks, into Y8 and Y9 by turns, so that two chains of float64
+// multiply-adds overlap.
+#define I8LOOP2(block, loop, done) \
+loop: \
+	block(Y8) \
+	JZ   done \
+	block(Y9) \
+	JNZ  loop \
+done:
+
+// Q4I8BLOCK2 and Q8I8BLOCK2 add one block into ya and move on.
+#define Q4I8BLOCK2(ya) \
+	VMOVDQU 2(SI), X0 \
+	VPSRLW $4, X0, X1 \
+	VINSERTI128 $1, X1, Y0, Y0 \
+	VPAND Y14, Y0, Y0 \
+	VPMADDUBSW (DI), Y0, Y0 \
+	VPMADDWD Y15, Y0, Y0 \
+	VPADDD (R13), Y0, Y0 \
+	I8SCALE2 \
+	I8ACC2(ya) \
+	ADDQ $18, SI \
+	ADDQ $32, DI \
+	ADDQ $32, R13 \
+	ADDQ $4, R9 \
+	DECQ CX
+
+#define Q8I8BLOCK2(ya) \
+	VMOVDQU 2(SI), Y0 \
+	VPSIGNB Y0, Y0, Y1 \
+	VMOVDQU (DI), Y2 \
+	VPSIGNB Y0, Y2, Y2 \
+	VPMADDUBSW Y2, Y1, Y1 \
+	VPMADDWD Y15, Y1, Y0 \
+	I8SCALE2 \
+	I8ACC2(ya) \
+	ADDQ $34, SI \
+	ADDQ $32, DI \
+	ADDQ $4, R9 \
+	DECQ CX
 
 TEXT ·dotQ4_0I8AVX2(SB), NOSPLIT, $0-48
 	MOVQ w+0(FP), SI
@@ -281,22 +325,7 @@ TEXT ·dotQ4_0I8AVX2(SB), NOSPLIT, $0-48
 	VPCMPEQW Y15, Y15, Y15
 	VPSRLW $15, Y15, Y15
 	VPBROADCASTD i8nib2<>(SB), Y14
-q4i8loop2:
-	VMOVDQU 2(SI), X0
-	VPSRLW $4, X0, X1
-	VINSERTI128 $1, X1, Y0, Y0
-	VPAND Y14, Y0, Y0
-	VPMADDUBSW (DI), Y0, Y0
-	VPMADDWD Y15, Y0, Y0
-	VPADDD (R13), Y0, Y0
-	I8SCALE2
-	I8ACC2
-	ADDQ $18, SI
-	ADDQ $32, DI
-	ADDQ $32, R13
-	ADDQ $4, R9
-	DECQ CX
-	JNZ  q4i8loop2
+	I8LOOP2(Q4I8BLOCK2, q4i8loop2, q4i8done2)
 	SUMY8Y9
 	MOVSD X8, ret+40(FP)
 	RET
@@ -310,20 +339,7 @@ TEXT ·dotQ8_0I8AVX2(SB), NOSPLIT, $0-48
 	VXORPD Y9, Y9, Y9
 	VPCMPEQW Y15, Y15, Y15
 	VPSRLW $15, Y15, Y15
-q8i8loop2:
-	VMOVDQU 2(SI), Y0
-	VPSIGNB Y0, Y0, Y1
-	VMOVDQU (DI), Y2
-	VPSIGNB Y0, Y2, Y2
-	VPMADDUBSW Y2, Y1, Y1
-	VPMADDWD Y15, Y1, Y0
-	I8SCALE2
-	I8ACC2
-	ADDQ $34, SI
-	ADDQ $32, DI
-	ADDQ $4, R9
-	DECQ CX
-	JNZ  q8i8loop2
+	I8LOOP2(Q8I8BLOCK2, q8i8loop2, q8i8done2)
 	SUMY8Y9
 	MOVSD X8, ret+40(FP)
 	RET
