@@ -347,6 +347,122 @@ TEXT ·dotQ8_0I8AVX2(SB), NOSPLIT, $0-48
 DATA i8nib2<>+0(SB)/4, $0x0f0f0f0f
 GLOBL i8nib2<>(SB), RODATA|NOPTR, $4
 
+// The x24 Q4_0 product (x24.go) on AVX2: the AVX-512 kernel's integers
+// (Q4X24ACC) with VPMADDUBSW instead of VPDPBUSD. A ymm takes two
+// blocks' nibbles, low (LO) and high (HI), 16 each per 128-bit half, as
+// the q4 layout of the planes holds the two blocks' values next to each
+// other; per plane VPMADDUBSW of LO and of HI (two products a word, at
+// most 2·15·128 in magnitude) added in words and VPMADDWD by ones give
+// the int32 lane of the AVX-512 kernel, block k's values 4l…4l+3 and
+// 16+4l…16+4l+3 (lane 4k+l, whose correction c24 holds). The planes are
+// combined by Horner as there (exact: int32 wraps and the sum fits),
+// converted to float32 and multiply-added with the lane's block's dw·s
+// into Y7, widened every eight blocks, so a float32 lane adds four
+// products as the AVX-512 kernel's do. Rows whose blocks are not a
+// multiple of eight leave the rest to q4_0X24Dot (int8RowDots).
+
+// X24CONSTS2: Y10 0x0F bytes, Y11 words of one, Y12 and Y13 the lanes'
+// blocks of a group's two pairs (x24pair).
+#define X24CONSTS2 \
+	VPBROADCASTD i8nib2<>(SB), Y10 \
+	VPCMPEQW Y11, Y11, Y11 \
+	VPSRLW $15, Y11, Y11 \
+	VMOVDQU x24pair<>+0(SB), Y12 \
+	VMOVDQU x24pair<>+32(SB), Y13
+
+// X24PLANE2 adds plane po's products of LO (Y1) and HI (Y2), as int32
+// lanes, into Y4 (Y3, Y5 scratch).
+#define X24PLANE2(po) \
+	VPMADDUBSW po(DI), Y1, Y3 \
+	VPMADDUBSW po+64(DI), Y2, Y5 \
+	VPADDW Y5, Y3, Y3 \
+	VPMADDWD Y11, Y3, Y3 \
+	VPADDD Y3, Y4, Y4
+
+// X24PAIR2 adds blocks wo/18 and wo/18+1 of the row (planes at po, their
+// lanes' corrections at co, their dw·s in X14's lanes picked by idx)
+// into Y7.
+#define X24PAIR2(wo, po, co, idx) \
+	VMOVDQU wo+2(SI), X0 \
+	VINSERTI128 $1, wo+20(SI), Y0, Y0 \
+	VPSRLW $4, Y0, Y2 \
+	VPAND Y10, Y0, Y1 \
+	VPAND Y10, Y2, Y2 \
+	VPXOR Y4, Y4, Y4 \
+	X24PLANE2(po+256) \
+	VPSLLD $8, Y4, Y4 \
+	X24PLANE2(po+128) \
+	VPSLLD $8, Y4, Y4 \
+	X24PLANE2(po) \
+	VPADDD co(R13), Y4, Y4 \
+	VCVTDQ2PS Y4, Y4 \
+	VPERMPS Y14, idx, Y6 \
+	VFMADD231PS Y6, Y4, Y7
+
+// X24GROUP2 adds the four blocks of group g (weights from 72g, planes
+// from 384g, corrections from 64g, scales from 16g) into Y7: their
+// dw·s in X14, then the two pairs.
+#define X24GROUP2(g) \
+	MOVWLZX (72*g)(SI), AX \
+	VMOVD AX, X14 \
+	MOVWLZX (72*g+18)(SI), AX \
+	VPINSRW $1, AX, X14, X14 \
+	MOVWLZX (72*g+36)(SI), AX \
+	VPINSRW $2, AX, X14, X14 \
+	MOVWLZX (72*g+54)(SI), AX \
+	VPINSRW $3, AX, X14, X14 \
+	VCVTPH2PS X14, X14 \
+	VMULPS (16*g)(R11), X14, X14 \
+	X24PAIR2(72*g, 384*g, 64*g, Y12) \
+	X24PAIR2(72*g+36, 384*g+32, 64*g+32, Y13)
+
+// func dotQ4_0X24AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
+// out[k] = the first nb blocks (a positive multiple of 8) of row k (at w
+// + k·rb) times the x24 input: q its planes, c its corrections, d its
+// scales s.
+TEXT ·dotQ4_0X24AVX2(SB), NOSPLIT, $0-64
+	KROWS0(R12, X24CONSTS2)
+q4x24row2:
+	MOVQ R12, SI
+	MOVQ q+8(FP), DI
+	MOVQ c+16(FP), R13
+	MOVQ d+24(FP), R11
+	MOVQ nb+32(FP), CX
+	SHRQ $3, CX
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	VXORPS Y7, Y7, Y7
+q4x24loop2:
+	X24GROUP2(0)
+	X24GROUP2(1)
+	VCVTPS2PD X7, Y5
+	VEXTRACTF128 $1, Y7, X6
+	VCVTPS2PD X6, Y6
+	VADDPD Y5, Y8, Y8
+	VADDPD Y6, Y9, Y9
+	VXORPS Y7, Y7, Y7
+	ADDQ $144, SI
+	ADDQ $768, DI
+	ADDQ $128, R13
+	ADDQ $32, R11
+	DECQ CX
+	JNZ  q4x24loop2
+	VADDPD Y9, Y8, Y8
+	SUMY8NZ
+	KROWS1(R12, q4x24row2)
+
+// x24pair: VPERMPS indices putting a group's blocks 0, 1 (then 2, 3)
+// dw·s over the two halves of a ymm.
+DATA x24pair<>+0(SB)/8, $0
+DATA x24pair<>+8(SB)/8, $0
+DATA x24pair<>+16(SB)/8, $0x0000000100000001
+DATA x24pair<>+24(SB)/8, $0x0000000100000001
+DATA x24pair<>+32(SB)/8, $0x0000000200000002
+DATA x24pair<>+40(SB)/8, $0x0000000200000002
+DATA x24pair<>+48(SB)/8, $0x0000000300000003
+DATA x24pair<>+56(SB)/8, $0x0000000300000003
+GLOBL x24pair<>(SB), RODATA|NOPTR, $64
+
 // ar2idx is 0, 1, …, 31: lane numbers of a 32-value chunk, against which
 // axpyRowsAVX2 compares the count left to make the last chunk's masks.
 DATA ar2idx<>+0(SB)/4, $0

@@ -36,6 +36,11 @@ import "math"
 // corrections, −32 times each four values' m sum, so its lanes hold
 // Σ (q−32)·m exactly and nothing cancels after rounding.
 //
+// The AVX2 set does exact Q4_0 MatVec the same way, with VPMADDUBSW
+// (pairs of products, added in words) and VPMADDWD instead of VPDPBUSD:
+// on Zen 4 forced to AVX2 it decodes ~1.65× as fast as AVX2's float32
+// Q4_0 kernel. Its input is quantized by the Go loops.
+//
 // MatVec and MatMulGroup of one input row take this path (x24For), and
 // so do MatMul and MatMulGroup of several where the set has a
 // four-input kernel (Q4_0): it shares the weights' decoding among four
