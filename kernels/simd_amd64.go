@@ -577,6 +577,12 @@ func kRows4(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
 func dotQ4_0X24AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
+func dotQ4_KX24AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
+
+//go:noescape
+func dotQ5_KX24AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
+
+//go:noescape
 func dotQ4_KI8AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
@@ -713,6 +719,8 @@ func init() {
 	avx2.int8[Q4_0] = int8RowDots(int8Dots(dotQ4_0I8AVX2), 1, withC8, q4_0Int8Dot)
 	avx2.int8[Q8_0] = int8RowDots(int8Dots(dotQ8_0I8AVX2), 1, withC128, q8_0Int8Dot)
 	avx2.x24[Q4_0] = int8RowDots(dotQ4_0X24AVX2, 8, x24Planes, q4_0X24Dot)
+	avx2.x24[Q4_K] = int8RowDots(dotQ4_KX24AVX2, 8, x24PlanesK, nil)
+	avx2.x24[Q5_K] = int8RowDots(dotQ5_KX24AVX2, 8, x24PlanesK, nil)
 	avx2.int8[Q4_K] = int8RowDots(dotQ4_KI8AVX2, 8, superValues, nil)
 	avx2.int8[Q5_K] = int8RowDots(dotQ5_KI8AVX2, 8, superValues, nil)
 	avx2.matVec[TLInt8], avx2.matMul[TLInt8] = tlInt8Rows(dotI8G64AVX2)

@@ -649,6 +649,104 @@ DATA kwb<>+240(SB)/8, $0x0f0e0f0e0f0e0f0e
 DATA kwb<>+248(SB)/8, $0x0f0e0f0e0f0e0f0e
 GLOBL kwb<>(SB), RODATA|NOPTR, $256
 
+// The exact K-quant products (x24.go) on AVX2 for Q4_K and Q5_K: as
+// dotQ4_KX24AVX512, a sub-block at a time. A ymm holds one sub-block's
+// 32 quants (low or high nibbles of 32 quant bytes, with Q5_K's fifth
+// bits by FIFTH2), and the planes hold its 32 values at 32-byte unit
+// x24KPos[j]; per plane VPMADDUBSW (two products a word, at most
+// 2·31·128) and VPMADDWD by ones make int32 lanes of four products,
+// combined by Horner from the top plane (exact, as there), converted and
+// multiply-added with the sub-block's d·sc_j·s_j (broadcast from the
+// frame) into Y7. Y7 is widened into Y8 every super-block (eight
+// products a float32 lane), and the mins' terms dmin·m_j·(s·Σm)_j are
+// subtracted from Y8 as they come. Registers: Y14 words of one, Y15
+// 0x0F bytes, Y12 0x10 bytes and Y10 qh (Q5_K), Y11 and Y13 FIFTH2's.
+
+// KX24CONSTS2 and KX24CONSTS2Q5 load the constants.
+#define KX24CONSTS2 \
+	VPCMPEQW Y14, Y14, Y14 \
+	VPSRLW $15, Y14, Y14 \
+	VPBROADCASTB kbit<>+8(SB), Y15
+
+#define KX24CONSTS2Q5 \
+	KX24CONSTS2 \
+	VPBROADCASTB kbit<>+4(SB), Y12
+
+// KX24SUB2 adds sub-block j (quants in yq, values at unit u of each
+// plane) into Y7.
+#define KX24SUB2(yq, j, u) \
+	VPMADDUBSW (32*u+512)(DI), yq, Y4 \
+	VPMADDWD Y14, Y4, Y4 \
+	VPSLLD $8, Y4, Y4 \
+	VPMADDUBSW (32*u+256)(DI), yq, Y5 \
+	VPMADDWD Y14, Y5, Y5 \
+	VPADDD Y5, Y4, Y4 \
+	VPSLLD $8, Y4, Y4 \
+	VPMADDUBSW (32*u)(DI), yq, Y5 \
+	VPMADDWD Y14, Y5, Y5 \
+	VPADDD Y5, Y4, Y4 \
+	VCVTDQ2PS Y4, Y4 \
+	VBROADCASTSS sc-32+(4*(j))(SP), Y6 \
+	VFMADD231PS Y6, Y4, Y7
+
+// KX24PAIR2 adds sub-blocks 2p and 2p+1 (units u0, u1), the low and
+// high nibbles of the 32 quant bytes at qo+32p; fifth is FIFTH2 or
+// NOFIFTH2.
+#define KX24PAIR2(qo, p, u0, u1, fifth) \
+	VMOVDQU (qo+32*p)(SI), Y2 \
+	VPAND Y15, Y2, Y3 \
+	fifth(Y3, 2*p) \
+	KX24SUB2(Y3, 2*p, u0) \
+	VPSRLW $4, Y2, Y3 \
+	VPAND Y15, Y3, Y3 \
+	fifth(Y3, 2*p+1) \
+	KX24SUB2(Y3, 2*p+1, u1)
+
+#define NOFIFTH2(yq, k)
+
+// KX24BLOCK2 adds a super-block of stride bytes (quants at qo; qh, when
+// there, loaded by qh) into Y8 and moves on.
+#define KX24BLOCK2(qo, qh, fifth, stride) \
+	KSCALEVALS(SI) \
+	VMULPS (R11), Y0, Y0 \
+	VMOVUPS Y0, sc-32(SP) \
+	VMULPS (R13), Y1, Y1 \
+	VXORPS Y7, Y7, Y7 \
+	qh \
+	KX24PAIR2(qo, 0, 0, 2, fifth) \
+	KX24PAIR2(qo, 1, 1, 3, fifth) \
+	KX24PAIR2(qo, 2, 4, 6, fifth) \
+	KX24PAIR2(qo, 3, 5, 7, fifth) \
+	VCVTPS2PD X1, Y5 \
+	VSUBPD Y5, Y8, Y8 \
+	VEXTRACTF128 $1, Y1, X1 \
+	VCVTPS2PD X1, Y5 \
+	VSUBPD Y5, Y8, Y8 \
+	VCVTPS2PD X7, Y5 \
+	VADDPD Y5, Y8, Y8 \
+	VEXTRACTF128 $1, Y7, X7 \
+	VCVTPS2PD X7, Y5 \
+	VADDPD Y5, Y8, Y8 \
+	KPREFETCH \
+	ADDQ $stride, SI \
+	ADDQ $768, DI \
+	ADDQ $32, R13 \
+	ADDQ $32, R11 \
+	DECQ CX
+
+#define QH5 VMOVDQU 16(SI), Y10
+
+// func dotQ4_KX24AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
+// func dotQ5_KX24AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
+// out[k] = the nb/8 > 0 super-blocks (nb blocks of 32) of row k (at w +
+// k·rb) times the x24 input (K order): q its planes, c its s·Σm per
+// block, d its scales.
+TEXT ·dotQ4_KX24AVX2(SB), NOSPLIT, $32-64
+	KI8FRAME(KX24CONSTS2, KX24BLOCK2(16, NOFIFTH2(Y0, 0), NOFIFTH2, 144), q4kx24row2, q4kx24loop2)
+
+TEXT ·dotQ5_KX24AVX2(SB), NOSPLIT, $32-64
+	KI8FRAME(KX24CONSTS2Q5, KX24BLOCK2(48, QH5, FIFTH2, 176), q5kx24row2, q5kx24loop2)
+
 // Four-input Q4_K and Q5_K int8 kernels (MatMul), on AVX-512VL's 32 ymm
 // registers: each super-block's scales, nibbles and scale broadcasts are
 // made once for inputs q + k·stride (k < 4); for each input the integer

@@ -36,10 +36,10 @@ import "math"
 // corrections, −32 times each four values' m sum, so its lanes hold
 // Σ (q−32)·m exactly and nothing cancels after rounding.
 //
-// The AVX2 set does exact Q4_0 MatVec the same way, with VPMADDUBSW
-// (pairs of products, added in words) and VPMADDWD instead of VPDPBUSD:
-// on Zen 4 forced to AVX2 it decodes ~1.65× as fast as AVX2's float32
-// Q4_0 kernel. Its input is quantized by the Go loops.
+// The AVX2 set does exact Q4_0, Q4_K and Q5_K MatVec the same way, with
+// VPMADDUBSW (pairs of products) and VPMADDWD instead of VPDPBUSD: on
+// Zen 4 forced to AVX2, Q4_0 decodes ~1.65× and Q4_K ~1.45× as fast as
+// with AVX2's float32 kernels. Its input is quantized by the Go loops.
 //
 // MatVec and MatMulGroup of one input row take this path (x24For), and
 // so do MatMul and MatMulGroup of several where the set has a
@@ -154,7 +154,7 @@ func (a *int8Input) quantizePlanes6(r int) {
 		q(&x[0], &p[0], &c[0], &s[0], cols/superBlock)
 		return
 	}
-	superPlanes(x, p, s, &x24Q6Pos, func(b int, m *[int8Block]int32) {
+	superPlanes(x, p, s, &x24Q6Pos, func(b int, m [int8Block]int32) {
 		for g := 0; g < 8; g++ {
 			c[8*b+g] = -32 * (m[4*g] + m[4*g+1] + m[4*g+2] + m[4*g+3])
 		}
@@ -181,7 +181,7 @@ func (a *int8Input) quantizePlanesK(r int) {
 		q(&x[0], &p[0], &sm[0], &s[0], cols/superBlock)
 		return
 	}
-	superPlanes(x, p, s, &x24KPos, func(b int, m *[int8Block]int32) {
+	superPlanes(x, p, s, &x24KPos, func(b int, m [int8Block]int32) {
 		var sum int64
 		for _, v := range m {
 			sum += int64(v)
@@ -193,8 +193,10 @@ func (a *int8Input) quantizePlanesK(r int) {
 // superPlanes is the Go loop of quantizePlanesK and quantizePlanes6:
 // each block's m into the planes p (block j of a super-block at 32-byte
 // unit pos[j] of each of its three 256-byte planes), its scale into s,
-// then terms(b, m) for what else the layout keeps of the block.
-func superPlanes(x []float32, p []int8, s []float32, pos *[8]int, terms func(b int, m *[int8Block]int32)) {
+// then terms(b, m) for what else the layout keeps of the block (m by
+// value: a pointer passed through a func value would move m to the heap,
+// an allocation per call).
+func superPlanes(x []float32, p []int8, s []float32, pos *[8]int, terms func(b int, m [int8Block]int32)) {
 	var m [int8Block]int32
 	for b := range s {
 		s[b] = x24Block(&m, x[b*int8Block:(b+1)*int8Block])
@@ -202,7 +204,7 @@ func superPlanes(x []float32, p []int8, s []float32, pos *[8]int, terms func(b i
 		for j, v := range m {
 			p[off+j], p[off+superBlock+j], p[off+2*superBlock+j] = x24Digits(v)
 		}
-		terms(b, &m)
+		terms(b, m)
 	}
 }
 
