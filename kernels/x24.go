@@ -217,11 +217,14 @@ func x24Block(m *[int8Block]int32, x []float32) float32 {
 	x = x[:int8Block]
 	var amax float32
 	for _, v := range x {
-		if !(abs32(v) <= math.MaxFloat32) {
+		a := abs32(v)
+		if !(a <= math.MaxFloat32) {
 			*m = [int8Block]int32{}
 			return float32(math.NaN())
 		}
-		amax = max(amax, abs32(v))
+		if a > amax {
+			amax = a
+		}
 	}
 	s := amax / x24Max
 	if float64(s)*x24Max < float64(amax) { // exact: 24 by 23 bits
