@@ -15,9 +15,9 @@
 // (eight products per lane) and accumulate them in float64, which stays
 // within ~2.5e-7 of the exact result relative to the rms of the results
 // (see MatVec and TestSIMDPrecision); AVX-512's Q4_0 MatVec and MatMul,
-// its Q4_K, Q5_K and Q6_K MatVec and AVX2's Q4_0, Q4_K and Q5_K MatVec
-// round their input to 24 bits per 32
-// values (float32's significand, against the block's largest value) and
+// AVX2's Q4_0 MatVec and both sets' Q4_K, Q5_K and Q6_K MatVec round
+// their input to 24 bits per 32 values (float32's significand, against
+// the block's largest value) and
 // multiply in integers (x24.go), within 4.2e-7. With Mat.Int8Input a
 // Q4_0, Q8_0, Q4_K or Q5_K product instead rounds its input to 8 bits
 // per 32 values (per 256 for the K-quants), as llama.cpp does, and

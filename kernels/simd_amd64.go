@@ -583,6 +583,9 @@ func dotQ4_KX24AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb
 func dotQ5_KX24AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
+func dotQ6_KX24AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
+
+//go:noescape
 func dotQ4_KI8AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
@@ -721,6 +724,7 @@ func init() {
 	avx2.x24[Q4_0] = int8RowDots(dotQ4_0X24AVX2, 8, x24Planes, q4_0X24Dot)
 	avx2.x24[Q4_K] = int8RowDots(dotQ4_KX24AVX2, 8, x24PlanesK, nil)
 	avx2.x24[Q5_K] = int8RowDots(dotQ5_KX24AVX2, 8, x24PlanesK, nil)
+	avx2.x24[Q6_K] = int8RowDots(dotQ6_KX24AVX2, 8, x24Planes6, nil)
 	avx2.int8[Q4_K] = int8RowDots(dotQ4_KI8AVX2, 8, superValues, nil)
 	avx2.int8[Q5_K] = int8RowDots(dotQ5_KI8AVX2, 8, superValues, nil)
 	avx2.matVec[TLInt8], avx2.matMul[TLInt8] = tlInt8Rows(dotI8G64AVX2)

@@ -888,3 +888,123 @@ q5ki8x4:
 	MOVQ out+48(FP), CX
 	KSUM4ALL
 	RET
+
+// The exact Q6_K product (x24.go) on AVX2, as dotQ6_KX24AVX512: the
+// input's planes in element order with Q6_K's corrections (−32 times
+// each four values' m sum), 32 quants a ymm (ggml's q1…q4 of a half:
+// low or high nibbles of 32 ql bytes, and two bits of the qh bytes), per
+// plane VPMADDUBSW (two products a word, at most 2·63·128) and VPMADDWD
+// by ones, Horner, the corrections, so each int32 lane holds Σ (q−32)·m
+// over four values, exactly; then converted and multiply-added with the
+// lane's d·sc·s (the 16s' scales times their block's s, in the frame:
+// lanes 0–3 take one 16's, lanes 4–7 the next's) into Y7, widened into
+// Y8 every super-block (eight products a lane). Registers: Y0, Y1 a
+// half's ql, Y2 its qh, Y13 0x30 bytes, Y14 words of one, Y15 0x0F bytes.
+
+// Q6X24CONSTS2 loads the constants.
+#define Q6X24CONSTS2 \
+	KX24CONSTS2 \
+	VPBROADCASTB kbit<>+4(SB), Y13 \
+	VPBROADCASTB kbit<>+5(SB), Y12 \
+	VPOR Y12, Y13, Y13
+
+// Q6X24SUB2 adds the 32 values from v0 (quants in Y3) into Y7.
+#define Q6X24SUB2(v0) \
+	VPMADDUBSW (v0+512)(DI), Y3, Y4 \
+	VPMADDWD Y14, Y4, Y4 \
+	VPSLLD $8, Y4, Y4 \
+	VPMADDUBSW (v0+256)(DI), Y3, Y5 \
+	VPMADDWD Y14, Y5, Y5 \
+	VPADDD Y5, Y4, Y4 \
+	VPSLLD $8, Y4, Y4 \
+	VPMADDUBSW (v0)(DI), Y3, Y5 \
+	VPMADDWD Y14, Y5, Y5 \
+	VPADDD Y5, Y4, Y4 \
+	VPADDD (v0)(R13), Y4, Y4 \
+	VCVTDQ2PS Y4, Y4 \
+	VBROADCASTSS fs-64+((v0)/4)(SP), Y5 \
+	VBROADCASTSS fs-64+((v0)/4+4)(SP), Y6 \
+	VBLENDPS $0xf0, Y6, Y5, Y5 \
+	VFMADD231PS Y5, Y4, Y7
+
+// Q6X24HALF2 adds half n of the super-block (values 128n…128n+127).
+#define Q6X24HALF2(n) \
+	VMOVDQU (64*n)(SI), Y0 \
+	VMOVDQU (64*n+32)(SI), Y1 \
+	VMOVDQU (128+32*n)(SI), Y2 \
+	VPAND Y15, Y0, Y3 \
+	VPSLLW $4, Y2, Y4 \
+	VPAND Y13, Y4, Y4 \
+	VPOR Y4, Y3, Y3 \
+	Q6X24SUB2(128*n) \
+	VPAND Y15, Y1, Y3 \
+	VPSLLW $2, Y2, Y4 \
+	VPAND Y13, Y4, Y4 \
+	VPOR Y4, Y3, Y3 \
+	Q6X24SUB2(128*n+32) \
+	VPSRLW $4, Y0, Y3 \
+	VPAND Y15, Y3, Y3 \
+	VPAND Y13, Y2, Y4 \
+	VPOR Y4, Y3, Y3 \
+	Q6X24SUB2(128*n+64) \
+	VPSRLW $4, Y1, Y3 \
+	VPAND Y15, Y3, Y3 \
+	VPSRLW $2, Y2, Y4 \
+	VPAND Y13, Y4, Y4 \
+	VPOR Y4, Y3, Y3 \
+	Q6X24SUB2(128*n+96)
+
+// Q6X24BLOCK2 adds a super-block into Y8 and moves on: the 16s' d·sc·s
+// into the frame, both halves into Y7, Y7 widened.
+#define Q6X24BLOCK2 \
+	VPMOVSXBD 192(SI), Y9 \
+	VPMOVSXBD 200(SI), Y10 \
+	VCVTDQ2PS Y9, Y9 \
+	VCVTDQ2PS Y10, Y10 \
+	MOVWLZX 208(SI), AX \
+	VMOVD AX, X11 \
+	VCVTPH2PS X11, X11 \
+	VBROADCASTSS X11, Y11 \
+	VMULPS Y11, Y9, Y9 \
+	VMULPS Y11, Y10, Y10 \
+	VMOVDQU q6pair<>+0(SB), Y5 \
+	VPERMPS (R11), Y5, Y5 \
+	VMULPS Y5, Y9, Y9 \
+	VMOVDQU q6pair<>+32(SB), Y6 \
+	VPERMPS (R11), Y6, Y6 \
+	VMULPS Y6, Y10, Y10 \
+	VMOVUPS Y9, fs-64(SP) \
+	VMOVUPS Y10, fs-32(SP) \
+	VXORPS Y7, Y7, Y7 \
+	Q6X24HALF2(0) \
+	Q6X24HALF2(1) \
+	VCVTPS2PD X7, Y5 \
+	VADDPD Y5, Y8, Y8 \
+	VEXTRACTF128 $1, Y7, X7 \
+	VCVTPS2PD X7, Y5 \
+	VADDPD Y5, Y8, Y8 \
+	KPREFETCH \
+	ADDQ $210, SI \
+	ADDQ $768, DI \
+	ADDQ $256, R13 \
+	ADDQ $32, R11 \
+	DECQ CX
+
+// func dotQ6_KX24AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
+// out[k] = the nb/8 > 0 super-blocks (nb blocks of 32) of row k (at w +
+// k·rb) times the x24 input (Q6_K's layout): q its planes, c its
+// corrections, d its scales.
+TEXT ·dotQ6_KX24AVX2(SB), NOSPLIT, $64-64
+	KI8FRAME(Q6X24CONSTS2, Q6X24BLOCK2, q6kx24row2, q6kx24loop2)
+
+// q6pair: VPERMPS indices spreading a super-block's eight blocks' s over
+// its sixteen 16s (0, 0, 1, 1, …, 7, 7).
+DATA q6pair<>+0(SB)/8, $0
+DATA q6pair<>+8(SB)/8, $0x0000000100000001
+DATA q6pair<>+16(SB)/8, $0x0000000200000002
+DATA q6pair<>+24(SB)/8, $0x0000000300000003
+DATA q6pair<>+32(SB)/8, $0x0000000400000004
+DATA q6pair<>+40(SB)/8, $0x0000000500000005
+DATA q6pair<>+48(SB)/8, $0x0000000600000006
+DATA q6pair<>+56(SB)/8, $0x0000000700000007
+GLOBL q6pair<>(SB), RODATA|NOPTR, $64

@@ -36,10 +36,11 @@ import "math"
 // corrections, −32 times each four values' m sum, so its lanes hold
 // Σ (q−32)·m exactly and nothing cancels after rounding.
 //
-// The AVX2 set does exact Q4_0, Q4_K and Q5_K MatVec the same way, with
-// VPMADDUBSW (pairs of products) and VPMADDWD instead of VPDPBUSD: on
-// Zen 4 forced to AVX2, Q4_0 decodes ~1.65× and Q4_K ~1.45× as fast as
-// with AVX2's float32 kernels. Its input is quantized by the Go loops.
+// The AVX2 set does exact Q4_0, Q4_K, Q5_K and Q6_K MatVec the same way,
+// with VPMADDUBSW (pairs of products) and VPMADDWD instead of VPDPBUSD:
+// on Zen 4 forced to AVX2, Q4_0 and Q6_K decode ~1.65× and Q4_K ~1.45× as
+// fast as with AVX2's float32 kernels. Its input is quantized by the Go
+// loops.
 //
 // MatVec and MatMulGroup of one input row take this path (x24For), and
 // so do MatMul and MatMulGroup of several where the set has a
