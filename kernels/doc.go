@@ -17,13 +17,12 @@
 // (see MatVec and TestSIMDPrecision); AVX-512's Q4_0 MatVec and MatMul,
 // AVX2's Q4_0 MatVec and both sets' Q4_K, Q5_K and Q6_K MatVec round
 // their input to 24 bits per 32 values (float32's significand, against
-// the block's largest value) and
-// multiply in integers (x24.go), within 4.2e-7. With Mat.Int8Input a
-// Q4_0, Q8_0, Q4_K or Q5_K product instead rounds its input to 8 bits
-// per 32 values (per 256 for the K-quants), as llama.cpp does, and
-// multiplies in integers (int8.go, int8k.go): faster, ~1e-2 from the
-// exact result in a model's logits, and equal to llama.cpp's to float
-// rounding.
+// the block's largest value) and multiply in integers (x24.go), within
+// 4.2e-7. With Mat.Int8Input a Q4_0, Q8_0, Q4_K or Q5_K product instead
+// rounds its input to 8 bits per 32 values (per 256 for the K-quants),
+// as llama.cpp does, and multiplies in integers (int8.go, int8k.go):
+// faster, ~1e-2 from the exact result in a model's logits, and equal to
+// llama.cpp's to float rounding.
 //
 // Instruction sets: ISA reports the kernel set in use: "generic" (pure
 // Go, every architecture), "avx2" (AVX2+FMA+F16C: every weight type,
