@@ -662,6 +662,15 @@ GLOBL kwb<>(SB), RODATA|NOPTR, $256
 // subtracted from Y8 as they come. Registers: Y14 words of one, Y15
 // 0x0F bytes, Y12 0x10 bytes and Y10 qh (Q5_K), Y11 and Y13 FIFTH2's.
 
+// INTOY8 widens the float32 lanes yf (low half xf; destroyed) and adds
+// them into the float64 lanes Y8 by op (VADDPD or VSUBPD), using Y5.
+#define INTOY8(xf, yf, op) \
+	VCVTPS2PD xf, Y5 \
+	op Y5, Y8, Y8 \
+	VEXTRACTF128 $1, yf, xf \
+	VCVTPS2PD xf, Y5 \
+	op Y5, Y8, Y8
+
 // KX24CONSTS2 and KX24CONSTS2Q5 load the constants.
 #define KX24CONSTS2 \
 	VPCMPEQW Y14, Y14, Y14 \
@@ -717,16 +726,8 @@ GLOBL kwb<>(SB), RODATA|NOPTR, $256
 	KX24PAIR2(qo, 1, 1, 3, fifth) \
 	KX24PAIR2(qo, 2, 4, 6, fifth) \
 	KX24PAIR2(qo, 3, 5, 7, fifth) \
-	VCVTPS2PD X1, Y5 \
-	VSUBPD Y5, Y8, Y8 \
-	VEXTRACTF128 $1, Y1, X1 \
-	VCVTPS2PD X1, Y5 \
-	VSUBPD Y5, Y8, Y8 \
-	VCVTPS2PD X7, Y5 \
-	VADDPD Y5, Y8, Y8 \
-	VEXTRACTF128 $1, Y7, X7 \
-	VCVTPS2PD X7, Y5 \
-	VADDPD Y5, Y8, Y8 \
+	INTOY8(X1, Y1, VSUBPD) \
+	INTOY8(X7, Y7, VADDPD) \
 	KPREFETCH \
 	ADDQ $stride, SI \
 	ADDQ $768, DI \
@@ -978,11 +979,7 @@ q5ki8x4:
 	VXORPS Y7, Y7, Y7 \
 	Q6X24HALF2(0) \
 	Q6X24HALF2(1) \
-	VCVTPS2PD X7, Y5 \
-	VADDPD Y5, Y8, Y8 \
-	VEXTRACTF128 $1, Y7, X7 \
-	VCVTPS2PD X7, Y5 \
-	VADDPD Y5, Y8, Y8 \
+	INTOY8(X7, Y7, VADDPD) \
 	KPREFETCH \
 	ADDQ $210, SI \
 	ADDQ $768, DI \
