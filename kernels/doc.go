@@ -33,8 +33,9 @@
 // to float32 for the F32 kernels, bit-identical to MatVec except Q8_0's;
 // and SiLU, Softmax's exponentials, attention rows), in Go assembly on
 // amd64, chosen at first use from the CPU (cpuid) and TORCHLESS_ISA.
-// Both have int8-input kernels for Q4_0, Q8_0, Q4_K and Q5_K (AVX-512's
-// with VNNI, and its input quantizers for them vectorised).
+// Both have int8-input kernels for Q4_0, Q8_0, Q4_K and Q5_K, and
+// vectorised quantizers of their input (AVX-512's with VNNI; without
+// VNNI, or VBMI and GFNI for Q4_0, the AVX-512 set runs AVX2's).
 //
 // Parallelism: MatVec and MatMul spread rows over a persistent worker
 // pool (Parallel, ParallelRanger) without allocating per call.

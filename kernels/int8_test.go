@@ -98,7 +98,7 @@ func checkInt8(t *testing.T, set string, rng *rand.Rand, dt DType, rows, cols in
 		MatVec(mv, w, x[i*cols:(i+1)*cols])
 		for r := 0; r < rows; r++ {
 			ref, mag := refInt8Dot(t, w, r, x[i*cols:(i+1)*cols])
-			// The AVX-512 kernels round each lane's product with dw·dx
+			// The SIMD kernels round each lane's product with dw·dx
 			// once (fused) and add at most four of them in float32
 			// before widening: five roundings of at most mag, and the
 			// result's own.
@@ -156,7 +156,8 @@ func TestInt8Quantize(t *testing.T) {
 
 // TestInt8QuantizeSets checks every set's input quantization against
 // quantizeBlock, bit for bit: random values, exact halves (ties), zero
-// blocks, one-value blocks, tiny and huge magnitudes.
+// blocks, one-value blocks, tiny, subnormal and huge magnitudes, ±Inf
+// and NaN.
 func TestInt8QuantizeSets(t *testing.T) {
 	rng := rand.New(rand.NewPCG(31, 32))
 	const blocks = 64
@@ -177,6 +178,13 @@ func TestInt8QuantizeSets(t *testing.T) {
 			x[i] = float32(rng.NormFloat64()) * 1e-30
 		case b%8 == 5:
 			x[i] = float32(rng.NormFloat64()) * 1e30
+		case b == 6: // subnormals: 127/amax overflows to +Inf
+			x[i] = float32(rng.NormFloat64()) * 1e-40
+		case b == 14 || b == 22 || b == 30: // an infinity or a NaN among finite values
+			x[i] = float32(rng.NormFloat64())
+			if i%32 == 7 {
+				x[i] = [...]float32{float32(math.Inf(1)), float32(math.NaN()), float32(math.Inf(-1))}[b/8-1]
+			}
 		default:
 			x[i] = float32(rng.NormFloat64()) * float32(1+b)
 		}
@@ -195,13 +203,42 @@ func TestInt8QuantizeSets(t *testing.T) {
 				a := quantizeInput(xs, n, len(x), needBlocks|needNibbles)
 				for r := 0; r < n; r++ {
 					o := r * len(x)
-					if !slices.Equal(a.q[o:o+len(x)], want.q) || !slices.Equal(a.d[r*blocks:(r+1)*blocks], want.d) ||
+					if !slices.Equal(a.q[o:o+len(x)], want.q) || !sameBits(a.d[r*blocks:(r+1)*blocks], want.d) ||
 						!slices.Equal(a.c8[o/4:(o+len(x))/4], want.c8) ||
 						!slices.Equal(a.c128[o/4:(o+len(x))/4], want.c128) || !slices.Equal(a.blockSums[r*blocks:(r+1)*blocks], want.blockSums) {
 						t.Fatalf("%s: quantizing %d rows: row %d differs from quantizeBlock", name, n, r)
 					}
 				}
 				int8InputPool.Put(a)
+			}
+		})
+	}
+}
+
+// TestInt8NotFinite checks that a NaN or an infinity in the input makes
+// every int8 product NaN on every set, as in float arithmetic, rather
+// than being dropped by the quantization (a SIMD max that loses a NaN,
+// a value that rounds to 0).
+func TestInt8NotFinite(t *testing.T) {
+	rng := rand.New(rand.NewPCG(51, 52))
+	const cols = 512
+	for _, name := range runnableSets() {
+		withKernels(name, func() {
+			for _, dt := range []DType{Q8_0, Q4_0, Q4_K, Q5_K} {
+				w := randomMat(rng, dt, 9, cols)
+				w.Int8Input = true
+				for _, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+					x := randVec(rng, cols, 1)
+					x[300] = float32(v)
+					dst := make([]float32, w.Rows)
+					MatVec(dst, w, x)
+					for r, y := range dst {
+						if !math.IsNaN(float64(y)) {
+							t.Errorf("%s %s: x[300] = %v: row %d = %v, want NaN", name, dt, v, r, y)
+							break
+						}
+					}
+				}
 			}
 		})
 	}

@@ -1,5 +1,7 @@
 package kernels
 
+import "math"
+
 // Int8 products of the K-quants (Mat.Int8Input on Q4_K and Q5_K).
 //
 // llama.cpp multiplies K-quant weights by activations quantized to Q8_K:
@@ -22,19 +24,27 @@ const superBlock = 256
 // quantizeSuper quantizes super-block b of the input as llama.cpp's
 // quantize_row_q8_K_ref: max the value of largest magnitude, iscale =
 // −127/max, q = min(127, round-half-even(iscale·x)), d = 1/iscale (all in
-// float32), and the sums of each 16 values. A zero block has d = 0.
+// float32), and the sums of each 16 values. A zero block has d = 0; a
+// block holding a NaN has d = NaN (llama.cpp's max skips a NaN, which
+// would then vanish from the products), so its products are NaN.
 func quantizeSuper(a *int8Input, b int, x []float32) {
 	x = x[:superBlock]
 	q := a.kq[b*superBlock : (b+1)*superBlock]
 	sums := a.ksums[b*16 : b*16+16]
-	var amax, mx float32
+	// The first value of largest |x|, comparing the bits of |x| as
+	// integers: the same order for numbers, and a NaN's are above +Inf's.
+	var amax uint32
+	var mx float32
 	for _, v := range x {
-		if av := abs32(v); av > amax {
+		if av := math.Float32bits(v) &^ (1 << 31); av > amax {
 			amax, mx = av, v
 		}
 	}
-	if amax == 0 {
+	if amax == 0 || mx != mx {
 		a.kd[b] = 0
+		if mx != mx {
+			a.kd[b] = float32(math.NaN())
+		}
 		clear(q)
 		clear(sums)
 		return

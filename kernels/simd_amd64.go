@@ -55,16 +55,20 @@ func dotQ8_0AVX512(w *byte, x *float32, n int) float64
 func dotQ4_0AVX512(w *byte, x *float32, n int) float64
 
 //go:noescape
-func dotQ4_0I8AVX2(w *byte, q *int8, c *int32, d *float32, nb int) float64
-
-//go:noescape
-func dotQ8_0I8AVX2(w *byte, q *int8, c *int32, d *float32, nb int) float64
-
-//go:noescape
 func siluAVX512(x *float32, n int)
 
 //go:noescape
 func quantizeQ8AVX512(x *float32, q *int8, d *float32, c8, c128, sums *int32, nb int)
+
+//go:noescape
+func quantizeQ8AVX2(x *float32, q *int8, d *float32, c8, c128, sums *int32, nb int)
+
+// quantizeAVX2 quantizes blocks [lo, hi) of a.x (see quantizeBlock).
+func quantizeAVX2(a *int8Input, lo, hi int) {
+	if hi > lo {
+		quantizeQ8AVX2(&a.x[lo*int8Block], &a.q[lo*int8Block], &a.d[lo], &a.c8[lo*8], &a.c128[lo*8], &a.blockSums[lo], hi-lo)
+	}
+}
 
 // quantizeAVX512 quantizes blocks [lo, hi) of a.x (see quantizeBlock).
 func quantizeAVX512(a *int8Input, lo, hi int) {
@@ -505,8 +509,6 @@ func avx2Gemm() map[DType]*gemmKernels {
 	}
 }
 
-type asmInt8Dot func(w *byte, q *int8, c *int32, d *float32, nb int) float64
-
 //go:noescape
 func softmaxExpAVX512(x *float32, e *float64, shift float64, n int)
 
@@ -574,6 +576,12 @@ func kRows4(dst []float32, w Mat, a *int8Input, i, lo, hi int) {
 }
 
 //go:noescape
+func dotQ4_0I8AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
+
+//go:noescape
+func dotQ8_0I8AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
+
+//go:noescape
 func dotQ4_0X24AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
@@ -600,17 +608,6 @@ func dotQ5_KI8AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, r
 // asmInt8Rows is an int8-input kernel that does several rows a call; c
 // is the input row's correction array the kernel wants (see corrFn).
 type asmInt8Rows func(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
-
-// int8Dots wraps a one-row int8-input kernel (any block count) as a
-// several-rows one.
-func int8Dots(k asmInt8Dot) asmInt8Rows {
-	return func(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64) {
-		o := unsafe.Slice(out, rows)
-		for r := range o {
-			o[r] = k((*byte)(unsafe.Add(unsafe.Pointer(w), r*rb)), q, (*int32)(c), d, nb)
-		}
-	}
-}
 
 // sumsPool holds the int8 wrappers' arrays of row sums: an array on the
 // stack passed to a kernel held in a func value would be moved to the
@@ -648,14 +645,10 @@ func int8RowDots(k asmInt8Rows, group int, in int8Operands, tail int8Dot) int8Ro
 }
 
 // int8Operands returns input row i's values, correction array and
-// scales in the layout a kernel wants: q with c8 or c128 (an int32 per
-// four values), or q4 with c4 (see int8Input), and d; or the x24 planes
+// scales in the layout a kernel wants: q with c128 (an int32 per four
+// values), or q4 with c4 (see int8Input), and d; or the x24 planes
 // with their terms (c24, sm24 or c6) and s24 (see x24.go).
 type int8Operands func(a *int8Input, i int) (q *int8, c unsafe.Pointer, d *float32)
-
-func withC8(a *int8Input, i int) (*int8, unsafe.Pointer, *float32) {
-	return &a.q[i*a.cols], unsafe.Pointer(&a.c8[i*a.cols/4]), &a.d[i*a.cols/int8Block]
-}
 
 func withC128(a *int8Input, i int) (*int8, unsafe.Pointer, *float32) {
 	return &a.q[i*a.cols], unsafe.Pointer(&a.c128[i*a.cols/4]), &a.d[i*a.cols/int8Block]
@@ -714,13 +707,22 @@ func int8Dots4(k asmInt8Dot4, in int8Operands, tail int8Dot) int8Rows4 {
 }
 
 func init() {
+	avx2 := newAVX2Set()
+	kernelSets["avx2"] = avx2
+	kernelSets["avx512"] = newAVX512Set(avx2, cpuid.CPU.Supports(cpuid.AVX512VNNI),
+		cpuid.CPU.Supports(cpuid.AVX512VBMI, cpuid.GFNI))
+}
+
+func newAVX2Set() *kernelSet {
 	avx2 := newDotSet("avx2", avx2Dots, avx2Gemm())
 	avx2.axpy = simdAxpy(axpyAVX2, 8)
 	avx2.axpyRows = func(dst, a, m []float32, stride int) {
 		axpyRowsAVX2(&dst[0], &a[0], &m[0], stride, len(dst), len(a))
 	}
-	avx2.int8[Q4_0] = int8RowDots(int8Dots(dotQ4_0I8AVX2), 1, withC8, q4_0Int8Dot)
-	avx2.int8[Q8_0] = int8RowDots(int8Dots(dotQ8_0I8AVX2), 1, withC128, q8_0Int8Dot)
+	avx2.int8[Q4_0] = int8RowDots(dotQ4_0I8AVX2, 8, nibbleOrder, q4_0Int8Dot)
+	avx2.q4Layout = true
+	avx2.quantize = quantizeAVX2
+	avx2.int8[Q8_0] = int8RowDots(dotQ8_0I8AVX2, 8, withC128, q8_0Int8Dot)
 	avx2.x24[Q4_0] = int8RowDots(dotQ4_0X24AVX2, 8, x24Planes, q4_0X24Dot)
 	avx2.x24[Q4_K] = int8RowDots(dotQ4_KX24AVX2, 8, x24PlanesK, nil)
 	avx2.x24[Q5_K] = int8RowDots(dotQ5_KX24AVX2, 8, x24PlanesK, nil)
@@ -728,7 +730,15 @@ func init() {
 	avx2.int8[Q4_K] = int8RowDots(dotQ4_KI8AVX2, 8, superValues, nil)
 	avx2.int8[Q5_K] = int8RowDots(dotQ5_KI8AVX2, 8, superValues, nil)
 	avx2.matVec[TLInt8], avx2.matMul[TLInt8] = tlInt8Rows(dotI8G64AVX2)
-	kernelSets["avx2"] = avx2
+	return avx2
+}
+
+// newAVX512Set makes the AVX-512 set for a CPU with VNNI or not, and
+// with VBMI and GFNI or not (Skylake-X has neither, Cascade Lake VNNI
+// alone; Ice Lake and Zen 4 all three): the int8 kernels it has no
+// AVX-512 form of for the CPU are the AVX2 set's, which are faster than
+// the generic ones.
+func newAVX512Set(avx2 *kernelSet, vnni, vbmi bool) *kernelSet {
 	avx512 := newDotSet("avx512", avx512Dots, avx512Gemm())
 	avx512.axpy = simdAxpy(axpyAVX512, 16)
 	avx512.silu = func(x []float32) { siluAVX512(&x[0], len(x)) }
@@ -741,11 +751,14 @@ func init() {
 	avx512.axpyRowsF16 = func(dst, a []float32, m []uint16, stride int) {
 		axpyRowsF16AVX512(&dst[0], &a[0], &m[0], stride, len(dst), len(a))
 	}
-	avx512.int8[Q4_K] = avx2.int8[Q4_K]
+	for _, dt := range []DType{Q4_0, Q8_0, Q4_K, Q5_K} {
+		avx512.int8[dt] = avx2.int8[dt]
+	}
+	avx512.q4Layout = avx2.q4Layout
+	avx512.quantize = avx2.quantize
 	avx512.int8x4[Q4_K] = kRows4
 	avx512.int8x4[Q5_K] = kRows4
-	avx512.int8[Q5_K] = avx2.int8[Q5_K]
-	if cpuid.CPU.Supports(cpuid.AVX512VNNI) {
+	if vnni {
 		// The AVX-512 K-quant int8 kernels take the input's values in
 		// kqk's order, so one zmm of nibbles meets its values in one
 		// load.
@@ -758,10 +771,9 @@ func init() {
 		avx512.quantizeSuper = quantizeSuperAVX512
 		// VPERMT2B (VBMI) and VGF2P8AFFINEQB (GFNI): Ice Lake, Zen 4 and
 		// later, not Cascade Lake.
-		if cpuid.CPU.Supports(cpuid.AVX512VBMI, cpuid.GFNI) {
+		if vbmi {
 			avx512.int8[Q4_0] = int8RowDots(dotQ4_0I8AVX512, 8, nibbleOrder, q4_0Int8Dot)
 			avx512.int8x4[Q4_0] = int8Dots4(dot4Q4_0I8AVX512, nibbleOrder, q4_0Int8Dot)
-			avx512.q4Layout = true
 			avx512.x24[Q4_0] = int8RowDots(dotQ4_0X24AVX512, 8, x24Planes, q4_0X24Dot)
 			avx512.x24x4[Q4_0] = int8Dots4(dot4Q4_0X24AVX512, x24Planes, q4_0X24Dot)
 			avx512.quantizeX24 = quantizeX24AVX512
@@ -781,7 +793,7 @@ func init() {
 	avx512.matVec[Q4_K] = blockRows(dotQ4_KRowsAVX512, 256)
 	avx512.matVec[Q5_K] = blockRows(dotQ5_KRowsAVX512, 256)
 	avx512.matVec[Q6_K] = blockRows(dotQ6_KRowsAVX512, 256)
-	kernelSets["avx512"] = avx512
+	return avx512
 }
 
 // dotRows512 is DotRows's kernel for n = len(x) ≥ 64: the rows' first

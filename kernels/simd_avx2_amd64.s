@@ -241,109 +241,6 @@ axpyloop:
 	VZEROUPPER
 	RET
 
-// Int8-input row dots (int8.go), one block per iteration: the weights as
-// 32 unsigned bytes (Q4_0: the nibbles; Q8_0: |w|, with the input's signs
-// flipped where w < 0) times the input's int8 values by VPMADDUBSW (pairs,
-// which cannot saturate here) and VPMADDWD (quads) into eight exact int32
-// lanes; Q4_0 adds the input's −8·Σq correction. Lanes l and l+4 are
-// added in int32, widened to float64 and multiply-added with the block's
-// dw·dx (exact in float64) into Y8 or Y9 (blocks by turns), so the only
-// roundings are those of float64 additions. (Folding the lanes and
-// alternating the sums measured ~1.1× faster, Zen 4 forced to AVX2.)
-//
-// func dotQ4_0I8AVX2(w *byte, q *int8, c *int32, d *float32, nb int) float64
-// func dotQ8_0I8AVX2(w *byte, q *int8, c *int32, d *float32, nb int) float64
-// nb > 0; c is the input's c8 (Q4_0; unused by Q8_0).
-
-// I8SCALE2 broadcasts the block's dw·dx as float64 into Y7.
-#define I8SCALE2 \
-	MOVWLZX (SI), AX \
-	VMOVD AX, X7 \
-	VCVTPH2PS X7, X7 \
-	VMULSS (R9), X7, X7 \
-	VCVTSS2SD X7, X7, X7 \
-	VBROADCASTSD X7, Y7
-
-// I8ACC2 adds the int32 lanes Y0 times Y7 into the float64 lanes ya:
-// lane l gets lanes l and l+4, added in int32 (exact).
-#define I8ACC2(ya) \
-	VEXTRACTI128 $1, Y0, X1 \
-	VPADDD X1, X0, X0 \
-	VCVTDQ2PD X0, Y0 \
-	VFMADD231PD Y7, Y0, ya
-
-// I8LOOP2 runs block (which ends counting CX down) over the row's
-// blocks, into Y8 and Y9 by turns, so that two chains of float64
-// multiply-adds overlap.
-#define I8LOOP2(block, loop, done) \
-loop: \
-	block(Y8) \
-	JZ   done \
-	block(Y9) \
-	JNZ  loop \
-done:
-
-// Q4I8BLOCK2 and Q8I8BLOCK2 add one block into ya and move on.
-#define Q4I8BLOCK2(ya) \
-	VMOVDQU 2(SI), X0 \
-	VPSRLW $4, X0, X1 \
-	VINSERTI128 $1, X1, Y0, Y0 \
-	VPAND Y14, Y0, Y0 \
-	VPMADDUBSW (DI), Y0, Y0 \
-	VPMADDWD Y15, Y0, Y0 \
-	VPADDD (R13), Y0, Y0 \
-	I8SCALE2 \
-	I8ACC2(ya) \
-	ADDQ $18, SI \
-	ADDQ $32, DI \
-	ADDQ $32, R13 \
-	ADDQ $4, R9 \
-	DECQ CX
-
-#define Q8I8BLOCK2(ya) \
-	VMOVDQU 2(SI), Y0 \
-	VPSIGNB Y0, Y0, Y1 \
-	VMOVDQU (DI), Y2 \
-	VPSIGNB Y0, Y2, Y2 \
-	VPMADDUBSW Y2, Y1, Y1 \
-	VPMADDWD Y15, Y1, Y0 \
-	I8SCALE2 \
-	I8ACC2(ya) \
-	ADDQ $34, SI \
-	ADDQ $32, DI \
-	ADDQ $4, R9 \
-	DECQ CX
-
-TEXT ·dotQ4_0I8AVX2(SB), NOSPLIT, $0-48
-	MOVQ w+0(FP), SI
-	MOVQ q+8(FP), DI
-	MOVQ c+16(FP), R13
-	MOVQ d+24(FP), R9
-	MOVQ nb+32(FP), CX
-	VXORPD Y8, Y8, Y8
-	VXORPD Y9, Y9, Y9
-	VPCMPEQW Y15, Y15, Y15
-	VPSRLW $15, Y15, Y15
-	VPBROADCASTD i8nib2<>(SB), Y14
-	I8LOOP2(Q4I8BLOCK2, q4i8loop2, q4i8done2)
-	SUMY8Y9
-	MOVSD X8, ret+40(FP)
-	RET
-
-TEXT ·dotQ8_0I8AVX2(SB), NOSPLIT, $0-48
-	MOVQ w+0(FP), SI
-	MOVQ q+8(FP), DI
-	MOVQ d+24(FP), R9
-	MOVQ nb+32(FP), CX
-	VXORPD Y8, Y8, Y8
-	VXORPD Y9, Y9, Y9
-	VPCMPEQW Y15, Y15, Y15
-	VPSRLW $15, Y15, Y15
-	I8LOOP2(Q8I8BLOCK2, q8i8loop2, q8i8done2)
-	SUMY8Y9
-	MOVSD X8, ret+40(FP)
-	RET
-
 DATA i8nib2<>+0(SB)/4, $0x0f0f0f0f
 GLOBL i8nib2<>(SB), RODATA|NOPTR, $4
 
@@ -370,51 +267,84 @@ GLOBL i8nib2<>(SB), RODATA|NOPTR, $4
 	VMOVDQU x24pair<>+0(SB), Y12 \
 	VMOVDQU x24pair<>+32(SB), Y13
 
-// X24PLANE2 adds plane po's products of LO (Y1) and HI (Y2), as int32
-// lanes, into Y4 (Y3, Y5 scratch).
-#define X24PLANE2(po) \
+// NIB2 splits blocks wo/18 and wo/18+1 of the row into their low
+// nibbles (Y1) and high nibbles (Y2), a block per 128-bit half.
+#define NIB2(wo) \
+	VMOVDQU wo+2(SI), X0 \
+	VINSERTI128 $1, wo+20(SI), Y0, Y0 \
+	VPSRLW $4, Y0, Y2 \
+	VPAND Y10, Y0, Y1 \
+	VPAND Y10, Y2, Y2
+
+// QUAD2 makes the int32 lanes of LO (Y1) and HI (Y2) times the values
+// at po(DI) and po+64(DI) in Y3 (Y5 scratch).
+#define QUAD2(po) \
 	VPMADDUBSW po(DI), Y1, Y3 \
 	VPMADDUBSW po+64(DI), Y2, Y5 \
 	VPADDW Y5, Y3, Y3 \
-	VPMADDWD Y11, Y3, Y3 \
+	VPMADDWD Y11, Y3, Y3
+
+// X24PLANE2 adds plane po's products, as int32 lanes, into Y4.
+#define X24PLANE2(po) \
+	QUAD2(po) \
 	VPADDD Y3, Y4, Y4
+
+// LANES2 adds the lanes' corrections at co(R13) to the int32 lanes yl,
+// converts them to float32 and multiply-adds them with their blocks'
+// scales from X14 (picked by idx) into Y7.
+#define LANES2(yl, co, idx) \
+	VPADDD co(R13), yl, yl \
+	VCVTDQ2PS yl, yl \
+	VPERMPS Y14, idx, Y6 \
+	VFMADD231PS Y6, yl, Y7
 
 // X24PAIR2 adds blocks wo/18 and wo/18+1 of the row (planes at po, their
 // lanes' corrections at co, their dw·s in X14's lanes picked by idx)
 // into Y7.
 #define X24PAIR2(wo, po, co, idx) \
-	VMOVDQU wo+2(SI), X0 \
-	VINSERTI128 $1, wo+20(SI), Y0, Y0 \
-	VPSRLW $4, Y0, Y2 \
-	VPAND Y10, Y0, Y1 \
-	VPAND Y10, Y2, Y2 \
+	NIB2(wo) \
 	VPXOR Y4, Y4, Y4 \
 	X24PLANE2(po+256) \
 	VPSLLD $8, Y4, Y4 \
 	X24PLANE2(po+128) \
 	VPSLLD $8, Y4, Y4 \
 	X24PLANE2(po) \
-	VPADDD co(R13), Y4, Y4 \
-	VCVTDQ2PS Y4, Y4 \
-	VPERMPS Y14, idx, Y6 \
-	VFMADD231PS Y6, Y4, Y7
+	LANES2(Y4, co, idx)
+
+// SCALES4 makes the dw·s (or dw·dx) of the four blocks of bb bytes from
+// wo in X14: their float16 scales gathered in AX (BX, DX scratch), times
+// the input's scales at so(R11).
+#define SCALES4(wo, bb, so) \
+	MOVWLZX wo(SI), AX \
+	MOVWLZX wo+bb(SI), BX \
+	SHLL $16, BX \
+	ORL  BX, AX \
+	MOVWLZX wo+2*bb(SI), BX \
+	MOVWLZX wo+3*bb(SI), DX \
+	SHLL $16, DX \
+	ORL  DX, BX \
+	SHLQ $32, BX \
+	ORQ  BX, AX \
+	VMOVQ AX, X14 \
+	VCVTPH2PS X14, X14 \
+	VMULPS so(R11), X14, X14
 
 // X24GROUP2 adds the four blocks of group g (weights from 72g, planes
 // from 384g, corrections from 64g, scales from 16g) into Y7: their
 // dw·s in X14, then the two pairs.
 #define X24GROUP2(g) \
-	MOVWLZX (72*g)(SI), AX \
-	VMOVD AX, X14 \
-	MOVWLZX (72*g+18)(SI), AX \
-	VPINSRW $1, AX, X14, X14 \
-	MOVWLZX (72*g+36)(SI), AX \
-	VPINSRW $2, AX, X14, X14 \
-	MOVWLZX (72*g+54)(SI), AX \
-	VPINSRW $3, AX, X14, X14 \
-	VCVTPH2PS X14, X14 \
-	VMULPS (16*g)(R11), X14, X14 \
+	SCALES4(72*g, 18, 16*g) \
 	X24PAIR2(72*g, 384*g, 64*g, Y12) \
 	X24PAIR2(72*g+36, 384*g+32, 64*g+32, Y13)
+
+// WIDENY7 widens Y7's float32 lanes into Y8, Y9 and clears it.
+#define WIDENY7 \
+	VCVTPS2PD X7, Y5 \
+	VEXTRACTF128 $1, Y7, X6 \
+	VCVTPS2PD X6, Y6 \
+	VADDPD Y5, Y8, Y8 \
+	VADDPD Y6, Y9, Y9 \
+	VXORPS Y7, Y7, Y7
 
 // func dotQ4_0X24AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 // out[k] = the first nb blocks (a positive multiple of 8) of row k (at w
@@ -435,12 +365,7 @@ q4x24row2:
 q4x24loop2:
 	X24GROUP2(0)
 	X24GROUP2(1)
-	VCVTPS2PD X7, Y5
-	VEXTRACTF128 $1, Y7, X6
-	VCVTPS2PD X6, Y6
-	VADDPD Y5, Y8, Y8
-	VADDPD Y6, Y9, Y9
-	VXORPS Y7, Y7, Y7
+	WIDENY7
 	ADDQ $144, SI
 	ADDQ $768, DI
 	ADDQ $128, R13
@@ -462,6 +387,247 @@ DATA x24pair<>+40(SB)/8, $0x0000000200000002
 DATA x24pair<>+48(SB)/8, $0x0000000300000003
 DATA x24pair<>+56(SB)/8, $0x0000000300000003
 GLOBL x24pair<>(SB), RODATA|NOPTR, $64
+
+// The int8 Q4_0 product on AVX2, several rows a call: the x24 kernel
+// above with one plane, the input in the q4 layout (int8Input.q4, c4)
+// as on AVX-512. Per pair of blocks QUAD2 gives the AVX-512 kernel's
+// int32 lanes (block k's values 4l…4l+3 and 16+4l…16+4l+3), exact; from
+// their corrections (−8 times the lane's sum of eight values), converted
+// to float32 and multiply-added with the lane's block's dw·dx into Y7,
+// widened every eight blocks, so a float32 lane adds four products as
+// on AVX-512. Rows whose blocks are not a multiple of eight leave the
+// rest to q4_0Int8Dot (int8RowDots).
+//
+// func dotQ4_0I8AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
+// out[k] = the first nb blocks (a positive multiple of 8) of row k (at w
+// + k·rb) times the input: q its q4, c its c4, d its scales.
+
+// I8PAIR2 adds blocks wo/18 and wo/18+1 (values at qo, corrections at
+// co, dw·dx in X14's lanes picked by idx) into Y7.
+#define I8PAIR2(wo, qo, co, idx) \
+	NIB2(wo) \
+	QUAD2(qo) \
+	LANES2(Y3, co, idx)
+
+#define I8GROUP2(g) \
+	SCALES4(72*g, 18, 16*g) \
+	I8PAIR2(72*g, 128*g, 64*g, Y12) \
+	I8PAIR2(72*g+36, 128*g+32, 64*g+32, Y13)
+
+TEXT ·dotQ4_0I8AVX2(SB), NOSPLIT, $0-64
+	KROWS0(R12, X24CONSTS2)
+q4i8row2:
+	MOVQ R12, SI
+	MOVQ q+8(FP), DI
+	MOVQ c+16(FP), R13
+	MOVQ d+24(FP), R11
+	MOVQ nb+32(FP), CX
+	SHRQ $3, CX
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	VXORPS Y7, Y7, Y7
+q4i8loop2:
+	I8GROUP2(0)
+	I8GROUP2(1)
+	WIDENY7
+	ADDQ $144, SI
+	ADDQ $256, DI
+	ADDQ $128, R13
+	ADDQ $32, R11
+	DECQ CX
+	JNZ  q4i8loop2
+	VADDPD Y9, Y8, Y8
+	SUMY8NZ
+	KROWS1(R12, q4i8row2)
+
+// The int8 Q8_0 product on AVX2, several rows a call, in the frame of
+// the Q4_0 one: per block |w| (VPABSB) times the input's values with
+// w's signs (VPSIGNB) by VPMADDUBSW (pairs, which cannot saturate here)
+// and VPMADDWD (quads), eight exact int32 lanes; a pair of blocks'
+// lanes added by twos (VPHADDD), so each of its eight lanes holds 16
+// products of one block, converted to float32 and multiply-added with
+// the block's dw·dx into Y7, widened every eight blocks (four products
+// a float32 lane, as on AVX-512). Rows whose blocks are not a multiple
+// of eight leave the rest to q8_0Int8Dot.
+//
+// func dotQ8_0I8AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
+// as dotQ4_0I8AVX2, with q the input's values in order (c unused).
+
+// Q8QUAD makes block wo/34's int32 lanes (values at qo) in y (Y2
+// scratch).
+#define Q8QUAD(wo, qo, y) \
+	VPABSB wo+2(SI), y \
+	VMOVDQU qo(DI), Y2 \
+	VPSIGNB wo+2(SI), Y2, Y2 \
+	VPMADDUBSW Y2, y, y \
+	VPMADDWD Y11, y, y
+
+// Q8I8PAIR2 adds blocks wo/34 and wo/34+1 (values at qo, dw·dx in X14's
+// lanes picked by idx: q8pair) into Y7.
+#define Q8I8PAIR2(wo, qo, idx) \
+	Q8QUAD(wo, qo, Y1) \
+	Q8QUAD(wo+34, qo+32, Y3) \
+	VPHADDD Y3, Y1, Y1 \
+	VCVTDQ2PS Y1, Y1 \
+	VPERMPS Y14, idx, Y6 \
+	VFMADD231PS Y6, Y1, Y7
+
+#define Q8I8GROUP2(g) \
+	SCALES4(136*g, 34, 16*g) \
+	Q8I8PAIR2(136*g, 128*g, Y12) \
+	Q8I8PAIR2(136*g+68, 128*g+64, Y13)
+
+#define Q8I8CONSTS2 \
+	VPCMPEQW Y11, Y11, Y11 \
+	VPSRLW $15, Y11, Y11 \
+	VMOVDQU q8pair<>+0(SB), Y12 \
+	VMOVDQU q8pair<>+32(SB), Y13
+
+TEXT ·dotQ8_0I8AVX2(SB), NOSPLIT, $0-64
+	KROWS0(R12, Q8I8CONSTS2)
+q8i8row2:
+	MOVQ R12, SI
+	MOVQ q+8(FP), DI
+	MOVQ d+24(FP), R11
+	MOVQ nb+32(FP), CX
+	SHRQ $3, CX
+	VXORPD Y8, Y8, Y8
+	VXORPD Y9, Y9, Y9
+	VXORPS Y7, Y7, Y7
+q8i8loop2:
+	Q8I8GROUP2(0)
+	Q8I8GROUP2(1)
+	WIDENY7
+	ADDQ $272, SI
+	ADDQ $256, DI
+	ADDQ $32, R11
+	DECQ CX
+	JNZ  q8i8loop2
+	VADDPD Y9, Y8, Y8
+	SUMY8NZ
+	KROWS1(R12, q8i8row2)
+
+// func quantizeQ8AVX2(x *float32, q *int8, d *float32, c8, c128, sums *int32, nb int)
+// quantizes nb blocks of 32 exactly as quantizeBlock does (int8.go), and
+// as quantizeQ8AVX512: amax (the integer max of the |x| bits, so a NaN
+// wins, see ABSMAX), d = amax/127 through float16, q = the low byte of
+// round-half-even(x·(127/amax)) (the conversion's default rounding; the
+// low byte, as Go's conversion gives, where the value is not finite),
+// the quads' sums by VPMADDUBSW and VPMADDWD with ones, the corrections
+// and the block sums.
+TEXT ·quantizeQ8AVX2(SB), NOSPLIT, $0-56
+	MOVQ x+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ d+16(FP), R9
+	MOVQ c8+24(FP), R10
+	MOVQ c128+32(FP), R12
+	MOVQ sums+40(FP), R13
+	MOVQ nb+48(FP), CX
+	VPBROADCASTD q2abs<>(SB), Y15
+	VMOVSS q2c127<>(SB), X14
+	VPBROADCASTD q2ones<>(SB), Y13
+	VPXOR Y12, Y12, Y12
+	VPCMPEQW Y11, Y11, Y11
+	VPSRLW $15, Y11, Y11
+	VPCMPEQW Y10, Y10, Y10
+	VPSRLD $24, Y10, Y10
+q2loop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	VPAND Y15, Y0, Y4
+	VPAND Y15, Y2, Y5
+	VPMAXUD Y5, Y4, Y4
+	VPAND Y15, Y1, Y5
+	VPAND Y15, Y3, Y6
+	VPMAXUD Y6, Y5, Y5
+	VPMAXUD Y5, Y4, Y4
+	VEXTRACTI128 $1, Y4, X5
+	VPMAXUD X5, X4, X4
+	VPSHUFD $0x4E, X4, X5
+	VPMAXUD X5, X4, X4
+	VPSHUFD $0xB1, X4, X5
+	VPMAXUD X5, X4, X4
+	VDIVSS X14, X4, X8
+	VCVTPS2PH $0, X8, X8
+	VCVTPH2PS X8, X8
+	VMOVSS X8, (R9)
+	VXORPS X9, X9, X9
+	VUCOMISS X9, X4
+	JEQ  q2zero
+	VDIVSS X4, X14, X9
+q2zero:
+	VBROADCASTSS X9, Y9
+	VMULPS Y9, Y0, Y0
+	VMULPS Y9, Y1, Y1
+	VMULPS Y9, Y2, Y2
+	VMULPS Y9, Y3, Y3
+	VCVTPS2DQ Y0, Y0
+	VCVTPS2DQ Y1, Y1
+	VCVTPS2DQ Y2, Y2
+	VCVTPS2DQ Y3, Y3
+	VPAND Y10, Y0, Y0
+	VPAND Y10, Y1, Y1
+	VPAND Y10, Y2, Y2
+	VPAND Y10, Y3, Y3
+	VPACKUSDW Y1, Y0, Y0
+	VPACKUSDW Y3, Y2, Y2
+	VPACKUSWB Y2, Y0, Y0
+	VMOVDQU q2perm<>(SB), Y1
+	VPERMD Y0, Y1, Y0
+	VMOVDQU Y0, (DI)
+	VPMADDUBSW Y0, Y13, Y6
+	VPMADDWD Y11, Y6, Y6
+	VPSLLD $3, Y6, Y7
+	VPSUBD Y7, Y12, Y7
+	VPSLLD $7, Y6, Y8
+	VPSUBD Y8, Y12, Y8
+	VMOVDQU Y7, (R10)
+	VMOVDQU Y8, (R12)
+	VEXTRACTI128 $1, Y6, X7
+	VPADDD X7, X6, X6
+	VPSHUFD $0x4E, X6, X7
+	VPADDD X7, X6, X6
+	VPSHUFD $0xB1, X6, X7
+	VPADDD X7, X6, X6
+	VMOVD X6, (R13)
+	ADDQ $128, SI
+	ADDQ $32, DI
+	ADDQ $4, R9
+	ADDQ $32, R10
+	ADDQ $32, R12
+	ADDQ $4, R13
+	DECQ CX
+	JNZ  q2loop
+	VZEROUPPER
+	RET
+
+DATA q2abs<>+0(SB)/4, $0x7fffffff
+GLOBL q2abs<>(SB), RODATA|NOPTR, $4
+DATA q2c127<>+0(SB)/4, $0x42fe0000
+GLOBL q2c127<>(SB), RODATA|NOPTR, $4
+DATA q2ones<>+0(SB)/4, $0x01010101
+GLOBL q2ones<>(SB), RODATA|NOPTR, $4
+
+// q2perm: VPERMD indices putting the packs' quads of bytes back in order.
+DATA q2perm<>+0(SB)/8, $0x0000000400000000
+DATA q2perm<>+8(SB)/8, $0x0000000500000001
+DATA q2perm<>+16(SB)/8, $0x0000000600000002
+DATA q2perm<>+24(SB)/8, $0x0000000700000003
+GLOBL q2perm<>(SB), RODATA|NOPTR, $32
+
+// q8pair: VPERMPS indices putting a group's blocks 0, 1 (then 2, 3)
+// dw·dx over a VPHADDD of their lanes (a, a, b, b in each half).
+DATA q8pair<>+0(SB)/8, $0
+DATA q8pair<>+8(SB)/8, $0x0000000100000001
+DATA q8pair<>+16(SB)/8, $0
+DATA q8pair<>+24(SB)/8, $0x0000000100000001
+DATA q8pair<>+32(SB)/8, $0x0000000200000002
+DATA q8pair<>+40(SB)/8, $0x0000000300000003
+DATA q8pair<>+48(SB)/8, $0x0000000200000002
+DATA q8pair<>+56(SB)/8, $0x0000000300000003
+GLOBL q8pair<>(SB), RODATA|NOPTR, $64
 
 // ar2idx is 0, 1, …, 31: lane numbers of a 32-value chunk, against which
 // axpyRowsAVX2 compares the count left to make the last chunk's masks.

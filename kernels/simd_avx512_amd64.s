@@ -1190,12 +1190,14 @@ q8x4loop:
 	RET
 
 // ABSMAX puts the largest |value| of the 32 float32 in Z0, Z1 into X2
-// (absmask: 0x7fffffff in every lane; Z3 is scratch).
+// (absmask: 0x7fffffff in every lane; Z3 is scratch), comparing their
+// bits as integers: the same order for numbers, and a NaN's bits are
+// above +Inf's, so a NaN wins (VMAXPS would drop it by its position).
 #define ABSMAX(absmask) \
 	VPANDD absmask, Z0, Z2 \
 	VPANDD absmask, Z1, Z3 \
-	VMAXPS Z3, Z2, Z2 \
-	REDUCE16(Z2, Y2, X2, Y3, X3, VMAXPS, VEXTRACTF32X8, VEXTRACTF128, VPERMILPS)
+	VPMAXUD Z3, Z2, Z2 \
+	REDUCE16(Z2, Y2, X2, Y3, X3, VPMAXUD, VEXTRACTI32X8, VEXTRACTI128, VPSHUFD)
 
 // REDUCE16 folds the 16 dword lanes of z (y, x its lower halves) into
 // lane 0 of x by op (VMAXPS, VPADDD …): halves, quarters, then pairs by

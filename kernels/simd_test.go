@@ -16,7 +16,8 @@ func withKernels(name string, f func()) {
 	f()
 }
 
-// runnableSets lists the implemented kernel sets this CPU can run.
+// runnableSets lists the implemented kernel sets this CPU can run, and
+// the test-only variants of them it can (partialSets).
 func runnableSets() []string {
 	var names []string
 	for _, name := range isaOrder {
@@ -24,7 +25,22 @@ func runnableSets() []string {
 			names = append(names, name)
 		}
 	}
+	for _, p := range partialSets {
+		if p.runs() {
+			names = append(names, p.name)
+		}
+	}
 	return names
+}
+
+// partialSets are sets as CPUs with fewer extensions than this one would
+// get them (registered in kernelSets by the tests of an architecture), so
+// that the tests cover those combinations too.
+var partialSets []partialSet
+
+type partialSet struct {
+	name string
+	runs func() bool // this CPU can run it
 }
 
 // TestSIMDKernels compares every kernel set with the float64 reference on
@@ -74,7 +90,7 @@ func checkSet(t *testing.T, set string, rng *rand.Rand, dt DType, rows, cols int
 				t.Fatalf("%s %s %d×%d: MatVec[%d] input %d = %v, reference %v (error %g > %g)", set, dt, rows, cols, r, i, mv[r], ref, e, bound)
 			}
 			v := mm[i*rows+r]
-			if matMulInexact(set, dt, cols, n) {
+			if matMulInexact(dt, cols, n) {
 				if e := math.Abs(float64(v) - ref); e > bound {
 					t.Fatalf("%s %s %d×%d: MatMul[%d,%d] = %v, reference %v (error %g > %g)", set, dt, rows, cols, i, r, v, ref, e, bound)
 				}
@@ -85,17 +101,18 @@ func checkSet(t *testing.T, set string, rng *rand.Rand, dt DType, rows, cols int
 	}
 }
 
-// matMulInexact reports whether the set's MatMul of dt may differ from
-// its MatVec, within MatVec's error bound against the exact result,
+// matMulInexact reports whether the active set's MatMul of dt may differ
+// from its MatVec, within MatVec's error bound against the exact result,
 // instead of matching it bit for bit: AVX-512 Q8_0 with four inputs or
 // more on rows of whole 64-element groups, which MatMul decodes to
 // float32 (see gemmKernels), and products whose MatVec takes the x24
 // path but MatMul does not (the active set's, x24For).
-func matMulInexact(set string, dt DType, cols, n int) bool {
+func matMulInexact(dt DType, cols, n int) bool {
+	ks := activeKernels()
 	w := Mat{DType: dt, Cols: cols}
-	one, _ := x24For(activeKernels(), w, 1)
-	many, _ := x24For(activeKernels(), w, n)
-	return set == "avx512" && dt == Q8_0 && n >= 4 && cols%64 == 0 || one != nil && many == nil
+	one, _ := x24For(ks, w, 1)
+	many, _ := x24For(ks, w, n)
+	return ks.name == "avx512" && dt == Q8_0 && n >= 4 && cols%64 == 0 || one != nil && many == nil
 }
 
 // TestSIMDMatMulBatch checks MatMul rows against MatVec bit for bit at
@@ -126,7 +143,7 @@ func TestSIMDMatMulBatch(t *testing.T) {
 						MatVec(mv, w, x[i*c:(i+1)*c])
 						for r, v := range mv {
 							got := mm[i*rows+r]
-							if matMulInexact(name, dt, c, n) {
+							if matMulInexact(dt, c, n) {
 								ref, mag := refDot(refRow(w, r), x[i*c:(i+1)*c])
 								bound := math.Abs(ref)*0x1p-24 + mag*0x1p-22
 								if e := math.Abs(float64(got) - ref); e > bound {
