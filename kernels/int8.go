@@ -14,10 +14,10 @@ import "sync"
 // With Int8Input set on a Q4_0 or Q8_0 matrix, MatVec, MatMul and
 // MatMulGroup do the same: the input is quantized exactly as llama.cpp
 // quantizes it, each block's integer sum is exact, and what remains is
-// float rounding of Σ_b isum_b·dw_b·dx_b: the generic kernels sum those
-// terms in float64, where each is exact; the AVX2 and AVX-512 kernels in
-// float32 lanes that add at most four products before they are widened
-// to float64, within the bound of TestInt8Input. MatMul rows are
+// float rounding of Σ_b isum_b·dw_b·dx_b: the generic and AVX2 kernels
+// sum those terms in float64, where each is exact; the AVX-512 kernels
+// in float32 lanes that add at most four products before they are
+// widened to float64, within the bound of TestInt8Input. MatMul rows are
 // bit-identical to MatVec.
 
 // int8Block is the block length of the quantized input.

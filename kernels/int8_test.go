@@ -98,7 +98,7 @@ func checkInt8(t *testing.T, set string, rng *rand.Rand, dt DType, rows, cols in
 		MatVec(mv, w, x[i*cols:(i+1)*cols])
 		for r := 0; r < rows; r++ {
 			ref, mag := refInt8Dot(t, w, r, x[i*cols:(i+1)*cols])
-			// The SIMD kernels round each lane's product with dw·dx
+			// The AVX-512 kernels round each lane's product with dw·dx
 			// once (fused) and add at most four of them in float32
 			// before widening: five roundings of at most mag, and the
 			// result's own.

@@ -258,12 +258,15 @@ GLOBL i8nib2<>(SB), RODATA|NOPTR, $4
 // products as the AVX-512 kernel's do. Rows whose blocks are not a
 // multiple of eight leave the rest to q4_0X24Dot (int8RowDots).
 
-// X24CONSTS2: Y10 0x0F bytes, Y11 words of one, Y12 and Y13 the lanes'
-// blocks of a group's two pairs (x24pair).
-#define X24CONSTS2 \
+// I8CONSTS2: Y10 0x0F bytes, Y11 words of one; X24CONSTS2 also Y12 and
+// Y13, the lanes' blocks of a group's two pairs (x24pair).
+#define I8CONSTS2 \
 	VPBROADCASTD i8nib2<>(SB), Y10 \
 	VPCMPEQW Y11, Y11, Y11 \
-	VPSRLW $15, Y11, Y11 \
+	VPSRLW $15, Y11, Y11
+
+#define X24CONSTS2 \
+	I8CONSTS2 \
 	VMOVDQU x24pair<>+0(SB), Y12 \
 	VMOVDQU x24pair<>+32(SB), Y13
 
@@ -311,22 +314,26 @@ GLOBL i8nib2<>(SB), RODATA|NOPTR, $4
 	X24PLANE2(po) \
 	LANES2(Y4, co, idx)
 
-// SCALES4 makes the dw·s (or dw·dx) of the four blocks of bb bytes from
-// wo in X14: their float16 scales gathered in AX (BX, DX scratch), times
-// the input's scales at so(R11).
-#define SCALES4(wo, bb, so) \
-	MOVWLZX wo(SI), AX \
-	MOVWLZX wo+bb(SI), BX \
+// F16X4 makes the float16 values at o0…o3(SI) float32 in x (gathered in
+// AX; BX, DX scratch).
+#define F16X4(o0, o1, o2, o3, x) \
+	MOVWLZX o0(SI), AX \
+	MOVWLZX o1(SI), BX \
 	SHLL $16, BX \
 	ORL  BX, AX \
-	MOVWLZX wo+2*bb(SI), BX \
-	MOVWLZX wo+3*bb(SI), DX \
+	MOVWLZX o2(SI), BX \
+	MOVWLZX o3(SI), DX \
 	SHLL $16, DX \
 	ORL  DX, BX \
 	SHLQ $32, BX \
 	ORQ  BX, AX \
-	VMOVQ AX, X14 \
-	VCVTPH2PS X14, X14 \
+	VMOVQ AX, x \
+	VCVTPH2PS x, x
+
+// SCALES4 makes the dw·s (or dw·dx) of the four blocks of bb bytes from
+// wo in X14: their float16 scales, times the input's scales at so(R11).
+#define SCALES4(wo, bb, so) \
+	F16X4(wo, wo+bb, wo+2*bb, wo+3*bb, X14) \
 	VMULPS so(R11), X14, X14
 
 // X24GROUP2 adds the four blocks of group g (weights from 72g, planes
@@ -388,70 +395,104 @@ DATA x24pair<>+48(SB)/8, $0x0000000300000003
 DATA x24pair<>+56(SB)/8, $0x0000000300000003
 GLOBL x24pair<>(SB), RODATA|NOPTR, $64
 
-// The int8 Q4_0 product on AVX2, several rows a call: the x24 kernel
-// above with one plane, the input in the q4 layout (int8Input.q4, c4)
-// as on AVX-512. Per pair of blocks QUAD2 gives the AVX-512 kernel's
-// int32 lanes (block k's values 4l…4l+3 and 16+4l…16+4l+3), exact; from
-// their corrections (−8 times the lane's sum of eight values), converted
-// to float32 and multiply-added with the lane's block's dw·dx into Y7,
-// widened every eight blocks, so a float32 lane adds four products as
-// on AVX-512. Rows whose blocks are not a multiple of eight leave the
-// rest to q4_0Int8Dot (int8RowDots).
+// The int8 products on AVX2, several rows a call: per block the exact
+// integer sum (int32 lanes of the x24 kernels' kind, then added across
+// by VPHADDD), times its dw·dx (exact in float32) in float64, exact too,
+// so the only roundings are those of the float64 additions, as in the
+// generic kernels. (Summing float32 lanes, as the AVX-512 kernels do,
+// was as fast here but moved a Q4_0 fixture's logits 1e-2 from
+// llama.cpp's: a product's last bits move an 8-bit rounding of the next
+// layer's input, which then moves the logits by a quantum.) Rows whose
+// blocks are not a multiple of eight leave the rest to the generic
+// per-block sum (int8RowDots).
 //
 // func dotQ4_0I8AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
+// func dotQ8_0I8AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 // out[k] = the first nb blocks (a positive multiple of 8) of row k (at w
-// + k·rb) times the input: q its q4, c its c4, d its scales.
+// + k·rb) times the input: for Q4_0 q its q4, c its c4 (the AVX-512
+// layout), for Q8_0 q its values in order (c unused); d its scales.
+//
+// Q4_0 takes two blocks a ymm as the x24 kernel does (NIB2, QUAD2: lanes
+// 4l…4l+3 of a half hold its block's values 4l…4l+3 and 16+4l…16+4l+3,
+// from the lane's correction, −8 times their sum); two VPHADDD levels
+// over the eight blocks' four pairs leave blocks 0, 2, 4, 6 in the lower
+// half and 1, 3, 5, 7 in the upper, which meet their dw·dx in Y14 and
+// Y15.
 
-// I8PAIR2 adds blocks wo/18 and wo/18+1 (values at qo, corrections at
-// co, dw·dx in X14's lanes picked by idx) into Y7.
-#define I8PAIR2(wo, qo, co, idx) \
+// I8PAIRQ makes blocks wo/18 and wo/18+1's corrected lanes (values at
+// qo, corrections at co) in y.
+#define I8PAIRQ(wo, qo, co, y) \
 	NIB2(wo) \
 	QUAD2(qo) \
-	LANES2(Y3, co, idx)
+	VPADDD co(R13), Y3, y
 
-#define I8GROUP2(g) \
-	SCALES4(72*g, 18, 16*g) \
-	I8PAIR2(72*g, 128*g, 64*g, Y12) \
-	I8PAIR2(72*g+36, 128*g+32, 64*g+32, Y13)
+// EVENODD makes the dw·dx of the eight blocks of bb bytes at SI, blocks
+// 0, 2, 4, 6 in Y14 and 1, 3, 5, 7 in Y15, as float64 (the input's dx at
+// R11, picked by VSHUFPS; X7, X12 scratch).
+#define EVENODD(bb) \
+	VMOVUPS (R11), X12 \
+	F16X4(0, 2*bb, 4*bb, 6*bb, X14) \
+	VSHUFPS $0x88, 16(R11), X12, X7 \
+	VMULPS X7, X14, X14 \
+	VCVTPS2PD X14, Y14 \
+	F16X4(bb, 3*bb, 5*bb, 7*bb, X15) \
+	VSHUFPS $0xDD, 16(R11), X12, X7 \
+	VMULPS X7, X15, X15 \
+	VCVTPS2PD X15, Y15
+
+// ADDBLOCKS multiply-adds the eight blocks' sums in y (the even ones in
+// the lower half, the odd in the upper) with their dw·dx into Y8, Y9.
+#define ADDBLOCKS(y, x) \
+	VCVTDQ2PD x, Y5 \
+	VEXTRACTI128 $1, y, x \
+	VCVTDQ2PD x, Y6 \
+	VFMADD231PD Y14, Y5, Y8 \
+	VFMADD231PD Y15, Y6, Y9
+
+// I8ROWS2 is the frame of both: rows of groups of eight blocks (SI the
+// weights, DI the input's values, R13 its corrections, R11 its scales,
+// CX the groups left), each by group, into Y8, Y9.
+#define I8ROWS2(consts, group, row, loop) \
+	KROWS0(R12, consts) \
+row: \
+	MOVQ R12, SI \
+	MOVQ q+8(FP), DI \
+	MOVQ c+16(FP), R13 \
+	MOVQ d+24(FP), R11 \
+	MOVQ nb+32(FP), CX \
+	SHRQ $3, CX \
+	VXORPD Y8, Y8, Y8 \
+	VXORPD Y9, Y9, Y9 \
+loop: \
+	group \
+	DECQ CX \
+	JNZ  loop \
+	VADDPD Y9, Y8, Y8 \
+	SUMY8NZ \
+	KROWS1(R12, row)
+
+#define Q4I8GROUP2 \
+	EVENODD(18) \
+	I8PAIRQ(0, 0, 0, Y4) \
+	I8PAIRQ(36, 32, 32, Y3) \
+	VPHADDD Y3, Y4, Y4 \
+	I8PAIRQ(72, 128, 64, Y6) \
+	I8PAIRQ(108, 160, 96, Y3) \
+	VPHADDD Y3, Y6, Y6 \
+	VPHADDD Y6, Y4, Y4 \
+	ADDBLOCKS(Y4, X4) \
+	ADDQ $144, SI \
+	ADDQ $256, DI \
+	ADDQ $128, R13 \
+	ADDQ $32, R11
 
 TEXT ·dotQ4_0I8AVX2(SB), NOSPLIT, $0-64
-	KROWS0(R12, X24CONSTS2)
-q4i8row2:
-	MOVQ R12, SI
-	MOVQ q+8(FP), DI
-	MOVQ c+16(FP), R13
-	MOVQ d+24(FP), R11
-	MOVQ nb+32(FP), CX
-	SHRQ $3, CX
-	VXORPD Y8, Y8, Y8
-	VXORPD Y9, Y9, Y9
-	VXORPS Y7, Y7, Y7
-q4i8loop2:
-	I8GROUP2(0)
-	I8GROUP2(1)
-	WIDENY7
-	ADDQ $144, SI
-	ADDQ $256, DI
-	ADDQ $128, R13
-	ADDQ $32, R11
-	DECQ CX
-	JNZ  q4i8loop2
-	VADDPD Y9, Y8, Y8
-	SUMY8NZ
-	KROWS1(R12, q4i8row2)
+	I8ROWS2(I8CONSTS2, Q4I8GROUP2, q4i8row2, q4i8loop2)
 
-// The int8 Q8_0 product on AVX2, several rows a call, in the frame of
-// the Q4_0 one: per block |w| (VPABSB) times the input's values with
-// w's signs (VPSIGNB) by VPMADDUBSW (pairs, which cannot saturate here)
-// and VPMADDWD (quads), eight exact int32 lanes; a pair of blocks'
-// lanes added by twos (VPHADDD), so each of its eight lanes holds 16
-// products of one block, converted to float32 and multiply-added with
-// the block's dw·dx into Y7, widened every eight blocks (four products
-// a float32 lane, as on AVX-512). Rows whose blocks are not a multiple
-// of eight leave the rest to q8_0Int8Dot.
-//
-// func dotQ8_0I8AVX2(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
-// as dotQ4_0I8AVX2, with q the input's values in order (c unused).
+// Q8_0: per block |w| (VPABSB) times the input's values with w's signs
+// (VPSIGNB) by VPMADDUBSW (pairs, which cannot saturate here) and
+// VPMADDWD (quads), eight int32 lanes; VPHADDD over four blocks' lanes
+// twice, then their halves added, leave the four blocks' sums in order.
 
 // Q8QUAD makes block wo/34's int32 lanes (values at qo) in y (Y2
 // scratch).
@@ -462,50 +503,32 @@ q4i8loop2:
 	VPMADDUBSW Y2, y, y \
 	VPMADDWD Y11, y, y
 
-// Q8I8PAIR2 adds blocks wo/34 and wo/34+1 (values at qo, dw·dx in X14's
-// lanes picked by idx: q8pair) into Y7.
-#define Q8I8PAIR2(wo, qo, idx) \
+// Q8FOUR multiply-adds the four blocks from wo/34 (values at qo, dw·dx
+// at so(R11)) into ya.
+#define Q8FOUR(wo, qo, so, ya) \
+	SCALES4(wo, 34, so) \
+	VCVTPS2PD X14, Y14 \
 	Q8QUAD(wo, qo, Y1) \
 	Q8QUAD(wo+34, qo+32, Y3) \
 	VPHADDD Y3, Y1, Y1 \
-	VCVTDQ2PS Y1, Y1 \
-	VPERMPS Y14, idx, Y6 \
-	VFMADD231PS Y6, Y1, Y7
+	Q8QUAD(wo+68, qo+64, Y3) \
+	Q8QUAD(wo+102, qo+96, Y4) \
+	VPHADDD Y4, Y3, Y3 \
+	VPHADDD Y3, Y1, Y1 \
+	VEXTRACTI128 $1, Y1, X3 \
+	VPADDD X3, X1, X1 \
+	VCVTDQ2PD X1, Y1 \
+	VFMADD231PD Y14, Y1, ya
 
-#define Q8I8GROUP2(g) \
-	SCALES4(136*g, 34, 16*g) \
-	Q8I8PAIR2(136*g, 128*g, Y12) \
-	Q8I8PAIR2(136*g+68, 128*g+64, Y13)
-
-#define Q8I8CONSTS2 \
-	VPCMPEQW Y11, Y11, Y11 \
-	VPSRLW $15, Y11, Y11 \
-	VMOVDQU q8pair<>+0(SB), Y12 \
-	VMOVDQU q8pair<>+32(SB), Y13
+#define Q8I8GROUP2 \
+	Q8FOUR(0, 0, 0, Y8) \
+	Q8FOUR(136, 128, 16, Y9) \
+	ADDQ $272, SI \
+	ADDQ $256, DI \
+	ADDQ $32, R11
 
 TEXT ·dotQ8_0I8AVX2(SB), NOSPLIT, $0-64
-	KROWS0(R12, Q8I8CONSTS2)
-q8i8row2:
-	MOVQ R12, SI
-	MOVQ q+8(FP), DI
-	MOVQ d+24(FP), R11
-	MOVQ nb+32(FP), CX
-	SHRQ $3, CX
-	VXORPD Y8, Y8, Y8
-	VXORPD Y9, Y9, Y9
-	VXORPS Y7, Y7, Y7
-q8i8loop2:
-	Q8I8GROUP2(0)
-	Q8I8GROUP2(1)
-	WIDENY7
-	ADDQ $272, SI
-	ADDQ $256, DI
-	ADDQ $32, R11
-	DECQ CX
-	JNZ  q8i8loop2
-	VADDPD Y9, Y8, Y8
-	SUMY8NZ
-	KROWS1(R12, q8i8row2)
+	I8ROWS2(I8CONSTS2, Q8I8GROUP2, q8i8row2, q8i8loop2)
 
 // func quantizeQ8AVX2(x *float32, q *int8, d *float32, c8, c128, sums *int32, nb int)
 // quantizes nb blocks of 32 exactly as quantizeBlock does (int8.go), and
@@ -617,17 +640,6 @@ DATA q2perm<>+16(SB)/8, $0x0000000600000002
 DATA q2perm<>+24(SB)/8, $0x0000000700000003
 GLOBL q2perm<>(SB), RODATA|NOPTR, $32
 
-// q8pair: VPERMPS indices putting a group's blocks 0, 1 (then 2, 3)
-// dw·dx over a VPHADDD of their lanes (a, a, b, b in each half).
-DATA q8pair<>+0(SB)/8, $0
-DATA q8pair<>+8(SB)/8, $0x0000000100000001
-DATA q8pair<>+16(SB)/8, $0
-DATA q8pair<>+24(SB)/8, $0x0000000100000001
-DATA q8pair<>+32(SB)/8, $0x0000000200000002
-DATA q8pair<>+40(SB)/8, $0x0000000300000003
-DATA q8pair<>+48(SB)/8, $0x0000000200000002
-DATA q8pair<>+56(SB)/8, $0x0000000300000003
-GLOBL q8pair<>(SB), RODATA|NOPTR, $64
 
 // ar2idx is 0, 1, …, 31: lane numbers of a 32-value chunk, against which
 // axpyRowsAVX2 compares the count left to make the last chunk's masks.
