@@ -244,8 +244,15 @@ var softmaxPool = sync.Pool{New: func() any { return new([]float64) }}
 
 const softmaxStack = 512
 
-// SiLU replaces x[i] with x[i]·σ(x[i]) = x/(1 + e^−x), in place.
+// SiLU replaces x[i] with x[i]·σ(x[i]) = x/(1 + e^−x), in place (a
+// prompt's on the worker pool).
 func SiLU(x []float32) {
+	if !parallelAct(x, siluChunk) {
+		siluChunk(x)
+	}
+}
+
+func siluChunk(x []float32) {
 	if f := activeKernels().silu; f != nil && len(x) >= 8 {
 		m := len(x) / 8 * 8
 		f(x[:m])
@@ -258,13 +265,51 @@ func SiLU(x []float32) {
 }
 
 // GELUTanh replaces x with the tanh approximation of GELU, computed
-// exactly: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), in place.
+// exactly: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), in place (a
+// prompt's on the worker pool).
 func GELUTanh(x []float32) {
+	if !parallelAct(x, geluTanhChunk) {
+		geluTanhChunk(x)
+	}
+}
+
+func geluTanhChunk(x []float32) {
 	const c = 0.7978845608028654 // √(2/π)
 	for i, v := range x {
 		f := float64(v)
 		x[i] = float32(0.5 * f * (1 + math.Tanh(c*(f+0.044715*f*f*f))))
 	}
+}
+
+// actChunk is how many values an activation's pool task takes; inputs
+// of fewer than four chunks (a decoding step's) stay on the caller.
+const actChunk = 8192
+
+// actTask applies f to chunks of x (a Ranger, so a pooled one runs
+// without allocating).
+type actTask struct {
+	x []float32
+	f func([]float32)
+}
+
+func (t *actTask) Range(lo, hi int) {
+	t.f(t.x[lo*actChunk : min(hi*actChunk, len(t.x))])
+}
+
+var actTaskPool = sync.Pool{New: func() any { return new(actTask) }}
+
+// parallelAct applies the elementwise f to x on the worker pool and
+// reports true, or reports false for an x too short to be worth it.
+func parallelAct(x []float32, f func([]float32)) bool {
+	if len(x) < 4*actChunk || Workers() == 1 {
+		return false
+	}
+	t := actTaskPool.Get().(*actTask)
+	t.x, t.f = x, f
+	ParallelRanger((len(x)+actChunk-1)/actChunk, 1, t)
+	t.x, t.f = nil, nil
+	actTaskPool.Put(t)
+	return true
 }
 
 // Add sets dst[i] += a[i].

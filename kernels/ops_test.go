@@ -174,6 +174,22 @@ func TestActivations(t *testing.T) {
 			t.Fatalf("NaN at %v", x[i])
 		}
 	}
+	// A prompt's activations go over the worker pool in chunks (the last
+	// one short): the same values as one call per chunk.
+	big := randVec(rng, 5*actChunk+13, 4)
+	for _, f := range []struct {
+		name     string
+		act, one func([]float32)
+	}{{"SiLU", SiLU, siluChunk}, {"GELUTanh", GELUTanh, geluTanhChunk}} {
+		got, want := append([]float32(nil), big...), append([]float32(nil), big...)
+		f.act(got)
+		for i := 0; i < len(want); i += actChunk {
+			f.one(want[i:min(i+actChunk, len(want))])
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s on %d values differs from its chunks'", f.name, len(big))
+		}
+	}
 	// A few fixed points.
 	one := []float32{1}
 	GELUTanh(one)

@@ -61,6 +61,9 @@ func siluAVX512(x *float32, n int)
 func quantizeQ8AVX512(x *float32, q *int8, d *float32, c8, c128, sums *int32, nb int)
 
 //go:noescape
+func siluAVX2(x *float32, n int)
+
+//go:noescape
 func quantizeQ8AVX2(x *float32, q *int8, d *float32, c8, c128, sums *int32, nb int)
 
 // quantizeAVX2 quantizes blocks [lo, hi) of a.x (see quantizeBlock).
@@ -720,6 +723,7 @@ func newAVX2Set() *kernelSet {
 		axpyRowsAVX2(&dst[0], &a[0], &m[0], stride, len(dst), len(a))
 	}
 	avx2.int8[Q4_0] = int8RowDots(dotQ4_0I8AVX2, 8, nibbleOrder, q4_0Int8Dot)
+	avx2.silu = func(x []float32) { siluAVX2(&x[0], len(x)) }
 	avx2.q4Layout = true
 	avx2.quantize = quantizeAVX2
 	avx2.int8[Q8_0] = int8RowDots(dotQ8_0I8AVX2, 8, withC128, q8_0Int8Dot)

@@ -530,6 +530,84 @@ TEXT ·dotQ4_0I8AVX2(SB), NOSPLIT, $0-64
 TEXT ·dotQ8_0I8AVX2(SB), NOSPLIT, $0-64
 	I8ROWS2(I8CONSTS2, Q8I8GROUP2, q8i8row2, q8i8loop2)
 
+// EXP4PD sets Y5 = e^Y4 in float64 as the AVX-512 set's EXPPD does (the
+// same clamp, reduction and polynomial, from the same constants), but
+// for VSCALEFPD: 2^k is applied as 2^(k>>1) times 2^(k−(k>>1)), each a
+// normal float64 built from its exponent bits, so the first product is
+// exact and the second rounds once, as VSCALEFPD does (into the
+// subnormals, or to +Inf). Uses Y1, Y2, Y3, Y4, Y6, Y7.
+#define EXP4PD \
+	VBROADCASTSD ·exp800(SB), Y7 \
+	VMINPD Y7, Y4, Y4 \
+	VBROADCASTSD ·expm800(SB), Y7 \
+	VMAXPD Y7, Y4, Y4 \
+	VBROADCASTSD ·explog2e(SB), Y7 \
+	VMULPD Y7, Y4, Y1 \
+	VROUNDPD $0, Y1, Y2 \
+	VBROADCASTSD ·expln2hi(SB), Y7 \
+	VFNMADD231PD Y7, Y2, Y4 \
+	VBROADCASTSD ·expln2lo(SB), Y7 \
+	VFNMADD231PD Y7, Y2, Y4 \
+	VBROADCASTSD ·expc+88(SB), Y5 \
+	EXPSTEP(80) \
+	EXPSTEP(72) \
+	EXPSTEP(64) \
+	EXPSTEP(56) \
+	EXPSTEP(48) \
+	EXPSTEP(40) \
+	EXPSTEP(32) \
+	EXPSTEP(24) \
+	EXPSTEP(16) \
+	EXPSTEP(8) \
+	EXPSTEP(0) \
+	VCVTPD2DQY Y2, X3 \
+	VPSRAD $1, X3, X6 \
+	VPSUBD X6, X3, X3 \
+	POW2(X6, Y6) \
+	POW2(X3, Y3) \
+	VMULPD Y6, Y5, Y5 \
+	VMULPD Y3, Y5, Y5
+
+// EXPSTEP is a Horner step of EXP4PD: Y5 = Y5·r + expc[off/8].
+#define EXPSTEP(off) \
+	VBROADCASTSD ·expc+off(SB), Y7 \
+	VFMADD213PD Y7, Y4, Y5
+
+// POW2 makes 2^k in y from the four int32 k in x (−1022 ≤ k ≤ 1023).
+#define POW2(x, y) \
+	VPMOVSXDQ x, y \
+	VPADDQ exp2bias<>(SB), y, y \
+	VPSLLQ $52, y, y
+
+DATA exp2bias<>+0(SB)/8, $1023
+DATA exp2bias<>+8(SB)/8, $1023
+DATA exp2bias<>+16(SB)/8, $1023
+DATA exp2bias<>+24(SB)/8, $1023
+GLOBL exp2bias<>(SB), RODATA|NOPTR, $32
+
+// func siluAVX2(x *float32, n int) — n a positive multiple of 4:
+// x[i] = x/(1+e^−x) computed in float64 (e^−x by EXP4PD) and rounded
+// once, as SiLU does with math.Exp.
+TEXT ·siluAVX2(SB), NOSPLIT, $0-16
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	SHRQ $2, CX
+	VBROADCASTSD ·expsign(SB), Y8
+	VBROADCASTSD ·expc(SB), Y9
+silu2loop:
+	VCVTPS2PD (SI), Y0
+	VXORPD Y8, Y0, Y4
+	EXP4PD
+	VADDPD Y9, Y5, Y5
+	VDIVPD Y5, Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS X0, (SI)
+	ADDQ $16, SI
+	DECQ CX
+	JNZ  silu2loop
+	VZEROUPPER
+	RET
+
 // func quantizeQ8AVX2(x *float32, q *int8, d *float32, c8, c128, sums *int32, nb int)
 // quantizes nb blocks of 32 exactly as quantizeBlock does (int8.go), and
 // as quantizeQ8AVX512: amax (the integer max of the |x| bits, so a NaN

@@ -1656,24 +1656,24 @@ GLOBL i8ones<>(SB), RODATA|NOPTR, $4
 // 0.35), 2^k by VSCALEFPD: within 3.2e-14 relative of math.Exp
 // (TestSoftmaxExp). Uses Z1, Z2, Z4.
 #define EXPPD \
-	VMINPD.BCST silu800<>(SB), Z4, Z4 \
-	VMAXPD.BCST silum800<>(SB), Z4, Z4 \
-	VMULPD.BCST silulog2e<>(SB), Z4, Z1 \
+	VMINPD.BCST ·exp800(SB), Z4, Z4 \
+	VMAXPD.BCST ·expm800(SB), Z4, Z4 \
+	VMULPD.BCST ·explog2e(SB), Z4, Z1 \
 	VRNDSCALEPD $0, Z1, Z2 \
-	VFNMADD231PD.BCST siluln2hi<>(SB), Z2, Z4 \
-	VFNMADD231PD.BCST siluln2lo<>(SB), Z2, Z4 \
-	VBROADCASTSD siluc<>+88(SB), Z5 \
-	VFMADD213PD.BCST siluc<>+80(SB), Z4, Z5 \
-	VFMADD213PD.BCST siluc<>+72(SB), Z4, Z5 \
-	VFMADD213PD.BCST siluc<>+64(SB), Z4, Z5 \
-	VFMADD213PD.BCST siluc<>+56(SB), Z4, Z5 \
-	VFMADD213PD.BCST siluc<>+48(SB), Z4, Z5 \
-	VFMADD213PD.BCST siluc<>+40(SB), Z4, Z5 \
-	VFMADD213PD.BCST siluc<>+32(SB), Z4, Z5 \
-	VFMADD213PD.BCST siluc<>+24(SB), Z4, Z5 \
-	VFMADD213PD.BCST siluc<>+16(SB), Z4, Z5 \
-	VFMADD213PD.BCST siluc<>+8(SB), Z4, Z5 \
-	VFMADD213PD.BCST siluc<>+0(SB), Z4, Z5 \
+	VFNMADD231PD.BCST ·expln2hi(SB), Z2, Z4 \
+	VFNMADD231PD.BCST ·expln2lo(SB), Z2, Z4 \
+	VBROADCASTSD ·expc+88(SB), Z5 \
+	VFMADD213PD.BCST ·expc+80(SB), Z4, Z5 \
+	VFMADD213PD.BCST ·expc+72(SB), Z4, Z5 \
+	VFMADD213PD.BCST ·expc+64(SB), Z4, Z5 \
+	VFMADD213PD.BCST ·expc+56(SB), Z4, Z5 \
+	VFMADD213PD.BCST ·expc+48(SB), Z4, Z5 \
+	VFMADD213PD.BCST ·expc+40(SB), Z4, Z5 \
+	VFMADD213PD.BCST ·expc+32(SB), Z4, Z5 \
+	VFMADD213PD.BCST ·expc+24(SB), Z4, Z5 \
+	VFMADD213PD.BCST ·expc+16(SB), Z4, Z5 \
+	VFMADD213PD.BCST ·expc+8(SB), Z4, Z5 \
+	VFMADD213PD.BCST ·expc+0(SB), Z4, Z5 \
 	VSCALEFPD Z2, Z5, Z5
 
 // func siluAVX512(x *float32, n int) — n a positive multiple of 8:
@@ -1685,9 +1685,9 @@ TEXT ·siluAVX512(SB), NOSPLIT, $0-16
 	SHRQ $3, CX
 siluloop:
 	VCVTPS2PD (SI), Z0
-	VXORPD.BCST silusign<>(SB), Z0, Z4
+	VXORPD.BCST ·expsign(SB), Z0, Z4
 	EXPPD
-	VADDPD.BCST siluc<>+0(SB), Z5, Z5
+	VADDPD.BCST ·expc+0(SB), Z5, Z5
 	VDIVPD Z5, Z0, Z0
 	VCVTPD2PS Z0, Y0
 	VMOVUPS Y0, (SI)
@@ -1697,31 +1697,34 @@ siluloop:
 	VZEROUPPER
 	RET
 
-DATA siluc<>+0(SB)/8, $0x3ff0000000000000
-DATA siluc<>+8(SB)/8, $0x3ff0000000000000
-DATA siluc<>+16(SB)/8, $0x3fe0000000000000
-DATA siluc<>+24(SB)/8, $0x3fc5555555555555
-DATA siluc<>+32(SB)/8, $0x3fa5555555555555
-DATA siluc<>+40(SB)/8, $0x3f81111111111111
-DATA siluc<>+48(SB)/8, $0x3f56c16c16c16c17
-DATA siluc<>+56(SB)/8, $0x3f2a01a01a01a01a
-DATA siluc<>+64(SB)/8, $0x3efa01a01a01a01a
-DATA siluc<>+72(SB)/8, $0x3ec71de3a556c734
-DATA siluc<>+80(SB)/8, $0x3e927e4fb7789f5c
-DATA siluc<>+88(SB)/8, $0x3e5ae64567f544e4
-GLOBL siluc<>(SB), RODATA|NOPTR, $96
-DATA silusign<>+0(SB)/8, $0x8000000000000000
-GLOBL silusign<>(SB), RODATA|NOPTR, $8
-DATA silu800<>+0(SB)/8, $0x4089000000000000
-GLOBL silu800<>(SB), RODATA|NOPTR, $8
-DATA silum800<>+0(SB)/8, $0xc089000000000000
-GLOBL silum800<>(SB), RODATA|NOPTR, $8
-DATA silulog2e<>+0(SB)/8, $0x3ff71547652b82fe
-GLOBL silulog2e<>(SB), RODATA|NOPTR, $8
-DATA siluln2hi<>+0(SB)/8, $0x3fe62e4200000000
-GLOBL siluln2hi<>(SB), RODATA|NOPTR, $8
-DATA siluln2lo<>+0(SB)/8, $0x3e9fdf473de00000
-GLOBL siluln2lo<>(SB), RODATA|NOPTR, $8
+// The constants of EXPPD and of the AVX2 set's EXP4PD (global, so both
+// files read one table): the Taylor coefficients 1/k! (expc), the sign
+// bit, the clamp ±800, log2 e and ln 2 in two parts.
+DATA ·expc+0(SB)/8, $0x3ff0000000000000
+DATA ·expc+8(SB)/8, $0x3ff0000000000000
+DATA ·expc+16(SB)/8, $0x3fe0000000000000
+DATA ·expc+24(SB)/8, $0x3fc5555555555555
+DATA ·expc+32(SB)/8, $0x3fa5555555555555
+DATA ·expc+40(SB)/8, $0x3f81111111111111
+DATA ·expc+48(SB)/8, $0x3f56c16c16c16c17
+DATA ·expc+56(SB)/8, $0x3f2a01a01a01a01a
+DATA ·expc+64(SB)/8, $0x3efa01a01a01a01a
+DATA ·expc+72(SB)/8, $0x3ec71de3a556c734
+DATA ·expc+80(SB)/8, $0x3e927e4fb7789f5c
+DATA ·expc+88(SB)/8, $0x3e5ae64567f544e4
+GLOBL ·expc(SB), RODATA|NOPTR, $96
+DATA ·expsign+0(SB)/8, $0x8000000000000000
+GLOBL ·expsign(SB), RODATA|NOPTR, $8
+DATA ·exp800+0(SB)/8, $0x4089000000000000
+GLOBL ·exp800(SB), RODATA|NOPTR, $8
+DATA ·expm800+0(SB)/8, $0xc089000000000000
+GLOBL ·expm800(SB), RODATA|NOPTR, $8
+DATA ·explog2e+0(SB)/8, $0x3ff71547652b82fe
+GLOBL ·explog2e(SB), RODATA|NOPTR, $8
+DATA ·expln2hi+0(SB)/8, $0x3fe62e4200000000
+GLOBL ·expln2hi(SB), RODATA|NOPTR, $8
+DATA ·expln2lo+0(SB)/8, $0x3e9fdf473de00000
+GLOBL ·expln2lo(SB), RODATA|NOPTR, $8
 
 // i8g4a, i8g4b: gather indices of Q4NIBS0 and Q4NIBS1 (byte 16k+j of
 // the result is byte j of block k's nibbles; i8g4a for the 128 bytes at
