@@ -60,11 +60,12 @@ type kernelSet struct {
 	kOrder bool
 	// silu is SiLU on a multiple of 8 values (nil: the Go loop).
 	silu func(x []float32)
-	// vecExp: Softmax takes its exponentials from softmaxExpVec (a
-	// multiple of 8 values, within 5e-14 relative of math.Exp). A plain
-	// function, not a field: a func value would move Softmax's stack
+	// vecExp, when not 0, is the vector form (vecExpAVX2, vecExpAVX512)
+	// Softmax passes to softmaxMaxVec, softmaxExpVec (within 5e-14
+	// relative of math.Exp) and softmaxDivVec. Plain functions switching
+	// on it, not func fields: a func value would move Softmax's stack
 	// buffer to the heap.
-	vecExp bool
+	vecExp uint8
 	// dot is the F32 row dot (Dot), axpy Axpy; nil: the generic ones.
 	dot  rowDotFn
 	axpy axpyFn

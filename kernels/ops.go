@@ -175,7 +175,7 @@ func LayerNorm(dst, x, w, b []float32, eps float32) {
 // Softmax replaces x with exp(x − max) / Σ exp(x − max), in place.
 // Entries equal to −Inf become 0. If every entry is −Inf (nothing to
 // attend to) the result is all zeros. The exponentials and their sum are
-// float64 (on AVX-512 a vector exp within 5e-14 of math.Exp's).
+// float64 (on AVX2 and AVX-512 a vector exp within 5e-14 of math.Exp's).
 func Softmax(x []float32) {
 	if len(x) == 0 {
 		return
@@ -184,9 +184,9 @@ func Softmax(x []float32) {
 	m := float32(math.Inf(-1))
 	nan := false
 	rest := x
-	if vec && len(x) >= 16 {
+	if vec != 0 && len(x) >= 16 {
 		k := len(x) / 16 * 16
-		m, nan = softmaxMaxVec(x[:k])
+		m, nan = softmaxMaxVec(vec, x[:k])
 		rest = x[k:]
 	}
 	for _, v := range rest {
@@ -215,10 +215,10 @@ func Softmax(x []float32) {
 		e = (*p)[:len(x)]
 	}
 	k := 0
-	if vec && !nan && !math.IsInf(mf, 1) {
+	if vec != 0 && !nan && !math.IsInf(mf, 1) {
 		k = len(x) / 8 * 8
 		if k > 0 {
-			softmaxExpVec(e[:k], x[:k], mf)
+			softmaxExpVec(vec, e[:k], x[:k], mf)
 		}
 	}
 	for i := k; i < len(x); i++ {
@@ -229,10 +229,10 @@ func Softmax(x []float32) {
 		sum += v
 	}
 	k = 0
-	if vec {
+	if vec != 0 {
 		k = len(x) / 8 * 8
 		if k > 0 {
-			softmaxDivVec(x[:k], e[:k], sum)
+			softmaxDivVec(vec, x[:k], e[:k], sum)
 		}
 	}
 	for i := k; i < len(x); i++ {

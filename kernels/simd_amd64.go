@@ -512,33 +512,58 @@ func avx2Gemm() map[DType]*gemmKernels {
 	}
 }
 
+// The vector forms of Softmax's loops (kernelSet.vecExp).
+const (
+	vecExpAVX2 = 1 + iota
+	vecExpAVX512
+)
+
 //go:noescape
 func softmaxExpAVX512(x *float32, e *float64, shift float64, n int)
 
-// softmaxExpVec sets e[i] = e^(x[i] − shift) for a multiple of 8 values
-// (kernelSet.vecExp).
-func softmaxExpVec(e []float64, x []float32, shift float64) {
-	softmaxExpAVX512(&x[0], &e[0], shift, len(x))
+//go:noescape
+func softmaxExpAVX2(x *float32, e *float64, shift float64, n int)
+
+// softmaxExpVec sets e[i] = e^(x[i] − shift) for a multiple of 8 values.
+func softmaxExpVec(kind uint8, e []float64, x []float32, shift float64) {
+	if kind == vecExpAVX512 {
+		softmaxExpAVX512(&x[0], &e[0], shift, len(x))
+	} else {
+		softmaxExpAVX2(&x[0], &e[0], shift, len(x))
+	}
 }
 
 //go:noescape
 func softmaxDivAVX512(x *float32, e *float64, sum float64, n int)
 
 //go:noescape
+func softmaxDivAVX2(x *float32, e *float64, sum float64, n int)
+
+//go:noescape
 func softmaxMaxAVX512(x *float32, n int) (m float32, nan bool)
+
+//go:noescape
+func softmaxMaxAVX2(x *float32, n int) (m float32, nan bool)
 
 // softmaxMaxVec returns the largest of a multiple of 16 values (−Inf for
 // none above it; NaNs ignored, as Softmax's loop ignores them) and
-// whether any is NaN (kernelSet.vecExp).
-func softmaxMaxVec(x []float32) (float32, bool) {
-	return softmaxMaxAVX512(&x[0], len(x))
+// whether any is NaN.
+func softmaxMaxVec(kind uint8, x []float32) (float32, bool) {
+	if kind == vecExpAVX512 {
+		return softmaxMaxAVX512(&x[0], len(x))
+	}
+	return softmaxMaxAVX2(&x[0], len(x))
 }
 
 // softmaxDivVec sets x[i] = float32(e[i] / sum) for a multiple of 8
-// values (kernelSet.vecExp), as Softmax's loop does: VDIVPD and
-// VCVTPD2PS round as the scalar division and conversion do.
-func softmaxDivVec(x []float32, e []float64, sum float64) {
-	softmaxDivAVX512(&x[0], &e[0], sum, len(x))
+// values, as Softmax's loop does: VDIVPD and VCVTPD2PS round as the
+// scalar division and conversion do.
+func softmaxDivVec(kind uint8, x []float32, e []float64, sum float64) {
+	if kind == vecExpAVX512 {
+		softmaxDivAVX512(&x[0], &e[0], sum, len(x))
+	} else {
+		softmaxDivAVX2(&x[0], &e[0], sum, len(x))
+	}
 }
 
 //go:noescape
@@ -724,6 +749,7 @@ func newAVX2Set() *kernelSet {
 	}
 	avx2.int8[Q4_0] = int8RowDots(dotQ4_0I8AVX2, 8, nibbleOrder, q4_0Int8Dot)
 	avx2.silu = func(x []float32) { siluAVX2(&x[0], len(x)) }
+	avx2.vecExp = vecExpAVX2
 	avx2.q4Layout = true
 	avx2.quantize = quantizeAVX2
 	avx2.int8[Q8_0] = int8RowDots(dotQ8_0I8AVX2, 8, withC128, q8_0Int8Dot)
@@ -746,7 +772,7 @@ func newAVX512Set(avx2 *kernelSet, vnni, vbmi bool) *kernelSet {
 	avx512 := newDotSet("avx512", avx512Dots, avx512Gemm())
 	avx512.axpy = simdAxpy(axpyAVX512, 16)
 	avx512.silu = func(x []float32) { siluAVX512(&x[0], len(x)) }
-	avx512.vecExp = true
+	avx512.vecExp = vecExpAVX512
 	avx512.dotRows = dotRows512
 	avx512.axpyRows = func(dst, a, m []float32, stride int) {
 		axpyRowsAVX512(&dst[0], &a[0], &m[0], stride, len(dst), len(a))

@@ -585,6 +585,15 @@ DATA exp2bias<>+16(SB)/8, $1023
 DATA exp2bias<>+24(SB)/8, $1023
 GLOBL exp2bias<>(SB), RODATA|NOPTR, $32
 
+// Softmax's loops on AVX2 (as the AVX-512 set's): SMARGS2 loads the
+// pointers, the shift or sum broadcast into Y8, and CX = n/4.
+#define SMARGS2(xr, er, s) \
+	MOVQ x+0(FP), xr \
+	MOVQ e+8(FP), er \
+	VBROADCASTSD s, Y8 \
+	MOVQ n+24(FP), CX \
+	SHRQ $2, CX
+
 // func siluAVX2(x *float32, n int) — n a positive multiple of 4:
 // x[i] = x/(1+e^−x) computed in float64 (e^−x by EXP4PD) and rounded
 // once, as SiLU does with math.Exp.
@@ -605,6 +614,71 @@ silu2loop:
 	ADDQ $16, SI
 	DECQ CX
 	JNZ  silu2loop
+	VZEROUPPER
+	RET
+
+// func softmaxExpAVX2(x *float32, e *float64, shift float64, n int) — n a
+// positive multiple of 4: e[i] = e^(x[i] − shift) (EXP4PD).
+TEXT ·softmaxExpAVX2(SB), NOSPLIT, $0-32
+	SMARGS2(SI, DI, shift+16(FP))
+smexp2loop:
+	VCVTPS2PD (SI), Y4
+	VSUBPD Y8, Y4, Y4
+	EXP4PD
+	VMOVUPD Y5, (DI)
+	ADDQ $16, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  smexp2loop
+	VZEROUPPER
+	RET
+
+// func softmaxDivAVX2(x *float32, e *float64, sum float64, n int) — n a
+// positive multiple of 4: x[i] = float32(e[i] / sum).
+TEXT ·softmaxDivAVX2(SB), NOSPLIT, $0-32
+	SMARGS2(DI, SI, sum+16(FP))
+smdiv2loop:
+	VMOVUPD (SI), Y4
+	VDIVPD Y8, Y4, Y4
+	VCVTPD2PSY Y4, X4
+	VMOVUPS X4, (DI)
+	ADDQ $32, SI
+	ADDQ $16, DI
+	DECQ CX
+	JNZ  smdiv2loop
+	VZEROUPPER
+	RET
+
+// func softmaxMaxAVX2(x *float32, n int) (m float32, nan bool) — n a
+// positive multiple of 8: as softmaxMaxAVX512 (the running maximum Y0
+// is VMAXPS's second source, so it never takes a NaN; VCMPPS $3 flags
+// them into Y2).
+TEXT ·softmaxMaxAVX2(SB), NOSPLIT, $0-21
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	SHRQ $3, CX
+	MOVL $0xff800000, AX
+	VMOVD AX, X0
+	VBROADCASTSS X0, Y0
+	VXORPS Y2, Y2, Y2
+smmax2loop:
+	VMOVUPS (SI), Y1
+	VMAXPS Y0, Y1, Y0
+	VCMPPS $3, Y1, Y1, Y3
+	VORPS Y3, Y2, Y2
+	ADDQ $32, SI
+	DECQ CX
+	JNZ  smmax2loop
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS X1, X0, X0
+	VPERMILPS $0x4e, X0, X1
+	VMAXPS X1, X0, X0
+	VPERMILPS $0xb1, X0, X1
+	VMAXPS X1, X0, X0
+	VMOVSS X0, m+16(FP)
+	VMOVMSKPS Y2, AX
+	TESTL AX, AX
+	SETNE nan+20(FP)
 	VZEROUPPER
 	RET
 
