@@ -64,6 +64,22 @@ func quantizeQ8AVX512(x *float32, q *int8, d *float32, c8, c128, sums *int32, nb
 func siluAVX2(x *float32, n int)
 
 //go:noescape
+func quantizeQ8KAVX2(x *float32, q *int8, sums *int32, d *float32) bool
+
+// quantizeSuperAVX2 quantizes super-block b of a.x (see quantizeSuper),
+// and lays it out in kqk when a wants it; false for a super-block whose
+// largest |x| is 0, ±Inf or NaN, which it leaves to the Go loop.
+func quantizeSuperAVX2(a *int8Input, b int) bool {
+	if !quantizeQ8KAVX2(&a.x[b*superBlock], &a.kq[b*superBlock], &a.ksums[b*16], &a.kd[b]) {
+		return false
+	}
+	if a.needs&needKOrder != 0 {
+		a.kOrderLayout(b)
+	}
+	return true
+}
+
+//go:noescape
 func quantizeQ8AVX2(x *float32, q *int8, d *float32, c8, c128, sums *int32, nb int)
 
 // quantizeAVX2 quantizes blocks [lo, hi) of a.x (see quantizeBlock).
@@ -752,6 +768,7 @@ func newAVX2Set() *kernelSet {
 	avx2.vecExp = vecExpAVX2
 	avx2.q4Layout = true
 	avx2.quantize = quantizeAVX2
+	avx2.quantizeSuper = quantizeSuperAVX2
 	avx2.int8[Q8_0] = int8RowDots(dotQ8_0I8AVX2, 8, withC128, q8_0Int8Dot)
 	avx2.x24[Q4_0] = int8RowDots(dotQ4_0X24AVX2, 8, x24Planes, q4_0X24Dot)
 	avx2.x24[Q4_K] = int8RowDots(dotQ4_KX24AVX2, 8, x24PlanesK, nil)
@@ -785,7 +802,7 @@ func newAVX512Set(avx2 *kernelSet, vnni, vbmi bool) *kernelSet {
 		avx512.int8[dt] = avx2.int8[dt]
 	}
 	avx512.q4Layout = avx2.q4Layout
-	avx512.quantize = avx2.quantize
+	avx512.quantize, avx512.quantizeSuper = avx2.quantize, avx2.quantizeSuper
 	avx512.int8x4[Q4_K] = kRows4
 	avx512.int8x4[Q5_K] = kRows4
 	if vnni {

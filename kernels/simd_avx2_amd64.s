@@ -682,6 +682,29 @@ smmax2loop:
 	VZEROUPPER
 	RET
 
+// QPACK rounds the 32 float32 in Y0…Y3 times ys to int32 (the default
+// rounding) and packs their low bytes, in order, into Y0 (Y10 0xFF in
+// each dword; Y1 scratch): a value the conversion cannot hold gives
+// 0x80000000, whose low byte 0 is what Go's conversions give.
+#define QPACK(ys) \
+	VMULPS ys, Y0, Y0 \
+	VMULPS ys, Y1, Y1 \
+	VMULPS ys, Y2, Y2 \
+	VMULPS ys, Y3, Y3 \
+	VCVTPS2DQ Y0, Y0 \
+	VCVTPS2DQ Y1, Y1 \
+	VCVTPS2DQ Y2, Y2 \
+	VCVTPS2DQ Y3, Y3 \
+	VPAND Y10, Y0, Y0 \
+	VPAND Y10, Y1, Y1 \
+	VPAND Y10, Y2, Y2 \
+	VPAND Y10, Y3, Y3 \
+	VPACKUSDW Y1, Y0, Y0 \
+	VPACKUSDW Y3, Y2, Y2 \
+	VPACKUSWB Y2, Y0, Y0 \
+	VMOVDQU q2perm<>(SB), Y1 \
+	VPERMD Y0, Y1, Y0
+
 // func quantizeQ8AVX2(x *float32, q *int8, d *float32, c8, c128, sums *int32, nb int)
 // quantizes nb blocks of 32 exactly as quantizeBlock does (int8.go), and
 // as quantizeQ8AVX512: amax (the integer max of the |x| bits, so a NaN
@@ -734,23 +757,7 @@ q2loop:
 	VDIVSS X4, X14, X9
 q2zero:
 	VBROADCASTSS X9, Y9
-	VMULPS Y9, Y0, Y0
-	VMULPS Y9, Y1, Y1
-	VMULPS Y9, Y2, Y2
-	VMULPS Y9, Y3, Y3
-	VCVTPS2DQ Y0, Y0
-	VCVTPS2DQ Y1, Y1
-	VCVTPS2DQ Y2, Y2
-	VCVTPS2DQ Y3, Y3
-	VPAND Y10, Y0, Y0
-	VPAND Y10, Y1, Y1
-	VPAND Y10, Y2, Y2
-	VPAND Y10, Y3, Y3
-	VPACKUSDW Y1, Y0, Y0
-	VPACKUSDW Y3, Y2, Y2
-	VPACKUSWB Y2, Y0, Y0
-	VMOVDQU q2perm<>(SB), Y1
-	VPERMD Y0, Y1, Y0
+	QPACK(Y9)
 	VMOVDQU Y0, (DI)
 	VPMADDUBSW Y0, Y13, Y6
 	VPMADDWD Y11, Y6, Y6
@@ -775,6 +782,104 @@ q2zero:
 	ADDQ $4, R13
 	DECQ CX
 	JNZ  q2loop
+	VZEROUPPER
+	RET
+
+// func quantizeQ8KAVX2(x *float32, q *int8, sums *int32, d *float32) bool
+// is quantizeQ8KAVX512 on AVX2 (without kqk): one super-block of 256
+// values as quantizeSuper does, the first value of largest magnitude mx
+// found by the largest |x| bits and then the first lane equal to them;
+// q by QPACK with iscale = 127/(−mx), d = 1/iscale, the sums of each 16
+// by VPMADDUBSW and VPMADDWD with ones, then VPHADDD twice over two
+// 32s. It returns false, writing nothing, when the largest |x| is 0,
+// ±Inf or NaN, for the Go loop.
+TEXT ·quantizeQ8KAVX2(SB), NOSPLIT, $0-33
+	MOVQ x+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ sums+16(FP), R9
+	MOVQ d+24(FP), R10
+	VPBROADCASTD q2abs<>(SB), Y15
+	VPXOR Y4, Y4, Y4
+	XORQ BX, BX
+q8k2max:
+	VPAND (SI)(BX*4), Y15, Y5
+	VPMAXUD Y5, Y4, Y4
+	VPAND 32(SI)(BX*4), Y15, Y6
+	VPMAXUD Y6, Y4, Y4
+	ADDQ $16, BX
+	CMPQ BX, $256
+	JB   q8k2max
+	VEXTRACTI128 $1, Y4, X5
+	VPMAXUD X5, X4, X4
+	VPSHUFD $0x4e, X4, X5
+	VPMAXUD X5, X4, X4
+	VPSHUFD $0xb1, X4, X5
+	VPMAXUD X5, X4, X4
+	VMOVD X4, AX
+	TESTL AX, AX
+	JZ   q8k2go
+	CMPL AX, $0x7f800000
+	JAE  q8k2go
+	VPBROADCASTD X4, Y4
+	XORQ BX, BX
+q8k2find:
+	VPAND (SI)(BX*4), Y15, Y5
+	VPCMPEQD Y4, Y5, Y5
+	VMOVMSKPS Y5, AX
+	TESTL AX, AX
+	JNZ  q8k2found
+	ADDQ $8, BX
+	JMP  q8k2find
+q8k2found:
+	BSFL AX, AX
+	ADDQ AX, BX
+	VXORPS X5, X5, X5
+	VSUBSS (SI)(BX*4), X5, X5
+	VMOVSS q2c127<>(SB), X6
+	VDIVSS X5, X6, X7
+	MOVL $0x3f800000, AX
+	VMOVD AX, X6
+	VDIVSS X7, X6, X6
+	VMOVSS X6, (R10)
+	VBROADCASTSS X7, Y14
+	VPCMPEQW Y10, Y10, Y10
+	VPSRLD $24, Y10, Y10
+	VPCMPEQW Y11, Y11, Y11
+	VPSRLW $15, Y11, Y11
+	VPBROADCASTD q2ones<>(SB), Y13
+	VMOVDQU q2perm<>(SB), Y12
+	MOVQ $4, CX
+q8k2loop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	QPACK(Y14)
+	VMOVDQU Y0, (DI)
+	VPMADDUBSW Y0, Y13, Y8
+	VPMADDWD Y11, Y8, Y8
+	VMOVUPS 128(SI), Y0
+	VMOVUPS 160(SI), Y1
+	VMOVUPS 192(SI), Y2
+	VMOVUPS 224(SI), Y3
+	QPACK(Y14)
+	VMOVDQU Y0, 32(DI)
+	VPMADDUBSW Y0, Y13, Y9
+	VPMADDWD Y11, Y9, Y9
+	VPHADDD Y9, Y8, Y8
+	VPHADDD Y8, Y8, Y8
+	VPERMD Y8, Y12, Y8
+	VMOVDQU X8, (R9)
+	ADDQ $256, SI
+	ADDQ $64, DI
+	ADDQ $16, R9
+	DECQ CX
+	JNZ  q8k2loop
+	MOVB $1, ret+32(FP)
+	VZEROUPPER
+	RET
+q8k2go:
+	MOVB $0, ret+32(FP)
 	VZEROUPPER
 	RET
 
