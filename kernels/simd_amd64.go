@@ -64,6 +64,15 @@ func quantizeQ8AVX512(x *float32, q *int8, d *float32, c8, c128, sums *int32, nb
 func siluAVX2(x *float32, n int)
 
 //go:noescape
+func quantizeX24AVX2(x *float32, p *int8, t *int32, s *float32, n int)
+
+//go:noescape
+func quantizeX24KAVX2(x *float32, p *int8, t, s *float32, n int)
+
+//go:noescape
+func quantizeX24Q6AVX2(x *float32, p *int8, t *int32, s *float32, n int)
+
+//go:noescape
 func quantizeQ8KAVX2(x *float32, q *int8, sums *int32, d *float32) bool
 
 // quantizeSuperAVX2 quantizes super-block b of a.x (see quantizeSuper),
@@ -769,6 +778,7 @@ func newAVX2Set() *kernelSet {
 	avx2.q4Layout = true
 	avx2.quantize = quantizeAVX2
 	avx2.quantizeSuper = quantizeSuperAVX2
+	avx2.quantizeX24, avx2.quantizeX24K, avx2.quantizeX24Q6 = quantizeX24AVX2, quantizeX24KAVX2, quantizeX24Q6AVX2
 	avx2.int8[Q8_0] = int8RowDots(dotQ8_0I8AVX2, 8, withC128, q8_0Int8Dot)
 	avx2.x24[Q4_0] = int8RowDots(dotQ4_0X24AVX2, 8, x24Planes, q4_0X24Dot)
 	avx2.x24[Q4_K] = int8RowDots(dotQ4_KX24AVX2, 8, x24PlanesK, nil)

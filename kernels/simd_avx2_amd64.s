@@ -1004,3 +1004,254 @@ ar2tnext:
 ar2done:
 	VZEROUPPER
 	RET
+
+// The x24 input quantizers (x24.go) on AVX2: quantizeX24AVX512 and its
+// K-quant and Q6_K forms with ymm registers. Per block X24B2 takes the
+// 32 values into Y0…Y3, the largest |x| as integer bits (so a NaN or
+// ±Inf is above every number), s = amax/x24Max rounded up (the division
+// rounded to nearest, then one ulp up when s·x24Max < amax, exact in
+// float64: as x24Block), 1/s in float64 (0 when s is 0, and when a
+// value is not finite, which makes s NaN), and m = round-half-even(x·(1/s))
+// into Y0…Y3 as int32. The layout's terms come from m, then X24PLANES2
+// writes its three bytes: each plane the low bytes of m (PACKM), then
+// m = (m+128)>>8, which is (m − p)/256 for the low byte's signed value
+// p, as x24Digits takes it.
+//
+// Registers: DI the values, SI the planes, R8 the terms, R9 the scales,
+// CX the count; Y10 0xFF dwords, Y11 128 dwords, Y12 q2perm, Y13 zero,
+// Y15 the abs mask, X9 x24Max in float64, R10 zero, R11 a NaN's bits.
+
+DATA x2maxf<>+0(SB)/4, $0x4afefefe
+GLOBL x2maxf<>(SB), RODATA|NOPTR, $4
+DATA x2one<>+0(SB)/8, $0x3ff0000000000000
+GLOBL x2one<>(SB), RODATA|NOPTR, $8
+DATA x2c128<>+0(SB)/4, $128
+GLOBL x2c128<>(SB), RODATA|NOPTR, $4
+
+#define X24ARGS2 \
+	MOVQ x+0(FP), DI \
+	MOVQ p+8(FP), SI \
+	MOVQ t+16(FP), R8 \
+	MOVQ s+24(FP), R9 \
+	MOVQ n+32(FP), CX \
+	VPCMPEQW Y10, Y10, Y10 \
+	VPSRLD $24, Y10, Y10 \
+	VPBROADCASTD x2c128<>(SB), Y11 \
+	VMOVDQU q2perm<>(SB), Y12 \
+	VPXOR Y13, Y13, Y13 \
+	VPBROADCASTD q2abs<>(SB), Y15 \
+	VMOVSS x2maxf<>(SB), X9 \
+	VCVTSS2SD X9, X9, X9 \
+	XORQ R10, R10 \
+	MOVL $0x7fc00000, R11
+
+// X24M8 turns the eight float32 in y (x its lower half) into m, as int32
+// in place (X5, Y4, Y5 scratch; 1/s in Y8).
+#define X24M8(y, x) \
+	VEXTRACTF128 $1, y, X5 \
+	VCVTPS2PD x, Y4 \
+	VCVTPS2PD X5, Y5 \
+	VMULPD Y8, Y4, Y4 \
+	VMULPD Y8, Y5, Y5 \
+	VCVTPD2DQY Y4, x \
+	VCVTPD2DQY Y5, X5 \
+	VINSERTI128 $1, X5, y, y
+
+// X24B2 rounds block k (values at 128k(DI)) to m in Y0…Y3 and stores its
+// scale to 4k(R9), leaving it in BX.
+#define X24B2(k) \
+	VMOVUPS (128*k)(DI), Y0 \
+	VMOVUPS (128*k+32)(DI), Y1 \
+	VMOVUPS (128*k+64)(DI), Y2 \
+	VMOVUPS (128*k+96)(DI), Y3 \
+	VPAND Y15, Y0, Y4 \
+	VPAND Y15, Y1, Y5 \
+	VPMAXUD Y5, Y4, Y4 \
+	VPAND Y15, Y2, Y5 \
+	VPMAXUD Y5, Y4, Y4 \
+	VPAND Y15, Y3, Y5 \
+	VPMAXUD Y5, Y4, Y4 \
+	VEXTRACTI128 $1, Y4, X5 \
+	VPMAXUD X5, X4, X4 \
+	VPSHUFD $0x4e, X4, X5 \
+	VPMAXUD X5, X4, X4 \
+	VPSHUFD $0xb1, X4, X5 \
+	VPMAXUD X5, X4, X4 \
+	VMOVD X4, AX \
+	VDIVSS x2maxf<>(SB), X4, X5 \
+	VCVTSS2SD X5, X5, X6 \
+	VMULSD X9, X6, X6 \
+	VCVTSS2SD X4, X4, X7 \
+	VMOVD X5, BX \
+	VUCOMISD X7, X6 \
+	ADCL $0, BX \
+	VMOVD BX, X5 \
+	VCVTSS2SD X5, X5, X6 \
+	VMOVSD x2one<>(SB), X7 \
+	VDIVSD X6, X7, X7 \
+	VMOVQ X7, DX \
+	TESTL BX, BX \
+	CMOVQEQ R10, DX \
+	CMPL AX, $0x7f800000 \
+	CMOVQCC R10, DX \
+	CMOVLCC R11, BX \
+	MOVL BX, (4*k)(R9) \
+	VMOVQ DX, X8 \
+	VBROADCASTSD X8, Y8 \
+	X24M8(Y0, X0) \
+	X24M8(Y1, X1) \
+	X24M8(Y2, X2) \
+	X24M8(Y3, X3)
+
+// PACKM packs the low bytes of m (Y0…Y3), in order, into Y4 (Y5…Y7
+// scratch); DIGITUP moves m on to the next plane's digit.
+#define PACKM \
+	VPAND Y10, Y0, Y4 \
+	VPAND Y10, Y1, Y5 \
+	VPAND Y10, Y2, Y6 \
+	VPAND Y10, Y3, Y7 \
+	VPACKUSDW Y5, Y4, Y4 \
+	VPACKUSDW Y7, Y6, Y6 \
+	VPACKUSWB Y6, Y4, Y4 \
+	VPERMD Y4, Y12, Y4
+
+#define DIGITUP \
+	VPADDD Y11, Y0, Y0 \
+	VPSRAD $8, Y0, Y0 \
+	VPADDD Y11, Y1, Y1 \
+	VPSRAD $8, Y1, Y1 \
+	VPADDD Y11, Y2, Y2 \
+	VPSRAD $8, Y2, Y2 \
+	VPADDD Y11, Y3, Y3 \
+	VPSRAD $8, Y3, Y3
+
+// X24PLANES2 stores the block's three planes by store (ST32 or ST16S,
+// the plane's bytes in Y4) at off, off+ps and off+2ps.
+#define X24PLANES2(store, off, ps) \
+	PACKM \
+	store(off) \
+	DIGITUP \
+	PACKM \
+	store(off+ps) \
+	DIGITUP \
+	PACKM \
+	store(off+2*ps)
+
+// ST32 stores the 32 bytes at off(SI); ST16S the values 0–15 at off and
+// 16–31 at off+64 (Q4_0's layout).
+#define ST32(off) VMOVDQU Y4, off(SI)
+
+#define ST16S(off) \
+	VMOVDQU X4, off(SI) \
+	VEXTRACTI128 $1, Y4, off+64(SI)
+
+// X24Q4BLK2 does block k of a group of four in Q4_0's layout: its lanes'
+// corrections (−8 times the sums of values 4l…4l+3 and 16+4l…16+4l+3)
+// to 16k(R8), then the planes.
+#define X24Q4BLK2(k) \
+	X24B2(k) \
+	VPADDD Y2, Y0, Y4 \
+	VPADDD Y3, Y1, Y5 \
+	VPHADDD Y5, Y4, Y4 \
+	VPHADDD Y4, Y4, Y4 \
+	VPERMD Y4, Y12, Y4 \
+	VPSLLD $3, X4, X4 \
+	VPSUBD X4, X13, X4 \
+	VMOVDQU X4, (16*k)(R8) \
+	X24PLANES2(ST16S, 16*k, 128)
+
+// X24KBLK2 does block j of a super-block in the K-quants' layout (at
+// 32-byte unit pos of each plane): s·Σm to 4j(R8), from the exact sum,
+// in float64, rounded once.
+#define X24KBLK2(j, pos) \
+	X24B2(j) \
+	VPADDD Y1, Y0, Y4 \
+	VPADDD Y3, Y2, Y5 \
+	VPADDD Y5, Y4, Y4 \
+	VEXTRACTI128 $1, Y4, X5 \
+	VPADDD X5, X4, X4 \
+	VPSHUFD $0x4e, X4, X5 \
+	VPADDD X5, X4, X4 \
+	VPSHUFD $0xb1, X4, X5 \
+	VPADDD X5, X4, X4 \
+	VMOVD X4, AX \
+	VCVTSI2SDL AX, X5, X5 \
+	VMOVD BX, X6 \
+	VCVTSS2SD X6, X6, X6 \
+	VMULSD X6, X5, X5 \
+	VCVTSD2SS X5, X5, X5 \
+	VMOVSS X5, (4*j)(R8) \
+	X24PLANES2(ST32, 32*pos, 256)
+
+// X24Q6BLK2 does block j of a super-block in Q6_K's layout (unit j of
+// each plane): the corrections of its eight fours, −32 times their m
+// sums, to 32j(R8).
+#define X24Q6BLK2(j) \
+	X24B2(j) \
+	VPHADDD Y1, Y0, Y4 \
+	VPHADDD Y3, Y2, Y5 \
+	VPHADDD Y5, Y4, Y4 \
+	VPERMD Y4, Y12, Y4 \
+	VPSLLD $5, Y4, Y4 \
+	VPSUBD Y4, Y13, Y4 \
+	VMOVDQU Y4, (32*j)(R8) \
+	X24PLANES2(ST32, 32*j, 256)
+
+// func quantizeX24AVX2(x *float32, p *int8, t *int32, s *float32, n int)
+TEXT ·quantizeX24AVX2(SB), NOSPLIT, $0-40
+	X24ARGS2
+x24q4loop2:
+	X24Q4BLK2(0)
+	X24Q4BLK2(1)
+	X24Q4BLK2(2)
+	X24Q4BLK2(3)
+	ADDQ $512, DI
+	ADDQ $384, SI
+	ADDQ $64, R8
+	ADDQ $16, R9
+	DECQ CX
+	JNZ  x24q4loop2
+	VZEROUPPER
+	RET
+
+// func quantizeX24KAVX2(x *float32, p *int8, t, s *float32, n int)
+TEXT ·quantizeX24KAVX2(SB), NOSPLIT, $0-40
+	X24ARGS2
+x24kloop2:
+	X24KBLK2(0, 0)
+	X24KBLK2(1, 2)
+	X24KBLK2(2, 1)
+	X24KBLK2(3, 3)
+	X24KBLK2(4, 4)
+	X24KBLK2(5, 6)
+	X24KBLK2(6, 5)
+	X24KBLK2(7, 7)
+	ADDQ $1024, DI
+	ADDQ $768, SI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	DECQ CX
+	JNZ  x24kloop2
+	VZEROUPPER
+	RET
+
+// func quantizeX24Q6AVX2(x *float32, p *int8, t *int32, s *float32, n int)
+TEXT ·quantizeX24Q6AVX2(SB), NOSPLIT, $0-40
+	X24ARGS2
+x24q6loop2:
+	X24Q6BLK2(0)
+	X24Q6BLK2(1)
+	X24Q6BLK2(2)
+	X24Q6BLK2(3)
+	X24Q6BLK2(4)
+	X24Q6BLK2(5)
+	X24Q6BLK2(6)
+	X24Q6BLK2(7)
+	ADDQ $1024, DI
+	ADDQ $768, SI
+	ADDQ $256, R8
+	ADDQ $32, R9
+	DECQ CX
+	JNZ  x24q6loop2
+	VZEROUPPER
+	RET

@@ -96,6 +96,7 @@ func (a *int8Input) quantizePlanes(r int) {
 	x, p, s := a.x24Row(r, a.p24)
 	c := a.c24[r*cols/8 : (r+1)*cols/8]
 	whole := cols / x24Group * x24Group
+	clear(c[whole/8:]) // no corrections past the whole groups
 	b := 0
 	if q := a.ks.quantizeX24; q != nil && whole > 0 {
 		q(&x[0], &p[0], &c[0], &s[0], whole/x24Group)

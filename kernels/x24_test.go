@@ -167,9 +167,26 @@ func quantizeInputWith(t *testing.T, name string, x []float32, cols int, needs i
 	t.Helper()
 	var a *int8Input
 	withKernels(name, func() { a = quantizeInput(x, 1, cols, needs) })
-	// The pool may hand a back to the next call: keep copies.
+	// The pool may hand a back to the next call: keep copies, and poison
+	// a, so that a quantizer that leaves bytes unwritten cannot pass with
+	// the last set's.
 	c := &int8Input{cols: a.cols, p24: slices.Clone(a.p24), c24: slices.Clone(a.c24), s24: slices.Clone(a.s24),
 		pk24: slices.Clone(a.pk24), sm24: slices.Clone(a.sm24), p6: slices.Clone(a.p6), c6: slices.Clone(a.c6)}
+	for _, p := range [][]int8{a.p24, a.pk24, a.p6} {
+		for i := range p {
+			p[i] = 0x55
+		}
+	}
+	for _, f := range [][]float32{a.s24, a.sm24} {
+		for i := range f {
+			f[i] = 12345
+		}
+	}
+	for _, c := range [][]int32{a.c24, a.c6} {
+		for i := range c {
+			c[i] = 0x5555
+		}
+	}
 	int8InputPool.Put(a)
 	return c
 }
