@@ -373,7 +373,7 @@ func TestQuantizeSuperEverySet(t *testing.T) {
 	for i := range blk(6) {
 		blk(6)[i] *= 1e30
 	}
-	blk(7)[255] = 40 // the largest in the last lane
+	blk(7)[255] = 40               // the largest in the last lane
 	blk(8)[1], blk(8)[5] = -35, 35 // in one ymm
 	var want *int8Input
 	withKernels("generic", func() { want = quantizeInput(x, n, cols, needSuper|needKOrder) })
