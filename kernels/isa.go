@@ -18,7 +18,7 @@ import (
 // MatMul: accuracy near float32 rounding of the products (float64
 // accumulation of short float32 partials), and each row of a MatMul
 // bit-identical to the MatVec of that input row (except where MatMul's
-// doc says otherwise: AVX-512 Q8_0).
+// doc says otherwise: Q8_0).
 
 // matVecRows computes dst[r] for rows lo ≤ r < hi of w·x (dst is the
 // whole output vector).

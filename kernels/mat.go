@@ -157,12 +157,14 @@ var widePool = sync.Pool{New: func() any { return new([]float64) }}
 // rows: x is n×Cols and dst n×Rows, both row-major. Each block of W is
 // decoded once and used for several rows of x. Every output row equals
 // what MatVec gives for that row of x, bit for bit, with two exceptions
-// on AVX-512, which agree with MatVec only within the error bounds each
-// has against the exact result (see MatVec): Q8_0 products of four or
-// more inputs with Cols a multiple of 64 decode the weights to float32
-// and sum w·x instead of MatVec's per-block d·(q·x); and Q4_K, Q5_K and
-// Q6_K MatVec round the input to 24 bits per block and multiply in
-// integers (x24.go), where MatMul keeps float32 (Q4_0 does it in both).
+// on the SIMD sets, which agree with MatVec only within the error bounds
+// each has against the exact result (see MatVec): Q8_0 products of four
+// or more inputs with Cols a multiple of 64 (AVX-512) or 256 (AVX2)
+// decode the weights to float32 and sum w·x instead of MatVec's
+// per-block d·(q·x); and where MatVec rounds the input to 24 bits per
+// block and multiplies in integers (x24.go) but MatMul keeps float32:
+// Q4_K, Q5_K and Q6_K on both sets, and Q4_0 on AVX2 (AVX-512 does
+// Q4_0 in both).
 // It panics on an invalid w or lengths other than len(x) = n·Cols,
 // len(dst) = n·Rows.
 func MatMul(dst []float32, w Mat, x []float32, n int) {

@@ -5,8 +5,8 @@ package kernels
 // (dotMatMul) or runs kernels that do, for each pair, exactly the
 // operations of that row function (gemmMatMul, simd_gemm.go), so each
 // MatMul row is bit-identical to the MatVec of that input row, as the
-// kernel-set contract requires; the one exception, AVX-512 Q8_0 (see
-// MatMul and gemmKernels), stays within MatVec's error bound.
+// kernel-set contract requires; the one exception, Q8_0 (see MatMul and
+// gemmKernels), stays within MatVec's error bound.
 
 // rowDotFn returns Σ_c W[c]·x[c] for one stored row (RowBytes(len(x))
 // bytes) in float64.

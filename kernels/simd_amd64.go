@@ -252,6 +252,12 @@ func decQ5_KAVX2(dst *float32, src *byte, nb int)
 func decQ6_KAVX2(dst *float32, src *byte, nb int)
 
 //go:noescape
+func decQ8_0AVX2(dst *float32, src *byte, nb int)
+
+//go:noescape
+func decQ4_0AVX2(dst *float32, src *byte, nb int)
+
+//go:noescape
 func dot4K32AVX2(w *byte, x *float32, stride, n int, acc *[64]float64, last int)
 
 //go:noescape
@@ -529,8 +535,11 @@ func avx2Gemm() map[DType]*gemmKernels {
 		F32:  {f4: floatDot4(dot4F32AVX2, 32, 4, f32At, finish4AVX2)},
 		F16:  {f4: floatDot4(dot4F16AVX2, 32, 2, f16At, finish4AVX2)},
 		BF16: {f4: floatDot4(dot4BF16AVX2, 32, 2, bf16At, finish4AVX2)},
-		Q8_0: {f4: blockDot4(dot4Q8_0AVX2, 34)},
-		Q4_0: {f4: blockDot4(dot4Q4_0AVX2, 18)},
+		Q8_0: {f4: blockDot4(dot4Q8_0AVX2, 34), decode: decodeCols(decQ8_0AVX2, 32, 34), decodeAlign: 256, decodeMin: 4, d4: k32},
+		// Q4_0's MatVec takes the x24 path from 256 columns, so its
+		// decoded MatMul need not repeat a row dot's order: it is within
+		// MatVec's error bound, as the float kernels are (see MatMul).
+		Q4_0: {f4: blockDot4(dot4Q4_0AVX2, 18), decode: decodeCols(decQ4_0AVX2, 32, 18), decodeAlign: 256, decodeMin: 4, d4: k32},
 		Q4_1: {f4: blockDot4(dot4Q4_1AVX2, 20)},
 		Q5_0: {f4: blockDot4(dot4Q5_0AVX2, 22)},
 		Q5_1: {f4: blockDot4(dot4Q5_1AVX2, 24)},

@@ -585,6 +585,25 @@ DATA exp2bias<>+16(SB)/8, $1023
 DATA exp2bias<>+24(SB)/8, $1023
 GLOBL exp2bias<>(SB), RODATA|NOPTR, $32
 
+// DQ4W stores the eight nibbles in y as (q−8)·d (d in Y7) at off(DI).
+#define DQ4W(y, off) \
+	VPSUBD Y15, y, y \
+	VCVTDQ2PS y, y \
+	VMULPS Y7, y, y \
+	VMOVUPS y, off(DI)
+
+// DQ8W stores the eight int8 at so(SI) as q·d (d in Y7) at off(DI).
+#define DQ8W(so, off) \
+	VPMOVSXBD so(SI), Y0 \
+	VCVTDQ2PS Y0, Y0 \
+	VMULPS Y7, Y0, Y0 \
+	VMOVUPS Y0, off(DI)
+
+DATA dq4lo<>+0(SB)/4, $0x0f
+GLOBL dq4lo<>(SB), RODATA|NOPTR, $4
+DATA dq4eight<>+0(SB)/4, $8
+GLOBL dq4eight<>(SB), RODATA|NOPTR, $4
+
 // Softmax's loops on AVX2 (as the AVX-512 set's): SMARGS2 loads the
 // pointers, the shift or sum broadcast into Y8, and CX = n/4.
 #define SMARGS2(xr, er, s) \
@@ -704,6 +723,60 @@ smmax2loop:
 	VPACKUSWB Y2, Y0, Y0 \
 	VMOVDQU q2perm<>(SB), Y1 \
 	VPERMD Y0, Y1, Y0
+
+// func decQ4_0AVX2(dst *float32, src *byte, nb int) — nb > 0 blocks:
+// the float32 weights (q−8)·d of Q4_0 blocks (exact: a 4-bit integer
+// times a float16), for the decoded MatMul (gemmKernels.decode).
+TEXT ·decQ4_0AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ nb+16(FP), CX
+	VPBROADCASTD dq4lo<>(SB), Y14
+	VPBROADCASTD dq4eight<>(SB), Y15
+decq42loop:
+	MOVWLZX (SI), AX
+	VMOVD AX, X7
+	VCVTPH2PS X7, X7
+	VBROADCASTSS X7, Y7
+	VPMOVZXBD 2(SI), Y0
+	VPMOVZXBD 10(SI), Y1
+	VPSRLD $4, Y0, Y2
+	VPSRLD $4, Y1, Y3
+	VPAND Y14, Y0, Y0
+	VPAND Y14, Y1, Y1
+	DQ4W(Y0, 0)
+	DQ4W(Y1, 32)
+	DQ4W(Y2, 64)
+	DQ4W(Y3, 96)
+	ADDQ $18, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  decq42loop
+	VZEROUPPER
+	RET
+
+// func decQ8_0AVX2(dst *float32, src *byte, nb int) — nb > 0 blocks:
+// the float32 weights q·d of Q8_0 blocks (exact: an 8-bit integer times
+// a float16), for the decoded MatMul.
+TEXT ·decQ8_0AVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ nb+16(FP), CX
+decq82loop:
+	MOVWLZX (SI), AX
+	VMOVD AX, X7
+	VCVTPH2PS X7, X7
+	VBROADCASTSS X7, Y7
+	DQ8W(2, 0)
+	DQ8W(10, 32)
+	DQ8W(18, 64)
+	DQ8W(26, 96)
+	ADDQ $34, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  decq82loop
+	VZEROUPPER
+	RET
 
 // func quantizeQ8AVX2(x *float32, q *int8, d *float32, c8, c128, sums *int32, nb int)
 // quantizes nb blocks of 32 exactly as quantizeBlock does (int8.go), and

@@ -27,11 +27,12 @@ type gemmKernels struct {
 	// into the first partial for even j, the second for odd j, widened
 	// every 256 elements), whose order the Q4_0, Q4_1, Q5_0, Q5_1 and
 	// K-quant row dots keep; on AVX2 they are dot4K32AVX2 and its kin,
-	// which repeat the AVX2 K-quant row dots' orders. (F16 could be
+	// which repeat the AVX2 K-quant row dots' orders (AVX2 Q4_0's
+	// MatVec takes the x24 path where it decodes). (F16 could be
 	// decoded too, but its own two-row kernel is as fast.) The one
-	// exception is AVX-512 Q8_0: its weights q·d are exact, but its
-	// kernels sum d·(q·x) block by block, so its decoded MatMul differs
-	// from its MatVec within MatVec's error bound (see MatMul). (Its row
+	// exception is Q8_0: its weights q·d are exact, but its kernels sum
+	// d·(q·x) block by block, so its decoded MatMul differs from its
+	// MatVec within MatVec's error bound (see MatMul). (AVX-512's row
 	// dot could multiply by q·d too and stay identical, but that takes
 	// one operation more per block and made token generation on Q8_0
 	// about 5% slower.)

@@ -103,16 +103,17 @@ func checkSet(t *testing.T, set string, rng *rand.Rand, dt DType, rows, cols int
 
 // matMulInexact reports whether the active set's MatMul of dt may differ
 // from its MatVec, within MatVec's error bound against the exact result,
-// instead of matching it bit for bit: AVX-512 Q8_0 with four inputs or
-// more on rows of whole 64-element groups, which MatMul decodes to
-// float32 (see gemmKernels), and products whose MatVec takes the x24
-// path but MatMul does not (the active set's, x24For).
+// instead of matching it bit for bit: Q8_0 with four inputs or more on
+// rows of whole 64-element groups (AVX-512) or 256 (AVX2), which MatMul
+// decodes to float32 (see gemmKernels), and products whose MatVec takes
+// the x24 path but MatMul does not (the active set's, x24For).
 func matMulInexact(dt DType, cols, n int) bool {
 	ks := activeKernels()
 	w := Mat{DType: dt, Cols: cols}
 	one, _ := x24For(ks, w, 1)
 	many, _ := x24For(ks, w, n)
-	return ks.name == "avx512" && dt == Q8_0 && n >= 4 && cols%64 == 0 || one != nil && many == nil
+	q8 := ks.name == "avx512" && cols%64 == 0 || ks.name == "avx2" && cols%256 == 0
+	return q8 && dt == Q8_0 && n >= 4 || one != nil && many == nil
 }
 
 // TestSIMDMatMulBatch checks MatMul rows against MatVec bit for bit at
