@@ -58,8 +58,9 @@ type kernelSet struct {
 	// kOrder: the Q4_K and Q5_K int8 kernels take the input's values as
 	// kqk.
 	kOrder bool
-	// silu is SiLU on a multiple of 8 values (nil: the Go loop).
-	silu func(x []float32)
+	// silu and gelu are SiLU and GELUTanh on a multiple of 8 values
+	// (nil: the Go loops).
+	silu, gelu func(x []float32)
 	// vecExp, when not 0, is the vector form (vecExpAVX2, vecExpAVX512)
 	// Softmax passes to softmaxMaxVec, softmaxExpVec (within 5e-14
 	// relative of math.Exp) and softmaxDivVec. Plain functions switching

@@ -264,9 +264,12 @@ func siluChunk(x []float32) {
 	}
 }
 
-// GELUTanh replaces x with the tanh approximation of GELU, computed
-// exactly: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), in place (a
-// prompt's on the worker pool).
+// GELUTanh replaces x with the tanh approximation of GELU,
+// 0.5·x·(1 + tanh(u)) with u = √(2/π)·(x + 0.044715·x³), in place (a
+// prompt's on the worker pool). It computes the same function as
+// x/(1 + e^−2u) (as 1 + tanh u = 2/(1 + e^−2u)) in float64, rounded
+// once: that form has no cancellation where tanh u nears −1 (x below
+// about −5), and takes the vector exponential SiLU's kernels use.
 func GELUTanh(x []float32) {
 	if !parallelAct(x, geluTanhChunk) {
 		geluTanhChunk(x)
@@ -274,12 +277,22 @@ func GELUTanh(x []float32) {
 }
 
 func geluTanhChunk(x []float32) {
-	const c = 0.7978845608028654 // √(2/π)
+	if f := activeKernels().gelu; f != nil && len(x) >= 8 {
+		m := len(x) / 8 * 8
+		f(x[:m])
+		x = x[m:]
+	}
 	for i, v := range x {
 		f := float64(v)
-		x[i] = float32(0.5 * f * (1 + math.Tanh(c*(f+0.044715*f*f*f))))
+		x[i] = float32(f / (1 + math.Exp(geluM2C*(f+geluA*f*f*f))))
 	}
 }
+
+// The constants of GELUTanh: −2·√(2/π) and 0.044715.
+const (
+	geluM2C = -2 * 0.7978845608028654
+	geluA   = 0.044715
+)
 
 // actChunk is how many values an activation's pool task takes; inputs
 // of fewer than four chunks (a decoding step's) stay on the caller.

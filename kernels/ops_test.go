@@ -163,7 +163,14 @@ func TestActivations(t *testing.T) {
 	for i, v := range x {
 		f := float64(v)
 		ws[i] = f / (1 + math.Exp(-f))
-		wg[i] = 0.5 * f * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(f+0.044715*f*f*f)))
+		// GELU's tanh form for x > −5, where 1 + tanh u keeps its bits
+		// (GELUTanh computes x/(1 + e^−2u), the same function); below,
+		// where that sum cancels, the exponential form.
+		u := math.Sqrt(2/math.Pi) * (f + 0.044715*f*f*f)
+		wg[i] = 0.5 * f * (1 + math.Tanh(u))
+		if f <= -5 {
+			wg[i] = f / (1 + math.Exp(-2*u))
+		}
 		wc[i] = 30 * math.Tanh(f/30)
 	}
 	checkVec(t, "SiLU", silu, ws, 1e-40)
@@ -278,30 +285,39 @@ func TestRoPE(t *testing.T) {
 	}
 }
 
-// TestSiLUSets checks SiLU on every kernel set against math.Exp in
-// float64 (rounded once), on lengths that hit the SIMD tail, with the
-// special values.
+// TestSiLUSets checks SiLU and GELUTanh on every kernel set against
+// math.Exp in float64 (rounded once), on lengths that hit the SIMD tail,
+// with the special values.
 func TestSiLUSets(t *testing.T) {
 	rng := rand.New(rand.NewPCG(17, 18))
 	inf := float32(math.Inf(1))
+	acts := []struct {
+		name string
+		f    func([]float32)
+		ref  func(float64) float64
+	}{
+		{"SiLU", SiLU, func(f float64) float64 { return f / (1 + math.Exp(-f)) }},
+		{"GELUTanh", GELUTanh, func(f float64) float64 { return f / (1 + math.Exp(geluM2C*(f+geluA*f*f*f))) }},
+	}
 	for _, name := range runnableSets() {
 		withKernels(name, func() {
-			for _, n := range []int{1, 7, 8, 9, 23, 64, 5632} {
-				x := randVec(rng, n, 8)
-				special := []float32{0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, 88, -88, 100, -100, 800, -800, 1e4, -1e4, inf, -inf}
-				for i := 0; i < n && i < len(special); i++ {
-					x[i*7%n] = special[i]
-				}
-				got := append([]float32(nil), x...)
-				SiLU(got)
-				for i, v := range x {
-					f := float64(v)
-					want := float32(f / (1 + math.Exp(-f)))
-					if got[i] != want && !near(got[i], float64(want), 0) && !(math.IsNaN(float64(want)) && math.IsNaN(float64(got[i]))) {
-						t.Fatalf("%s: SiLU(%v) = %v, want %v", name, v, got[i], want)
+			for _, act := range acts {
+				for _, n := range []int{1, 7, 8, 9, 23, 64, 5632} {
+					x := randVec(rng, n, 8)
+					special := []float32{0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, 88, -88, 100, -100, 800, -800, 1e4, -1e4, inf, -inf, -6, -12, 3e38, -3e38}
+					for i := 0; i < n && i < len(special); i++ {
+						x[i*7%n] = special[i]
 					}
-					if math.Signbit(float64(got[i])) != math.Signbit(float64(want)) && !math.IsNaN(float64(want)) {
-						t.Fatalf("%s: SiLU(%v) = %v, want %v (sign)", name, v, got[i], want)
+					got := append([]float32(nil), x...)
+					act.f(got)
+					for i, v := range x {
+						want := float32(act.ref(float64(v)))
+						if got[i] != want && !near(got[i], float64(want), 0) && !(math.IsNaN(float64(want)) && math.IsNaN(float64(got[i]))) {
+							t.Fatalf("%s: %s(%v) = %v, want %v", name, act.name, v, got[i], want)
+						}
+						if math.Signbit(float64(got[i])) != math.Signbit(float64(want)) && !math.IsNaN(float64(want)) {
+							t.Fatalf("%s: %s(%v) = %v, want %v (sign)", name, act.name, v, got[i], want)
+						}
 					}
 				}
 			}

@@ -64,6 +64,12 @@ func quantizeQ8AVX512(x *float32, q *int8, d *float32, c8, c128, sums *int32, nb
 func siluAVX2(x *float32, n int)
 
 //go:noescape
+func geluAVX2(x *float32, n int)
+
+//go:noescape
+func geluAVX512(x *float32, n int)
+
+//go:noescape
 func quantizeX24AVX2(x *float32, p *int8, t *int32, s *float32, n int)
 
 //go:noescape
@@ -783,6 +789,7 @@ func newAVX2Set() *kernelSet {
 	}
 	avx2.int8[Q4_0] = int8RowDots(dotQ4_0I8AVX2, 8, nibbleOrder, q4_0Int8Dot)
 	avx2.silu = func(x []float32) { siluAVX2(&x[0], len(x)) }
+	avx2.gelu = func(x []float32) { geluAVX2(&x[0], len(x)) }
 	avx2.vecExp = vecExpAVX2
 	avx2.q4Layout = true
 	avx2.quantize = quantizeAVX2
@@ -808,6 +815,7 @@ func newAVX512Set(avx2 *kernelSet, vnni, vbmi bool) *kernelSet {
 	avx512 := newDotSet("avx512", avx512Dots, avx512Gemm())
 	avx512.axpy = simdAxpy(axpyAVX512, 16)
 	avx512.silu = func(x []float32) { siluAVX512(&x[0], len(x)) }
+	avx512.gelu = func(x []float32) { geluAVX512(&x[0], len(x)) }
 	avx512.vecExp = vecExpAVX512
 	avx512.dotRows = dotRows512
 	avx512.axpyRows = func(dst, a, m []float32, stride int) {

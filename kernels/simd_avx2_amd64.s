@@ -613,6 +613,33 @@ GLOBL dq4eight<>(SB), RODATA|NOPTR, $4
 	MOVQ n+24(FP), CX \
 	SHRQ $2, CX
 
+// func geluAVX2(x *float32, n int) — n a positive multiple of 4: as
+// geluAVX512 (e^−2u by EXP4PD).
+TEXT ·geluAVX2(SB), NOSPLIT, $0-16
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	SHRQ $2, CX
+	VBROADCASTSD ·expc(SB), Y9
+	VBROADCASTSD ·gelua(SB), Y10
+	VBROADCASTSD ·gelum2c(SB), Y11
+gelu2loop:
+	VCVTPS2PD (SI), Y0
+	VMULPD Y10, Y0, Y3
+	VMULPD Y0, Y3, Y3
+	VMULPD Y0, Y3, Y3
+	VADDPD Y3, Y0, Y3
+	VMULPD Y11, Y3, Y4
+	EXP4PD
+	VADDPD Y9, Y5, Y5
+	VDIVPD Y5, Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS X0, (SI)
+	ADDQ $16, SI
+	DECQ CX
+	JNZ  gelu2loop
+	VZEROUPPER
+	RET
+
 // func siluAVX2(x *float32, n int) — n a positive multiple of 4:
 // x[i] = x/(1+e^−x) computed in float64 (e^−x by EXP4PD) and rounded
 // once, as SiLU does with math.Exp.

@@ -1697,6 +1697,31 @@ siluloop:
 	VZEROUPPER
 	RET
 
+// func geluAVX512(x *float32, n int) — n a positive multiple of 8:
+// x[i] = x/(1+e^−2u), u = √(2/π)·(x + 0.044715·x³), in float64 (e^−2u by
+// EXPPD) and rounded once, as GELUTanh does with math.Exp.
+TEXT ·geluAVX512(SB), NOSPLIT, $0-16
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	SHRQ $3, CX
+geluloop:
+	VCVTPS2PD (SI), Z0
+	VMULPD.BCST ·gelua(SB), Z0, Z3
+	VMULPD Z0, Z3, Z3
+	VMULPD Z0, Z3, Z3
+	VADDPD Z3, Z0, Z3
+	VMULPD.BCST ·gelum2c(SB), Z3, Z4
+	EXPPD
+	VADDPD.BCST ·expc+0(SB), Z5, Z5
+	VDIVPD Z5, Z0, Z0
+	VCVTPD2PS Z0, Y0
+	VMOVUPS Y0, (SI)
+	ADDQ $32, SI
+	DECQ CX
+	JNZ  geluloop
+	VZEROUPPER
+	RET
+
 // The constants of EXPPD and of the AVX2 set's EXP4PD (global, so both
 // files read one table): the Taylor coefficients 1/k! (expc), the sign
 // bit, the clamp ±800, log2 e and ln 2 in two parts.
@@ -1725,6 +1750,10 @@ DATA ·expln2hi+0(SB)/8, $0x3fe62e4200000000
 GLOBL ·expln2hi(SB), RODATA|NOPTR, $8
 DATA ·expln2lo+0(SB)/8, $0x3e9fdf473de00000
 GLOBL ·expln2lo(SB), RODATA|NOPTR, $8
+DATA ·gelua+0(SB)/8, $0x3fa6e4e26d4801f7
+GLOBL ·gelua(SB), RODATA|NOPTR, $8
+DATA ·gelum2c+0(SB)/8, $0xbff9884533d43651
+GLOBL ·gelum2c(SB), RODATA|NOPTR, $8
 
 // i8g4a, i8g4b: gather indices of Q4NIBS0 and Q4NIBS1 (byte 16k+j of
 // the result is byte j of block k's nibbles; i8g4a for the 128 bytes at
