@@ -61,6 +61,8 @@ type kernelSet struct {
 	// silu and gelu are SiLU and GELUTanh on a multiple of 8 values
 	// (nil: the Go loops).
 	silu, gelu func(x []float32)
+	// softCap is SoftCap on a multiple of 8 values (nil: the Go loop).
+	softCap func(x []float32, c float64)
 	// vecExp, when not 0, is the vector form (vecExpAVX2, vecExpAVX512)
 	// Softmax passes to softmaxMaxVec, softmaxExpVec (within 5e-14
 	// relative of math.Exp) and softmaxDivVec. Plain functions switching

@@ -247,12 +247,12 @@ const softmaxStack = 512
 // SiLU replaces x[i] with x[i]·σ(x[i]) = x/(1 + e^−x), in place (a
 // prompt's on the worker pool).
 func SiLU(x []float32) {
-	if !parallelAct(x, siluChunk) {
-		siluChunk(x)
+	if !parallelAct(x, siluChunk, 0) {
+		siluChunk(x, 0)
 	}
 }
 
-func siluChunk(x []float32) {
+func siluChunk(x []float32, _ float64) {
 	if f := activeKernels().silu; f != nil && len(x) >= 8 {
 		m := len(x) / 8 * 8
 		f(x[:m])
@@ -271,12 +271,12 @@ func siluChunk(x []float32) {
 // once: that form has no cancellation where tanh u nears −1 (x below
 // about −5), and takes the vector exponential SiLU's kernels use.
 func GELUTanh(x []float32) {
-	if !parallelAct(x, geluTanhChunk) {
-		geluTanhChunk(x)
+	if !parallelAct(x, geluTanhChunk, 0) {
+		geluTanhChunk(x, 0)
 	}
 }
 
-func geluTanhChunk(x []float32) {
+func geluTanhChunk(x []float32, _ float64) {
 	if f := activeKernels().gelu; f != nil && len(x) >= 8 {
 		m := len(x) / 8 * 8
 		f(x[:m])
@@ -298,29 +298,34 @@ const (
 // of fewer than four chunks (a decoding step's) stay on the caller.
 const actChunk = 8192
 
+// actFn applies an elementwise function with parameter c (SoftCap's
+// cap; unused by the others) to x.
+type actFn func(x []float32, c float64)
+
 // actTask applies f to chunks of x (a Ranger, so a pooled one runs
 // without allocating).
 type actTask struct {
 	x []float32
-	f func([]float32)
+	f actFn
+	c float64
 }
 
 func (t *actTask) Range(lo, hi int) {
-	t.f(t.x[lo*actChunk : min(hi*actChunk, len(t.x))])
+	t.f(t.x[lo*actChunk:min(hi*actChunk, len(t.x))], t.c)
 }
 
 var actTaskPool = sync.Pool{New: func() any { return new(actTask) }}
 
-// parallelAct applies the elementwise f to x on the worker pool and
-// reports true, or reports false for an x too short to be worth it.
-func parallelAct(x []float32, f func([]float32)) bool {
+// parallelAct applies f to x on the worker pool and reports true, or
+// reports false for an x too short to be worth it.
+func parallelAct(x []float32, f actFn, c float64) bool {
 	if len(x) < 4*actChunk || Workers() == 1 {
 		return false
 	}
 	t := actTaskPool.Get().(*actTask)
-	t.x, t.f = x, f
+	*t = actTask{x: x, f: f, c: c}
 	ParallelRanger((len(x)+actChunk-1)/actChunk, 1, t)
-	t.x, t.f = nil, nil
+	*t = actTask{}
 	actTaskPool.Put(t)
 	return true
 }
@@ -401,10 +406,22 @@ func RoPEAdjacent(x []float32, cos, sin []float32) {
 	}
 }
 
-// SoftCap replaces x[i] with c·tanh(x[i]/c) (Gemma 2's logit soft-capping).
+// SoftCap replaces x[i] with c·tanh(x[i]/c) (Gemma 2's logit
+// soft-capping), in float64 and rounded once (a long x's on the worker
+// pool: a vocabulary's logits).
 func SoftCap(x []float32, c float32) {
-	cf := float64(c)
+	if !parallelAct(x, softCapChunk, float64(c)) {
+		softCapChunk(x, float64(c))
+	}
+}
+
+func softCapChunk(x []float32, c float64) {
+	if f := activeKernels().softCap; f != nil && len(x) >= 8 {
+		m := len(x) / 8 * 8
+		f(x[:m], c)
+		x = x[m:]
+	}
 	for i, v := range x {
-		x[i] = float32(cf * math.Tanh(float64(v)/cf))
+		x[i] = float32(c * math.Tanh(float64(v)/c))
 	}
 }

@@ -187,7 +187,8 @@ func TestActivations(t *testing.T) {
 	for _, f := range []struct {
 		name     string
 		act, one func([]float32)
-	}{{"SiLU", SiLU, siluChunk}, {"GELUTanh", GELUTanh, geluTanhChunk}} {
+	}{{"SiLU", SiLU, func(x []float32) { siluChunk(x, 0) }}, {"GELUTanh", GELUTanh, func(x []float32) { geluTanhChunk(x, 0) }},
+		{"SoftCap", func(x []float32) { SoftCap(x, 30) }, func(x []float32) { softCapChunk(x, 30) }}} {
 		got, want := append([]float32(nil), big...), append([]float32(nil), big...)
 		f.act(got)
 		for i := 0; i < len(want); i += actChunk {
@@ -285,9 +286,10 @@ func TestRoPE(t *testing.T) {
 	}
 }
 
-// TestSiLUSets checks SiLU and GELUTanh on every kernel set against
-// math.Exp in float64 (rounded once), on lengths that hit the SIMD tail,
-// with the special values.
+// TestSiLUSets checks SiLU, GELUTanh and SoftCap on every kernel set
+// against math.Exp (math.Tanh) in float64 (rounded once), on lengths
+// that hit the SIMD tail, with the special values (and for SoftCap
+// values around 2⁻¹⁰·c, where its kernels change form).
 func TestSiLUSets(t *testing.T) {
 	rng := rand.New(rand.NewPCG(17, 18))
 	inf := float32(math.Inf(1))
@@ -298,13 +300,16 @@ func TestSiLUSets(t *testing.T) {
 	}{
 		{"SiLU", SiLU, func(f float64) float64 { return f / (1 + math.Exp(-f)) }},
 		{"GELUTanh", GELUTanh, func(f float64) float64 { return f / (1 + math.Exp(geluM2C*(f+geluA*f*f*f))) }},
+		{"SoftCap", func(x []float32) { SoftCap(x, 30) }, func(f float64) float64 { return 30 * math.Tanh(f/30) }},
+		{"SoftCap50", func(x []float32) { SoftCap(x, 50) }, func(f float64) float64 { return 50 * math.Tanh(f/50) }},
 	}
 	for _, name := range runnableSets() {
 		withKernels(name, func() {
 			for _, act := range acts {
 				for _, n := range []int{1, 7, 8, 9, 23, 64, 5632} {
 					x := randVec(rng, n, 8)
-					special := []float32{0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, 88, -88, 100, -100, 800, -800, 1e4, -1e4, inf, -inf, -6, -12, 3e38, -3e38}
+					special := []float32{0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, 88, -88, 100, -100, 800, -800, 1e4, -1e4, inf, -inf, -6, -12, 3e38, -3e38,
+						0.0292, -0.0293, 0.0294, 0.0488, -0.0489, 1e-5, -1e-7, float32(math.NaN())}
 					for i := 0; i < n && i < len(special); i++ {
 						x[i*7%n] = special[i]
 					}

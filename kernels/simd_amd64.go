@@ -67,6 +67,12 @@ func siluAVX2(x *float32, n int)
 func geluAVX2(x *float32, n int)
 
 //go:noescape
+func softCapAVX2(x *float32, n int, c float64)
+
+//go:noescape
+func softCapAVX512(x *float32, n int, c float64)
+
+//go:noescape
 func geluAVX512(x *float32, n int)
 
 //go:noescape
@@ -790,6 +796,7 @@ func newAVX2Set() *kernelSet {
 	avx2.int8[Q4_0] = int8RowDots(dotQ4_0I8AVX2, 8, nibbleOrder, q4_0Int8Dot)
 	avx2.silu = func(x []float32) { siluAVX2(&x[0], len(x)) }
 	avx2.gelu = func(x []float32) { geluAVX2(&x[0], len(x)) }
+	avx2.softCap = func(x []float32, c float64) { softCapAVX2(&x[0], len(x), c) }
 	avx2.vecExp = vecExpAVX2
 	avx2.q4Layout = true
 	avx2.quantize = quantizeAVX2
@@ -816,6 +823,7 @@ func newAVX512Set(avx2 *kernelSet, vnni, vbmi bool) *kernelSet {
 	avx512.axpy = simdAxpy(axpyAVX512, 16)
 	avx512.silu = func(x []float32) { siluAVX512(&x[0], len(x)) }
 	avx512.gelu = func(x []float32) { geluAVX512(&x[0], len(x)) }
+	avx512.softCap = func(x []float32, c float64) { softCapAVX512(&x[0], len(x), c) }
 	avx512.vecExp = vecExpAVX512
 	avx512.dotRows = dotRows512
 	avx512.axpyRows = func(dst, a, m []float32, stride int) {

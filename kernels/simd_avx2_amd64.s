@@ -640,6 +640,41 @@ gelu2loop:
 	VZEROUPPER
 	RET
 
+// func softCapAVX2(x *float32, n int, c float64) — n a positive multiple
+// of 4: as softCapAVX512 (e^2y by EXP4PD).
+TEXT ·softCapAVX2(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	SHRQ $2, CX
+	VBROADCASTSD c+16(FP), Y8
+	VBROADCASTSD ·expc(SB), Y9
+	VADDPD Y9, Y9, Y10
+	VBROADCASTSD ·sctiny2(SB), Y11
+	VBROADCASTSD ·scthird(SB), Y12
+softcap2loop:
+	VCVTPS2PD (SI), Y0
+	VDIVPD Y8, Y0, Y0
+	VADDPD Y0, Y0, Y4
+	EXP4PD
+	VADDPD Y9, Y5, Y5
+	VDIVPD Y5, Y10, Y5
+	VSUBPD Y5, Y9, Y5
+	VMULPD Y0, Y0, Y6
+	VCMPPD $1, Y11, Y6, Y7
+	VFMADD213PD Y9, Y12, Y6
+	VMULPD Y0, Y6, Y6
+	VBLENDVPD Y7, Y6, Y5, Y5
+	VCMPPD $3, Y0, Y0, Y7
+	VBLENDVPD Y7, Y0, Y5, Y5
+	VMULPD Y8, Y5, Y5
+	VCVTPD2PSY Y5, X5
+	VMOVUPS X5, (SI)
+	ADDQ $16, SI
+	DECQ CX
+	JNZ  softcap2loop
+	VZEROUPPER
+	RET
+
 // func siluAVX2(x *float32, n int) — n a positive multiple of 4:
 // x[i] = x/(1+e^−x) computed in float64 (e^−x by EXP4PD) and rounded
 // once, as SiLU does with math.Exp.
