@@ -492,11 +492,15 @@ do: \
 	VZEROUPPER \
 	RET
 
-// KI8FRAME is the frame of the K-quant int8 kernels, AVX2 and AVX-512:
-// consts, then for each row its super-blocks by block (SI the weights, DI
-// the input's values, R13 its sums of 16s, R11 its scales, CX the
-// super-blocks left) into Y8, summed to out.
-#define KI8FRAME(consts, block, row, loop) \
+// ROWSFRAME is the frame of the several-rows int8 and x24 kernels
+// (func(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb
+// int, out *float64)): consts, then for each row zero, its groups of
+// eight blocks by block (SI the weights, DI the input's values, R13 its
+// corrections or sums, R11 its scales, CX the groups left; block ends
+// with the DECQ that ends the loop), fin, and the float64 lanes of Y8
+// summed to out. KI8FRAME is the frame of the K-quant int8 kernels, AVX2
+// and AVX-512 (a group is a super-block), which sum into Y8 alone.
+#define ROWSFRAME(consts, zero, block, fin, row, loop) \
 	KROWS0(R12, consts) \
 row: \
 	MOVQ R12, SI \
@@ -505,12 +509,19 @@ row: \
 	MOVQ d+24(FP), R11 \
 	MOVQ nb+32(FP), CX \
 	SHRQ $3, CX \
-	VXORPD Y8, Y8, Y8 \
+	zero \
 loop: \
 	block \
 	JNZ  loop \
+	fin \
 	SUMY8NZ \
 	KROWS1(R12, row)
+
+#define ZEROY8 VXORPD Y8, Y8, Y8
+#define NOFIN
+
+#define KI8FRAME(consts, block, row, loop) \
+	ROWSFRAME(consts, ZEROY8, block, NOFIN, row, loop)
 
 // KI8NEXT2 moves to the next super-block (stride bytes of weights) and
 // counts down (the flags are DECQ's).

@@ -357,31 +357,27 @@ GLOBL i8nib2<>(SB), RODATA|NOPTR, $4
 // out[k] = the first nb blocks (a positive multiple of 8) of row k (at w
 // + k·rb) times the x24 input: q its planes, c its corrections, d its
 // scales s.
-TEXT ·dotQ4_0X24AVX2(SB), NOSPLIT, $0-64
-	KROWS0(R12, X24CONSTS2)
-q4x24row2:
-	MOVQ R12, SI
-	MOVQ q+8(FP), DI
-	MOVQ c+16(FP), R13
-	MOVQ d+24(FP), R11
-	MOVQ nb+32(FP), CX
-	SHRQ $3, CX
-	VXORPD Y8, Y8, Y8
-	VXORPD Y9, Y9, Y9
+// ZEROY89 and ADDY98 open and close a row summed in Y8 and Y9 (the
+// float32 lanes in Y7 from zero too, for the x24 kernel).
+#define ZEROY89 \
+	VXORPD Y8, Y8, Y8 \
+	VXORPD Y9, Y9, Y9 \
 	VXORPS Y7, Y7, Y7
-q4x24loop2:
-	X24GROUP2(0)
-	X24GROUP2(1)
-	WIDENY7
-	ADDQ $144, SI
-	ADDQ $768, DI
-	ADDQ $128, R13
-	ADDQ $32, R11
+
+#define ADDY98 VADDPD Y9, Y8, Y8
+
+#define Q4X24EIGHT2 \
+	X24GROUP2(0) \
+	X24GROUP2(1) \
+	WIDENY7 \
+	ADDQ $144, SI \
+	ADDQ $768, DI \
+	ADDQ $128, R13 \
+	ADDQ $32, R11 \
 	DECQ CX
-	JNZ  q4x24loop2
-	VADDPD Y9, Y8, Y8
-	SUMY8NZ
-	KROWS1(R12, q4x24row2)
+
+TEXT ·dotQ4_0X24AVX2(SB), NOSPLIT, $0-64
+	ROWSFRAME(X24CONSTS2, ZEROY89, Q4X24EIGHT2, ADDY98, q4x24row2, q4x24loop2)
 
 // x24pair: VPERMPS indices putting a group's blocks 0, 1 (then 2, 3)
 // dw·s over the two halves of a ymm.
@@ -449,27 +445,9 @@ GLOBL x24pair<>(SB), RODATA|NOPTR, $64
 	VFMADD231PD Y14, Y5, Y8 \
 	VFMADD231PD Y15, Y6, Y9
 
-// I8ROWS2 is the frame of both: rows of groups of eight blocks (SI the
-// weights, DI the input's values, R13 its corrections, R11 its scales,
-// CX the groups left), each by group, into Y8, Y9.
+// I8ROWS2 is the frame of both (ROWSFRAME), summing into Y8 and Y9.
 #define I8ROWS2(consts, group, row, loop) \
-	KROWS0(R12, consts) \
-row: \
-	MOVQ R12, SI \
-	MOVQ q+8(FP), DI \
-	MOVQ c+16(FP), R13 \
-	MOVQ d+24(FP), R11 \
-	MOVQ nb+32(FP), CX \
-	SHRQ $3, CX \
-	VXORPD Y8, Y8, Y8 \
-	VXORPD Y9, Y9, Y9 \
-loop: \
-	group \
-	DECQ CX \
-	JNZ  loop \
-	VADDPD Y9, Y8, Y8 \
-	SUMY8NZ \
-	KROWS1(R12, row)
+	ROWSFRAME(consts, ZEROY89, group, ADDY98, row, loop)
 
 #define Q4I8GROUP2 \
 	EVENODD(18) \
@@ -484,7 +462,8 @@ loop: \
 	ADDQ $144, SI \
 	ADDQ $256, DI \
 	ADDQ $128, R13 \
-	ADDQ $32, R11
+	ADDQ $32, R11 \
+	DECQ CX
 
 TEXT ·dotQ4_0I8AVX2(SB), NOSPLIT, $0-64
 	I8ROWS2(I8CONSTS2, Q4I8GROUP2, q4i8row2, q4i8loop2)
@@ -525,7 +504,8 @@ TEXT ·dotQ4_0I8AVX2(SB), NOSPLIT, $0-64
 	Q8FOUR(136, 128, 16, Y9) \
 	ADDQ $272, SI \
 	ADDQ $256, DI \
-	ADDQ $32, R11
+	ADDQ $32, R11 \
+	DECQ CX
 
 TEXT ·dotQ8_0I8AVX2(SB), NOSPLIT, $0-64
 	I8ROWS2(I8CONSTS2, Q8I8GROUP2, q8i8row2, q8i8loop2)
