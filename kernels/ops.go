@@ -253,11 +253,7 @@ func SiLU(x []float32) {
 }
 
 func siluChunk(x []float32, _ float64) {
-	if f := activeKernels().silu; f != nil && len(x) >= 8 {
-		m := len(x) / 8 * 8
-		f(x[:m])
-		x = x[m:]
-	}
+	x = simdHead(x, activeKernels().silu)
 	for i, v := range x {
 		f := float64(v)
 		x[i] = float32(f / (1 + math.Exp(-f)))
@@ -277,11 +273,7 @@ func GELUTanh(x []float32) {
 }
 
 func geluTanhChunk(x []float32, _ float64) {
-	if f := activeKernels().gelu; f != nil && len(x) >= 8 {
-		m := len(x) / 8 * 8
-		f(x[:m])
-		x = x[m:]
-	}
+	x = simdHead(x, activeKernels().gelu)
 	for i, v := range x {
 		f := float64(v)
 		x[i] = float32(f / (1 + math.Exp(geluM2C*(f+geluA*f*f*f))))
@@ -293,6 +285,17 @@ const (
 	geluM2C = -2 * 0.7978845608028654
 	geluA   = 0.044715
 )
+
+// simdHead runs f, a set's kernel on a multiple of 8 values, on the
+// longest such head of x and returns the rest (all of x if f is nil).
+func simdHead(x []float32, f func([]float32)) []float32 {
+	m := len(x) / 8 * 8
+	if f == nil || m == 0 {
+		return x
+	}
+	f(x[:m])
+	return x[m:]
+}
 
 // actChunk is how many values an activation's pool task takes; inputs
 // of fewer than four chunks (a decoding step's) stay on the caller.
@@ -416,10 +419,8 @@ func SoftCap(x []float32, c float32) {
 }
 
 func softCapChunk(x []float32, c float64) {
-	if f := activeKernels().softCap; f != nil && len(x) >= 8 {
-		m := len(x) / 8 * 8
-		f(x[:m], c)
-		x = x[m:]
+	if f := activeKernels().softCap; f != nil {
+		x = simdHead(x, func(x []float32) { f(x, c) })
 	}
 	for i, v := range x {
 		x[i] = float32(c * math.Tanh(float64(v)/c))

@@ -743,6 +743,30 @@ smmax2loop:
 	VZEROUPPER
 	RET
 
+// REDUCE8 folds the eight dword lanes of y (x its lower half) into lane
+// 0 of x by op (VPMAXUD, VPADDD): halves, then pairs of pairs, then
+// pairs (tx scratch).
+#define REDUCE8(y, x, tx, op) \
+	VEXTRACTI128 $1, y, tx \
+	op tx, x, x \
+	VPSHUFD $0x4e, x, tx \
+	op tx, x, x \
+	VPSHUFD $0xb1, x, tx \
+	op tx, x, x
+
+// ABSMAX4 puts the largest |x| bits of the 32 float32 in Y0…Y3 into
+// lane 0 of X4 (Y15 the abs mask; Y5, Y6 scratch): as integers, so the
+// order is exact and a NaN wins (see ABSMAX).
+#define ABSMAX4 \
+	VPAND Y15, Y0, Y4 \
+	VPAND Y15, Y1, Y5 \
+	VPMAXUD Y5, Y4, Y4 \
+	VPAND Y15, Y2, Y5 \
+	VPAND Y15, Y3, Y6 \
+	VPMAXUD Y6, Y5, Y5 \
+	VPMAXUD Y5, Y4, Y4 \
+	REDUCE8(Y4, X4, X5, VPMAXUD)
+
 // QPACK rounds the 32 float32 in Y0…Y3 times ys to int32 (the default
 // rounding) and packs their low bytes, in order, into Y0 (Y10 0xFF in
 // each dword; Y1 scratch): a value the conversion cannot hold gives
@@ -849,19 +873,7 @@ q2loop:
 	VMOVUPS 32(SI), Y1
 	VMOVUPS 64(SI), Y2
 	VMOVUPS 96(SI), Y3
-	VPAND Y15, Y0, Y4
-	VPAND Y15, Y2, Y5
-	VPMAXUD Y5, Y4, Y4
-	VPAND Y15, Y1, Y5
-	VPAND Y15, Y3, Y6
-	VPMAXUD Y6, Y5, Y5
-	VPMAXUD Y5, Y4, Y4
-	VEXTRACTI128 $1, Y4, X5
-	VPMAXUD X5, X4, X4
-	VPSHUFD $0x4E, X4, X5
-	VPMAXUD X5, X4, X4
-	VPSHUFD $0xB1, X4, X5
-	VPMAXUD X5, X4, X4
+	ABSMAX4
 	VDIVSS X14, X4, X8
 	VCVTPS2PH $0, X8, X8
 	VCVTPH2PS X8, X8
@@ -882,12 +894,7 @@ q2zero:
 	VPSUBD Y8, Y12, Y8
 	VMOVDQU Y7, (R10)
 	VMOVDQU Y8, (R12)
-	VEXTRACTI128 $1, Y6, X7
-	VPADDD X7, X6, X6
-	VPSHUFD $0x4E, X6, X7
-	VPADDD X7, X6, X6
-	VPSHUFD $0xB1, X6, X7
-	VPADDD X7, X6, X6
+	REDUCE8(Y6, X6, X7, VPADDD)
 	VMOVD X6, (R13)
 	ADDQ $128, SI
 	ADDQ $32, DI
@@ -924,12 +931,7 @@ q8k2max:
 	ADDQ $16, BX
 	CMPQ BX, $256
 	JB   q8k2max
-	VEXTRACTI128 $1, Y4, X5
-	VPMAXUD X5, X4, X4
-	VPSHUFD $0x4e, X4, X5
-	VPMAXUD X5, X4, X4
-	VPSHUFD $0xb1, X4, X5
-	VPMAXUD X5, X4, X4
+	REDUCE8(Y4, X4, X5, VPMAXUD)
 	VMOVD X4, AX
 	TESTL AX, AX
 	JZ   q8k2go
@@ -1179,19 +1181,7 @@ GLOBL x2c128<>(SB), RODATA|NOPTR, $4
 	VMOVUPS (128*k+32)(DI), Y1 \
 	VMOVUPS (128*k+64)(DI), Y2 \
 	VMOVUPS (128*k+96)(DI), Y3 \
-	VPAND Y15, Y0, Y4 \
-	VPAND Y15, Y1, Y5 \
-	VPMAXUD Y5, Y4, Y4 \
-	VPAND Y15, Y2, Y5 \
-	VPMAXUD Y5, Y4, Y4 \
-	VPAND Y15, Y3, Y5 \
-	VPMAXUD Y5, Y4, Y4 \
-	VEXTRACTI128 $1, Y4, X5 \
-	VPMAXUD X5, X4, X4 \
-	VPSHUFD $0x4e, X4, X5 \
-	VPMAXUD X5, X4, X4 \
-	VPSHUFD $0xb1, X4, X5 \
-	VPMAXUD X5, X4, X4 \
+	ABSMAX4 \
 	VMOVD X4, AX \
 	VDIVSS x2maxf<>(SB), X4, X5 \
 	VCVTSS2SD X5, X5, X6 \
@@ -1283,12 +1273,7 @@ GLOBL x2c128<>(SB), RODATA|NOPTR, $4
 	VPADDD Y1, Y0, Y4 \
 	VPADDD Y3, Y2, Y5 \
 	VPADDD Y5, Y4, Y4 \
-	VEXTRACTI128 $1, Y4, X5 \
-	VPADDD X5, X4, X4 \
-	VPSHUFD $0x4e, X4, X5 \
-	VPADDD X5, X4, X4 \
-	VPSHUFD $0xb1, X4, X5 \
-	VPADDD X5, X4, X4 \
+	REDUCE8(Y4, X4, X5, VPADDD) \
 	VMOVD X4, AX \
 	VCVTSI2SDL AX, X5, X5 \
 	VMOVD BX, X6 \
