@@ -622,6 +622,15 @@ func axpyRowsAVX512(dst *float32, a *float32, m *float32, stride, n, rows int)
 func dotRowsF16AVX512(m *uint16, x *float32, stride, n, rows int, dst *float64)
 
 //go:noescape
+func dotRowsF32AVX2(m *float32, x *float32, stride, n, rows int, dst *float64)
+
+//go:noescape
+func dotRowsF16AVX2(m *uint16, x *float32, stride, n, rows int, dst *float64)
+
+//go:noescape
+func axpyRowsF16AVX2(dst *float32, a *float32, m *uint16, stride, n, rows int)
+
+//go:noescape
 func axpyRowsF16AVX512(dst *float32, a *float32, m *uint16, stride, n, rows int)
 
 //go:noescape
@@ -798,6 +807,9 @@ func newAVX2Set() *kernelSet {
 	avx2.gelu = func(x []float32) { geluAVX2(&x[0], len(x)) }
 	avx2.softCap = func(x []float32, c float64) { softCapAVX2(&x[0], len(x), c) }
 	avx2.vecExp = vecExpAVX2
+	avx2.dotRows = func(dst, x, m []float32, stride int) { dotRowsSIMD(false, dst, x, m, stride) }
+	avx2.dotRowsF16 = func(dst, x []float32, m []uint16, stride int) { dotRowsF16SIMD(false, dst, x, m, stride) }
+	avx2.axpyRowsF16 = axpyRowsF16AVX2Go
 	avx2.q4Layout = true
 	avx2.quantize = quantizeAVX2
 	avx2.quantizeSuper = quantizeSuperAVX2
@@ -825,11 +837,11 @@ func newAVX512Set(avx2 *kernelSet, vnni, vbmi bool) *kernelSet {
 	avx512.gelu = func(x []float32) { geluAVX512(&x[0], len(x)) }
 	avx512.softCap = func(x []float32, c float64) { softCapAVX512(&x[0], len(x), c) }
 	avx512.vecExp = vecExpAVX512
-	avx512.dotRows = dotRows512
+	avx512.dotRows = func(dst, x, m []float32, stride int) { dotRowsSIMD(true, dst, x, m, stride) }
 	avx512.axpyRows = func(dst, a, m []float32, stride int) {
 		axpyRowsAVX512(&dst[0], &a[0], &m[0], stride, len(dst), len(a))
 	}
-	avx512.dotRowsF16 = dotRowsF16512
+	avx512.dotRowsF16 = func(dst, x []float32, m []uint16, stride int) { dotRowsF16SIMD(true, dst, x, m, stride) }
 	avx512.axpyRowsF16 = func(dst, a []float32, m []uint16, stride int) {
 		axpyRowsF16AVX512(&dst[0], &a[0], &m[0], stride, len(dst), len(a))
 	}
@@ -878,16 +890,26 @@ func newAVX512Set(avx2 *kernelSet, vnni, vbmi bool) *kernelSet {
 	return avx512
 }
 
-// dotRows512 is DotRows's kernel for n = len(x) ≥ 64: the rows' first
-// n/64·64 values by dotRowsF32AVX512, 64 rows a call, then each row's
-// tail as floatDot adds it (so each result is Dot's, bit for bit).
-func dotRows512(dst, x, m []float32, stride int) {
+// dotRowsSIMD is DotRows's kernel for n = len(x) ≥ 64: the rows' first
+// values by the AVX-512 (wide) or AVX2 kernel (n/64·64 or n/32·32 of
+// them), 64 rows a call, then each row's tail as floatDot adds it (so
+// each result is Dot's, bit for bit). The kernels are called by name:
+// a kernel in a func value would move acc to the heap, an allocation
+// per head and step; dotRowsF16SIMD is the same for float16 rows.
+func dotRowsSIMD(wide bool, dst, x, m []float32, stride int) {
 	n := len(x)
-	k := n / 64 * 64
+	k := n / 32 * 32
+	if wide {
+		k = n / 64 * 64
+	}
 	var acc [64]float64
 	for j0 := 0; j0 < len(dst); j0 += len(acc) {
 		rows := min(len(acc), len(dst)-j0)
-		dotRowsF32AVX512(&m[j0*stride], &x[0], stride, k, rows, &acc[0])
+		if wide {
+			dotRowsF32AVX512(&m[j0*stride], &x[0], stride, k, rows, &acc[0])
+		} else {
+			dotRowsF32AVX2(&m[j0*stride], &x[0], stride, k, rows, &acc[0])
+		}
 		for r := 0; r < rows; r++ {
 			s := acc[r]
 			row := m[(j0+r)*stride:]
@@ -899,16 +921,20 @@ func dotRows512(dst, x, m []float32, stride int) {
 	}
 }
 
-// dotRowsF16512 is dotRows512 for float16 rows. (The two loops stay
-// apart: one generic loop over a kernel func value moves acc to the heap,
-// an allocation per head and step.)
-func dotRowsF16512(dst, x []float32, m []uint16, stride int) {
+func dotRowsF16SIMD(wide bool, dst, x []float32, m []uint16, stride int) {
 	n := len(x)
-	k := n / 64 * 64
+	k := n / 32 * 32
+	if wide {
+		k = n / 64 * 64
+	}
 	var acc [64]float64
 	for j0 := 0; j0 < len(dst); j0 += len(acc) {
 		rows := min(len(acc), len(dst)-j0)
-		dotRowsF16AVX512(&m[j0*stride], &x[0], stride, k, rows, &acc[0])
+		if wide {
+			dotRowsF16AVX512(&m[j0*stride], &x[0], stride, k, rows, &acc[0])
+		} else {
+			dotRowsF16AVX2(&m[j0*stride], &x[0], stride, k, rows, &acc[0])
+		}
 		for r := 0; r < rows; r++ {
 			s := acc[r]
 			row := m[(j0+r)*stride:]
@@ -916,6 +942,26 @@ func dotRowsF16512(dst, x []float32, m []uint16, stride int) {
 				s += float64(x[c]) * float64(F16ToF32(row[c]))
 			}
 			dst[j0+r] = float32(s)
+		}
+	}
+}
+
+// axpyRowsF16AVX2Go is AxpyRowsF16's AVX2 kernel: the first n/8·8
+// values of dst by axpyRowsF16AVX2, the rest as simdAxpy's tail does
+// them, row by row (each value's updates stay in the rows' order).
+func axpyRowsF16AVX2Go(dst, a []float32, m []uint16, stride int) {
+	n := len(dst)
+	k := n / 8 * 8
+	if k > 0 {
+		axpyRowsF16AVX2(&dst[0], &a[0], &m[0], stride, k, len(a))
+	}
+	for j, aj := range a {
+		if aj == 0 || k == n {
+			continue
+		}
+		row := m[j*stride:]
+		for i := k; i < n; i++ {
+			dst[i] = float32(math.FMA(float64(aj), float64(F16ToF32(row[i])), float64(dst[i])))
 		}
 	}
 }

@@ -1015,6 +1015,117 @@ DATA q2perm<>+24(SB)/8, $0x0000000700000003
 GLOBL q2perm<>(SB), RODATA|NOPTR, $32
 
 
+// The attention rows on AVX2 (DotRows, DotRowsF16: a head's scores
+// against its cached keys; AxpyRowsF16: its mix of cached values). The
+// row dots run FLOOP1 with the row as the weights (F32W or F16W) and x
+// as the input: Dot's order for each row, as Dot(x, row) takes x for
+// the weights and FMA's product is the same either way round.
+// DRROW starts a row (SI the row at R12, DI x, CX n, zero partials);
+// DREND stores its sum to (R14) and moves on to the next row (R13 the
+// rows' distance in bytes, R10 the rows left).
+#define DRROW \
+	MOVQ R12, SI \
+	MOVQ x+8(FP), DI \
+	MOVQ n+24(FP), CX \
+	VXORPD Y8, Y8, Y8 \
+	VXORPD Y9, Y9, Y9 \
+	VXORPS Y4, Y4, Y4 \
+	VXORPS Y5, Y5, Y5
+
+#define DREND(row) \
+	VADDPD Y9, Y8, Y8 \
+	SUMY8NZ \
+	MOVSD X8, (R14) \
+	ADDQ $8, R14 \
+	ADDQ R13, R12 \
+	DECQ R10 \
+	JNZ  row \
+	VZEROUPPER \
+	RET
+
+// func dotRowsF32AVX2(m *float32, x *float32, stride, n, rows int, dst *float64)
+// dst[r] = Σ x[i]·row r[i] (row r at m + 4·r·stride) for rows > 0 rows,
+// n a positive multiple of 32, in dotF32AVX2's order.
+TEXT ·dotRowsF32AVX2(SB), NOSPLIT, $0-48
+	MOVQ m+0(FP), R12
+	MOVQ stride+16(FP), R13
+	SHLQ $2, R13
+	MOVQ rows+32(FP), R10
+	MOVQ dst+40(FP), R14
+drf32row:
+	DRROW
+	FLOOP1(drf32loop, drf32next, F32W, 128)
+	DREND(drf32row)
+
+// func dotRowsF16AVX2(m *uint16, x *float32, stride, n, rows int, dst *float64)
+// is dotRowsF32AVX2 for float16 rows, each value widened exactly.
+TEXT ·dotRowsF16AVX2(SB), NOSPLIT, $0-48
+	MOVQ m+0(FP), R12
+	MOVQ stride+16(FP), R13
+	SHLQ $1, R13
+	MOVQ rows+32(FP), R10
+	MOVQ dst+40(FP), R14
+drf16row:
+	DRROW
+	FLOOP1(drf16loop, drf16next, F16W, 64)
+	DREND(drf16row)
+
+// func axpyRowsF16AVX2(dst *float32, a *float32, m *uint16, stride, n, rows int)
+// is axpyRowsAVX2 for float16 rows (each value widened exactly) and n a
+// positive multiple of 8: 32 values of dst at a time over all the rows,
+// then 8.
+TEXT ·axpyRowsF16AVX2(SB), NOSPLIT, $0-48
+	ARARGS(1)
+	CMPQ CX, $32
+	JB   arh2eight
+arh2chunk:
+	VMOVUPS (DI), Y0
+	VMOVUPS 32(DI), Y1
+	VMOVUPS 64(DI), Y2
+	VMOVUPS 96(DI), Y3
+	ARROWS
+arh2row:
+	ARSKIP(arh2do, arh2next, Y7)
+	VCVTPH2PS (SI), Y8
+	VCVTPH2PS 16(SI), Y9
+	VCVTPH2PS 32(SI), Y10
+	VCVTPH2PS 48(SI), Y11
+	VFMADD231PS Y8, Y7, Y0
+	VFMADD231PS Y9, Y7, Y1
+	VFMADD231PS Y10, Y7, Y2
+	VFMADD231PS Y11, Y7, Y3
+arh2next:
+	ARNEXT(arh2row)
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ $128, DI
+	ADDQ $64, R12
+	SUBQ $32, CX
+	CMPQ CX, $32
+	JAE  arh2chunk
+arh2eight:
+	TESTQ CX, CX
+	JZ   arh2done
+arh2e:
+	VMOVUPS (DI), Y0
+	ARROWS
+arh2erow:
+	ARSKIP(arh2edo, arh2enext, Y7)
+	VCVTPH2PS (SI), Y8
+	VFMADD231PS Y8, Y7, Y0
+arh2enext:
+	ARNEXT(arh2erow)
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	ADDQ $16, R12
+	SUBQ $8, CX
+	JNZ  arh2e
+arh2done:
+	VZEROUPPER
+	RET
+
 // ar2idx is 0, 1, …, 31: lane numbers of a 32-value chunk, against which
 // axpyRowsAVX2 compares the count left to make the last chunk's masks.
 DATA ar2idx<>+0(SB)/4, $0
