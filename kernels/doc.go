@@ -27,11 +27,11 @@
 // Instruction sets: ISA reports the kernel set in use: "generic" (pure
 // Go, every architecture), "avx2" (AVX2+FMA+F16C: every weight type,
 // with four-input MatMul kernels, those of the K-quants, and of Q4_0
-// and Q8_0 from 256 columns, over tiles decoded to float32; SiLU and
-// Softmax's exponentials) or "avx512" (AVX-512 F/BW/VL/DQ: the same,
-// with four- and eight-input MatMul kernels, the quantized types' over
-// tiles decoded to float32 for the F32 kernels; and attention rows), in
-// Go assembly on amd64, chosen at first use from the CPU (cpuid) and
+// and Q8_0 from 256 columns, over tiles decoded to float32; attention
+// rows; SiLU, GELU, soft-capping and Softmax's exponentials) or "avx512"
+// (AVX-512 F/BW/VL/DQ: the same, with four- and eight-input MatMul
+// kernels, the quantized types' over tiles decoded to float32 for the
+// F32 kernels), in Go assembly on amd64, chosen at first use from the CPU (cpuid) and
 // TORCHLESS_ISA. MatMul rows are MatVec's bit for bit but where MatMul
 // says otherwise (Q8_0's decoded tiles, and the x24 MatVecs).
 // Both have int8-input kernels for Q4_0, Q8_0, Q4_K and Q5_K, and
