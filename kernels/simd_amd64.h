@@ -449,6 +449,26 @@ row: \
 	MOVQ m+16(FP), R12 \
 	VXORPS X6, X6, X6
 
+// DRARGS loads the arguments of the rows dots, AVX2 and AVX-512 (R12
+// the first row, R13 the rows' distance in bytes: stride shifted left
+// by sh, R10 rows, R8 dst); DRROW2 starts an AVX2 row (SI the row at
+// R12, DI x, CX n, zero partials).
+#define DRARGS(sh) \
+	MOVQ m+0(FP), R12 \
+	MOVQ stride+16(FP), R13 \
+	SHLQ $sh, R13 \
+	MOVQ rows+32(FP), R10 \
+	MOVQ dst+40(FP), R8
+
+#define DRROW2 \
+	MOVQ R12, SI \
+	MOVQ x+8(FP), DI \
+	MOVQ n+24(FP), CX \
+	VXORPD Y8, Y8, Y8 \
+	VXORPD Y9, Y9, Y9 \
+	VXORPS Y4, Y4, Y4 \
+	VXORPS Y5, Y5, Y5
+
 #define ARROWS \
 	MOVQ a+8(FP), BX \
 	MOVQ R12, SI \

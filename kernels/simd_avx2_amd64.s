@@ -1020,23 +1020,14 @@ GLOBL q2perm<>(SB), RODATA|NOPTR, $32
 // row dots run FLOOP1 with the row as the weights (F32W or F16W) and x
 // as the input: Dot's order for each row, as Dot(x, row) takes x for
 // the weights and FMA's product is the same either way round.
-// DRROW starts a row (SI the row at R12, DI x, CX n, zero partials);
-// DREND stores its sum to (R14) and moves on to the next row (R13 the
+// DRARGS and DRROW2 (simd_amd64.h) load the arguments and start a row;
+// DREND2 stores its sum to (R8) and moves on to the next row (R13 the
 // rows' distance in bytes, R10 the rows left).
-#define DRROW \
-	MOVQ R12, SI \
-	MOVQ x+8(FP), DI \
-	MOVQ n+24(FP), CX \
-	VXORPD Y8, Y8, Y8 \
-	VXORPD Y9, Y9, Y9 \
-	VXORPS Y4, Y4, Y4 \
-	VXORPS Y5, Y5, Y5
-
-#define DREND(row) \
+#define DREND2(row) \
 	VADDPD Y9, Y8, Y8 \
 	SUMY8NZ \
-	MOVSD X8, (R14) \
-	ADDQ $8, R14 \
+	MOVSD X8, (R8) \
+	ADDQ $8, R8 \
 	ADDQ R13, R12 \
 	DECQ R10 \
 	JNZ  row \
@@ -1047,28 +1038,20 @@ GLOBL q2perm<>(SB), RODATA|NOPTR, $32
 // dst[r] = Σ x[i]·row r[i] (row r at m + 4·r·stride) for rows > 0 rows,
 // n a positive multiple of 32, in dotF32AVX2's order.
 TEXT ·dotRowsF32AVX2(SB), NOSPLIT, $0-48
-	MOVQ m+0(FP), R12
-	MOVQ stride+16(FP), R13
-	SHLQ $2, R13
-	MOVQ rows+32(FP), R10
-	MOVQ dst+40(FP), R14
+	DRARGS(2)
 drf32row:
-	DRROW
+	DRROW2
 	FLOOP1(drf32loop, drf32next, F32W, 128)
-	DREND(drf32row)
+	DREND2(drf32row)
 
 // func dotRowsF16AVX2(m *uint16, x *float32, stride, n, rows int, dst *float64)
 // is dotRowsF32AVX2 for float16 rows, each value widened exactly.
 TEXT ·dotRowsF16AVX2(SB), NOSPLIT, $0-48
-	MOVQ m+0(FP), R12
-	MOVQ stride+16(FP), R13
-	SHLQ $1, R13
-	MOVQ rows+32(FP), R10
-	MOVQ dst+40(FP), R14
+	DRARGS(1)
 drf16row:
-	DRROW
+	DRROW2
 	FLOOP1(drf16loop, drf16next, F16W, 64)
-	DREND(drf16row)
+	DREND2(drf16row)
 
 // func axpyRowsF16AVX2(dst *float32, a *float32, m *uint16, stride, n, rows int)
 // is axpyRowsAVX2 for float16 rows (each value widened exactly) and n a

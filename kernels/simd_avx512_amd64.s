@@ -31,19 +31,12 @@
 // shape, `bench --int8-activations`, ten interleaved runs: 68 against
 // 59 tokens/s).
 
-// DRARGS loads the arguments of the rows dots (R12 the first row, R13
-// the rows' distance in bytes: stride shifted left by sh, R10 rows, R8
-// dst); DRROW starts a row (SI the row, DI x, CX n, zero partials);
+// DRARGS (simd_amd64.h) loads the arguments of the rows dots (R12 the
+// first row, R13 the rows' distance in bytes: stride shifted left by
+// sh, R10 rows, R8 dst); DRROW starts a row (SI the row, DI x, CX n, zero partials);
 // DRNEXT moves x on and loops over the row; DREND reduces the row as
 // FINISH512 does, stores it and loops over the rows. (Defined before any
 // TEXT, because they name the arguments.)
-#define DRARGS(sh) \
-	MOVQ m+0(FP), R12 \
-	MOVQ stride+16(FP), R13 \
-	SHLQ $sh, R13 \
-	MOVQ rows+32(FP), R10 \
-	MOVQ dst+40(FP), R8
-
 #define DRROW \
 	MOVQ R12, SI \
 	MOVQ x+8(FP), DI \
