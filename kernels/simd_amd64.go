@@ -802,18 +802,18 @@ func newAVX2Set() *kernelSet {
 	avx2.axpyRows = func(dst, a, m []float32, stride int) {
 		axpyRowsAVX2(&dst[0], &a[0], &m[0], stride, len(dst), len(a))
 	}
-	avx2.int8[Q4_0] = int8RowDots(dotQ4_0I8AVX2, 8, nibbleOrder, q4_0Int8Dot)
+	avx2.dotRows = func(dst, x, m []float32, stride int) { dotRowsSIMD(false, dst, x, m, stride) }
+	avx2.dotRowsF16 = func(dst, x []float32, m []uint16, stride int) { dotRowsF16SIMD(false, dst, x, m, stride) }
+	avx2.axpyRowsF16 = axpyRowsF16AVX2Go
 	avx2.silu = func(x []float32) { siluAVX2(&x[0], len(x)) }
 	avx2.gelu = func(x []float32) { geluAVX2(&x[0], len(x)) }
 	avx2.softCap = func(x []float32, c float64) { softCapAVX2(&x[0], len(x), c) }
 	avx2.vecExp = vecExpAVX2
-	avx2.dotRows = func(dst, x, m []float32, stride int) { dotRowsSIMD(false, dst, x, m, stride) }
-	avx2.dotRowsF16 = func(dst, x []float32, m []uint16, stride int) { dotRowsF16SIMD(false, dst, x, m, stride) }
-	avx2.axpyRowsF16 = axpyRowsF16AVX2Go
-	avx2.q4Layout = true
 	avx2.quantize = quantizeAVX2
 	avx2.quantizeSuper = quantizeSuperAVX2
 	avx2.quantizeX24, avx2.quantizeX24K, avx2.quantizeX24Q6 = quantizeX24AVX2, quantizeX24KAVX2, quantizeX24Q6AVX2
+	avx2.int8[Q4_0] = int8RowDots(dotQ4_0I8AVX2, 8, nibbleOrder, q4_0Int8Dot)
+	avx2.q4Layout = true
 	avx2.int8[Q8_0] = int8RowDots(dotQ8_0I8AVX2, 8, withC128, q8_0Int8Dot)
 	avx2.x24[Q4_0] = int8RowDots(dotQ4_0X24AVX2, 8, x24Planes, q4_0X24Dot)
 	avx2.x24[Q4_K] = int8RowDots(dotQ4_KX24AVX2, 8, x24PlanesK, nil)
