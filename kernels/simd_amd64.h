@@ -430,6 +430,11 @@ row: \
 // the float64 lanes Y8, Y9 and the partials Y4, Y5.
 #define START1 \
 	DOTARGS \
+	ZERO2
+
+// ZERO2 clears an AVX2 row dot's float64 lanes Y8, Y9 and float32
+// partials Y4, Y5.
+#define ZERO2 \
 	VXORPD Y8, Y8, Y8 \
 	VXORPD Y9, Y9, Y9 \
 	VXORPS Y4, Y4, Y4 \
@@ -464,10 +469,7 @@ row: \
 	MOVQ R12, SI \
 	MOVQ x+8(FP), DI \
 	MOVQ n+24(FP), CX \
-	VXORPD Y8, Y8, Y8 \
-	VXORPD Y9, Y9, Y9 \
-	VXORPS Y4, Y4, Y4 \
-	VXORPS Y5, Y5, Y5
+	ZERO2
 
 #define ARROWS \
 	MOVQ a+8(FP), BX \

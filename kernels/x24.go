@@ -39,8 +39,9 @@ import "math"
 // The AVX2 set does exact Q4_0, Q4_K, Q5_K and Q6_K MatVec the same way,
 // with VPMADDUBSW (pairs of products) and VPMADDWD instead of VPDPBUSD:
 // on Zen 4 forced to AVX2, Q4_0 and Q6_K decode ~1.65× and Q4_K ~1.45× as
-// fast as with AVX2's float32 kernels. Its input is quantized by the Go
-// loops.
+// fast as with AVX2's float32 kernels. Both sets quantize the input in
+// assembly (quantizeX24AVX2 … as quantizeX24AVX512 …), bit for bit as
+// the Go loops here.
 //
 // MatVec and MatMulGroup of one input row take this path (x24For), and
 // so do MatMul and MatMulGroup of several where the set has a
