@@ -16,7 +16,7 @@ import (
 // The integration tests build the torchless binary, install its kernelspec
 // in a temporary prefix, and drive the real kernel process with Debian's
 // Jupyter client (python3-jupyter-client, python3-jupyter-kernel-test,
-// python3-nbclient; .ci/kernel-deps installs them). Without them the tests
+// python3-nbclient; .ci/test-deps installs them). Without them the tests
 // skip, unless TORCHLESS_REQUIRE_FIXTURES=1.
 
 var (
@@ -42,7 +42,7 @@ func jupyterPython(t *testing.T, modules ...string) string {
 			return c
 		}
 	}
-	msg := "no python3 with " + strings.Join(append([]string{"jupyter_client"}, modules...), ", ") + " (run .ci/kernel-deps)"
+	msg := "no python3 with " + strings.Join(append([]string{"jupyter_client"}, modules...), ", ") + " (run .ci/test-deps)"
 	if testenv.Required() {
 		t.Fatal(msg)
 	}
@@ -165,7 +165,7 @@ func TestConsole(t *testing.T) {
 	if err != nil {
 		if _, err2 := os.Stat("/usr/bin/jupyter-console"); err2 != nil {
 			if testenv.Required() {
-				t.Fatal("jupyter-console not installed (run .ci/kernel-deps)")
+				t.Fatal("jupyter-console not installed (run .ci/test-deps)")
 			}
 			t.Skip("jupyter-console not installed")
 		}

@@ -3,9 +3,10 @@ package kernels
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/torchless-go/torchless/internal/testenv"
 )
 
 func TestChooseISA(t *testing.T) {
@@ -51,7 +52,7 @@ func TestISAEnvironment(t *testing.T) {
 		return
 	}
 	for _, req := range []string{"generic", "avx2", "avx512", "bogus"} {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestISAEnvironment$", "-test.v")
+		cmd := testenv.SelfCommand("-test.run=^TestISAEnvironment$", "-test.v")
 		cmd.Env = append(os.Environ(), "TORCHLESS_ISA_CHILD=1", "TORCHLESS_ISA="+req)
 		out, err := cmd.CombinedOutput()
 		if err != nil {

@@ -11,9 +11,12 @@ import "math"
 const groupMaxEps = 1e-15
 
 // nearestInt rounds to the nearest integer, ties to even, through ggml's
-// float trick (valid for |v| ≤ 4194303).
+// float trick (valid for |v| ≤ 4194303). The conversion rounds v first:
+// inlined, nearestInt(a*b) would otherwise fuse into one multiply-add on
+// CPUs that have it (arm64), which rounds a·b + 2²³·1.5 once instead of
+// twice, and a product just off a half then lands on the other integer.
 func nearestInt(v float32) int {
-	bits := math.Float32bits(v + 12582912)
+	bits := math.Float32bits(float32(v) + 12582912)
 	return int(bits&0x007fffff) - 0x00400000
 }
 

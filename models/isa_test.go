@@ -2,10 +2,10 @@ package models_test
 
 import (
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
+	"github.com/torchless-go/torchless/internal/testenv"
 	"github.com/torchless-go/torchless/kernels"
 )
 
@@ -27,7 +27,7 @@ func TestFixturesOnEveryISA(t *testing.T) {
 		if isa == kernels.ISA() {
 			continue // this process runs them on its own set
 		}
-		cmd := exec.Command(os.Args[0], "-test.run="+fixtureTests+"|^TestFixturesOnEveryISA$", "-test.v", "-test.count=1")
+		cmd := testenv.SelfCommand("-test.run="+fixtureTests+"|^TestFixturesOnEveryISA$", "-test.v", "-test.count=1")
 		cmd.Env = append(os.Environ(), "TORCHLESS_ISA_CHILD=1", "TORCHLESS_ISA="+isa)
 		out, err := cmd.CombinedOutput()
 		if err != nil {

@@ -4,8 +4,11 @@
 package testenv
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -70,6 +73,19 @@ func Need(t testing.TB, path string) string {
 	return path
 }
 
+// Tool returns the path of the first of names found on PATH; without any,
+// it skips the test (or fails it, when data is required).
+func Tool(t testing.TB, names ...string) string {
+	t.Helper()
+	for _, n := range names {
+		if p, err := exec.LookPath(n); err == nil {
+			return p
+		}
+	}
+	missing(t, fmt.Sprintf("a command named %s on PATH (.ci/test-deps installs it)", strings.Join(names, " or ")))
+	return ""
+}
+
 func missing(t testing.TB, what string) {
 	t.Helper()
 	if Required() {
@@ -99,4 +115,19 @@ func Fixtures(t testing.TB) []string {
 		t.Fatalf("no fixtures in %s", dir)
 	}
 	return names
+}
+
+// ExecEnv names the variable that holds a command to run test binaries
+// through: an emulator such as qemu-aarch64-static, when the binary was
+// built for another architecture (the arm64 run in internal/crossarch).
+const ExecEnv = "TORCHLESS_TEST_EXEC"
+
+// SelfCommand returns a command that runs this test binary again with
+// args, through $TORCHLESS_TEST_EXEC when it is set, so tests that run
+// themselves in a child process also work under an emulator.
+func SelfCommand(args ...string) *exec.Cmd {
+	if e := os.Getenv(ExecEnv); e != "" {
+		return exec.Command(e, append([]string{os.Args[0]}, args...)...)
+	}
+	return exec.Command(os.Args[0], args...)
 }
