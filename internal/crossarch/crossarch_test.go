@@ -13,18 +13,33 @@ import (
 	"github.com/torchless-go/torchless/internal/testenv"
 )
 
-// packages are the ones whose tests run on arm64: the kernels (the
+// packages are the ones whose tests run on each variant: the kernels (the
 // generic ones are arm64's) and the models with their fixtures.
 var packages = []string{"kernels", "models"}
 
-// TestArm64 builds each package's test binary for arm64 and runs it under
-// qemu-aarch64, with the same fixture requirement as this run (children
-// the tests start go through qemu too: testenv.SelfCommand).
+// TestArm64 runs the packages' tests built for arm64 under qemu-aarch64.
 func TestArm64(t *testing.T) {
 	if runtime.GOARCH == "arm64" {
 		t.Skip("this is arm64: the packages' own tests run natively")
 	}
 	qemu := testenv.Tool(t, "qemu-aarch64-static", "qemu-aarch64")
+	runVariant(t, []string{"GOARCH=arm64"}, qemu)
+}
+
+// TestAMD64v3 runs the packages' tests built with GOAMD64=v3, where Go
+// fuses multiply-adds as it does on arm64, on this CPU.
+func TestAMD64v3(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("GOAMD64 is amd64's")
+	}
+	runVariant(t, []string{"GOARCH=amd64", "GOAMD64=v3"}, "")
+}
+
+// runVariant builds each package's test binary with the environment env
+// and runs it through via (empty: directly), with the same fixture
+// requirement and -short as this run. Children the tests start go through
+// via too (testenv.SelfCommand).
+func runVariant(t *testing.T, env []string, via string) {
 	root := testenv.RepoRoot(t)
 	dir := t.TempDir()
 	for _, pkg := range packages {
@@ -32,26 +47,37 @@ func TestArm64(t *testing.T) {
 			bin := filepath.Join(dir, pkg+".test")
 			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 			defer cancel()
-			build := exec.CommandContext(ctx, "go", "test", "-c", "-o", bin, "./"+pkg)
+			build := command(ctx, "", "go", "test", "-c", "-o", bin, "./"+pkg)
 			build.Dir = root
-			build.Env = append(os.Environ(), "GOARCH=arm64", "CGO_ENABLED=0")
+			build.Env = append(append(os.Environ(), "CGO_ENABLED=0"), env...)
 			if out, err := build.CombinedOutput(); err != nil {
-				t.Fatalf("building %s's tests for arm64: %v\n%s", pkg, err, out)
+				t.Fatalf("building %s's tests (%s): %v\n%s", pkg, strings.Join(env, " "), err, out)
 			}
-			args := []string{bin, "-test.count=1", "-test.timeout=12m"}
+			args := []string{"-test.count=1", "-test.timeout=12m"}
 			if testing.Short() {
 				args = append(args, "-test.short")
 			}
-			run := exec.CommandContext(ctx, qemu, args...)
+			run := command(ctx, via, bin, args...)
 			run.Dir = filepath.Join(root, pkg)
-			run.Env = append(os.Environ(), testenv.ExecEnv+"="+qemu)
+			run.Env = os.Environ()
+			if via != "" {
+				run.Env = append(run.Env, testenv.ExecEnv+"="+via)
+			}
 			out, err := run.CombinedOutput()
 			if err != nil {
-				t.Fatalf("%s's tests on arm64 (qemu): %v\n%s", pkg, err, tail(string(out), 60))
+				t.Fatalf("%s's tests (%s): %v\n%s", pkg, strings.Join(env, " "), err, tail(string(out), 60))
 			}
-			t.Logf("%s on arm64: %s", pkg, strings.TrimSpace(tail(string(out), 1)))
+			t.Logf("%s (%s): %s", pkg, strings.Join(env, " "), strings.TrimSpace(tail(string(out), 1)))
 		})
 	}
+}
+
+// command runs name with args, through via when it is not empty.
+func command(ctx context.Context, via, name string, args ...string) *exec.Cmd {
+	if via != "" {
+		return exec.CommandContext(ctx, via, append([]string{name}, args...)...)
+	}
+	return exec.CommandContext(ctx, name, args...)
 }
 
 // tail returns the last n lines of s.
