@@ -31,7 +31,7 @@ func TestFixturesOnEveryISA(t *testing.T) {
 		cmd.Env = append(os.Environ(), "TORCHLESS_ISA_CHILD=1", "TORCHLESS_ISA="+isa)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			t.Errorf("fixture tests with TORCHLESS_ISA=%s: %v\n%s", isa, err, tail(string(out), 40))
+			t.Errorf("fixture tests with TORCHLESS_ISA=%s: %v\n%s", isa, err, testenv.Tail(string(out), 40))
 			continue
 		}
 		for _, line := range strings.Split(string(out), "\n") {
@@ -40,10 +40,4 @@ func TestFixturesOnEveryISA(t *testing.T) {
 			}
 		}
 	}
-}
-
-// tail returns the last n lines of s.
-func tail(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }

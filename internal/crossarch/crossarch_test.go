@@ -65,9 +65,9 @@ func runVariant(t *testing.T, env []string, via string) {
 			}
 			out, err := run.CombinedOutput()
 			if err != nil {
-				t.Fatalf("%s's tests (%s): %v\n%s", pkg, strings.Join(env, " "), err, tail(string(out), 60))
+				t.Fatalf("%s's tests (%s): %v\n%s", pkg, strings.Join(env, " "), err, testenv.Tail(string(out), 60))
 			}
-			t.Logf("%s (%s): %s", pkg, strings.Join(env, " "), strings.TrimSpace(tail(string(out), 1)))
+			t.Logf("%s (%s): %s", pkg, strings.Join(env, " "), strings.TrimSpace(testenv.Tail(string(out), 1)))
 		})
 	}
 }
@@ -78,10 +78,4 @@ func command(ctx context.Context, via, name string, args ...string) *exec.Cmd {
 		return exec.CommandContext(ctx, via, append([]string{name}, args...)...)
 	}
 	return exec.CommandContext(ctx, name, args...)
-}
-
-// tail returns the last n lines of s.
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }

@@ -73,6 +73,12 @@ func Need(t testing.TB, path string) string {
 	return path
 }
 
+// Tail returns the last n lines of s (a child test run's output, say).
+func Tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
 // Tool returns the path of the first of names found on PATH; without any,
 // it skips the test (or fails it, when data is required).
 func Tool(t testing.TB, names ...string) string {
