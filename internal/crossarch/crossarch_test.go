@@ -14,8 +14,10 @@ import (
 )
 
 // packages are the ones whose tests run on each variant: the kernels (the
-// generic ones are arm64's) and the models with their fixtures.
-var packages = []string{"kernels", "models"}
+// generic ones are arm64's), the models with their fixtures, and the
+// introspection built on them. (The rest is arch-neutral or, like the
+// CLI's quantize, repeats what the kernels' tests check.)
+var packages = []string{"kernels", "models", "introspect"}
 
 // TestArm64 runs the packages' tests built for arm64 under qemu-aarch64.
 func TestArm64(t *testing.T) {

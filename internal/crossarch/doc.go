@@ -1,5 +1,5 @@
-// Package crossarch runs the engine's tests (kernels and models) as other
-// builds of them: for arm64, under qemu-user, and for amd64 with
+// Package crossarch runs the engine's tests (kernels, models, introspect)
+// as other builds of them: for arm64, under qemu-user, and for amd64 with
 // GOAMD64=v3, from an ordinary amd64 test run.
 //
 // On arm64 the pure-Go kernels are all there is (Apple Silicon, Graviton),
