@@ -593,90 +593,91 @@ GLOBL dq4eight<>(SB), RODATA|NOPTR, $4
 	MOVQ n+24(FP), CX \
 	SHRQ $2, CX
 
+// ACT2 is the frame of the AVX2 activations (func(x *float32, n int, …),
+// n a positive multiple of 4, x changed in place): consts, then for
+// every four values Y0 = x widened to float64, body (which leaves the
+// result in Y0), rounded once to float32 and stored.
+#define ACT2(consts, body, loop) \
+	MOVQ x+0(FP), SI \
+	MOVQ n+8(FP), CX \
+	SHRQ $2, CX \
+	consts \
+loop: \
+	VCVTPS2PD (SI), Y0 \
+	body \
+	VCVTPD2PSY Y0, X0 \
+	VMOVUPS X0, (SI) \
+	ADDQ $16, SI \
+	DECQ CX \
+	JNZ  loop \
+	VZEROUPPER \
+	RET
+
+// SOFTCAP2CONSTS loads softCap's constants (here, for vet: a macro naming an
+// argument after a TEXT line counts as that function's).
+#define SOFTCAP2CONSTS \
+	VBROADCASTSD c+16(FP), Y8 \
+	VBROADCASTSD ·expc(SB), Y9 \
+	VADDPD Y9, Y9, Y10 \
+	VBROADCASTSD ·sctiny2(SB), Y11 \
+	VBROADCASTSD ·scthird(SB), Y12
+
 // func geluAVX2(x *float32, n int) — n a positive multiple of 4: as
 // geluAVX512 (e^−2u by EXP4PD).
-TEXT ·geluAVX2(SB), NOSPLIT, $0-16
-	MOVQ x+0(FP), SI
-	MOVQ n+8(FP), CX
-	SHRQ $2, CX
-	VBROADCASTSD ·expc(SB), Y9
-	VBROADCASTSD ·gelua(SB), Y10
+#define GELU2CONSTS \
+	VBROADCASTSD ·expc(SB), Y9 \
+	VBROADCASTSD ·gelua(SB), Y10 \
 	VBROADCASTSD ·gelum2c(SB), Y11
-gelu2loop:
-	VCVTPS2PD (SI), Y0
-	VMULPD Y10, Y0, Y3
-	VMULPD Y0, Y3, Y3
-	VMULPD Y0, Y3, Y3
-	VADDPD Y3, Y0, Y3
-	VMULPD Y11, Y3, Y4
-	EXP4PD
-	VADDPD Y9, Y5, Y5
+
+#define GELU2 \
+	VMULPD Y10, Y0, Y3 \
+	VMULPD Y0, Y3, Y3 \
+	VMULPD Y0, Y3, Y3 \
+	VADDPD Y3, Y0, Y3 \
+	VMULPD Y11, Y3, Y4 \
+	EXP4PD \
+	VADDPD Y9, Y5, Y5 \
 	VDIVPD Y5, Y0, Y0
-	VCVTPD2PSY Y0, X0
-	VMOVUPS X0, (SI)
-	ADDQ $16, SI
-	DECQ CX
-	JNZ  gelu2loop
-	VZEROUPPER
-	RET
+
+TEXT ·geluAVX2(SB), NOSPLIT, $0-16
+	ACT2(GELU2CONSTS, GELU2, gelu2loop)
 
 // func softCapAVX2(x *float32, n int, c float64) — n a positive multiple
 // of 4: as softCapAVX512 (e^2y by EXP4PD).
+#define SOFTCAP2 \
+	VDIVPD Y8, Y0, Y0 \
+	VADDPD Y0, Y0, Y4 \
+	EXP4PD \
+	VADDPD Y9, Y5, Y5 \
+	VDIVPD Y5, Y10, Y5 \
+	VSUBPD Y5, Y9, Y5 \
+	VMULPD Y0, Y0, Y6 \
+	VCMPPD $1, Y11, Y6, Y7 \
+	VFMADD213PD Y9, Y12, Y6 \
+	VMULPD Y0, Y6, Y6 \
+	VBLENDVPD Y7, Y6, Y5, Y5 \
+	VCMPPD $3, Y0, Y0, Y7 \
+	VBLENDVPD Y7, Y0, Y5, Y5 \
+	VMULPD Y8, Y5, Y0
+
 TEXT ·softCapAVX2(SB), NOSPLIT, $0-24
-	MOVQ x+0(FP), SI
-	MOVQ n+8(FP), CX
-	SHRQ $2, CX
-	VBROADCASTSD c+16(FP), Y8
-	VBROADCASTSD ·expc(SB), Y9
-	VADDPD Y9, Y9, Y10
-	VBROADCASTSD ·sctiny2(SB), Y11
-	VBROADCASTSD ·scthird(SB), Y12
-softcap2loop:
-	VCVTPS2PD (SI), Y0
-	VDIVPD Y8, Y0, Y0
-	VADDPD Y0, Y0, Y4
-	EXP4PD
-	VADDPD Y9, Y5, Y5
-	VDIVPD Y5, Y10, Y5
-	VSUBPD Y5, Y9, Y5
-	VMULPD Y0, Y0, Y6
-	VCMPPD $1, Y11, Y6, Y7
-	VFMADD213PD Y9, Y12, Y6
-	VMULPD Y0, Y6, Y6
-	VBLENDVPD Y7, Y6, Y5, Y5
-	VCMPPD $3, Y0, Y0, Y7
-	VBLENDVPD Y7, Y0, Y5, Y5
-	VMULPD Y8, Y5, Y5
-	VCVTPD2PSY Y5, X5
-	VMOVUPS X5, (SI)
-	ADDQ $16, SI
-	DECQ CX
-	JNZ  softcap2loop
-	VZEROUPPER
-	RET
+	ACT2(SOFTCAP2CONSTS, SOFTCAP2, softcap2loop)
 
 // func siluAVX2(x *float32, n int) — n a positive multiple of 4:
 // x[i] = x/(1+e^−x) computed in float64 (e^−x by EXP4PD) and rounded
 // once, as SiLU does with math.Exp.
-TEXT ·siluAVX2(SB), NOSPLIT, $0-16
-	MOVQ x+0(FP), SI
-	MOVQ n+8(FP), CX
-	SHRQ $2, CX
-	VBROADCASTSD ·expsign(SB), Y8
+#define SILU2CONSTS \
+	VBROADCASTSD ·expsign(SB), Y8 \
 	VBROADCASTSD ·expc(SB), Y9
-silu2loop:
-	VCVTPS2PD (SI), Y0
-	VXORPD Y8, Y0, Y4
-	EXP4PD
-	VADDPD Y9, Y5, Y5
+
+#define SILU2 \
+	VXORPD Y8, Y0, Y4 \
+	EXP4PD \
+	VADDPD Y9, Y5, Y5 \
 	VDIVPD Y5, Y0, Y0
-	VCVTPD2PSY Y0, X0
-	VMOVUPS X0, (SI)
-	ADDQ $16, SI
-	DECQ CX
-	JNZ  silu2loop
-	VZEROUPPER
-	RET
+
+TEXT ·siluAVX2(SB), NOSPLIT, $0-16
+	ACT2(SILU2CONSTS, SILU2, silu2loop)
 
 // func softmaxExpAVX2(x *float32, e *float64, shift float64, n int) — n a
 // positive multiple of 4: e[i] = e^(x[i] − shift) (EXP4PD).

@@ -1669,51 +1669,64 @@ GLOBL i8ones<>(SB), RODATA|NOPTR, $4
 	VFMADD213PD.BCST ·expc+0(SB), Z4, Z5 \
 	VSCALEFPD Z2, Z5, Z5
 
+// ACT512 is the frame of the AVX-512 activations (func(x *float32, n
+// int, …), n a positive multiple of 8, x changed in place): consts, then
+// for every eight values Z0 = x widened to float64, body (which leaves
+// the result in Z0), rounded once to float32 and stored.
+#define ACT512(consts, body, loop) \
+	MOVQ x+0(FP), SI \
+	MOVQ n+8(FP), CX \
+	SHRQ $3, CX \
+	consts \
+loop: \
+	VCVTPS2PD (SI), Z0 \
+	body \
+	VCVTPD2PS Z0, Y0 \
+	VMOVUPS Y0, (SI) \
+	ADDQ $32, SI \
+	DECQ CX \
+	JNZ  loop \
+	VZEROUPPER \
+	RET
+
+#define NOCONSTS
+
+// SOFTCAP512CONSTS loads softCap's constants (here, for vet: a macro naming an
+// argument after a TEXT line counts as that function's).
+#define SOFTCAP512CONSTS \
+	VBROADCASTSD c+16(FP), Z8 \
+	VBROADCASTSD ·expc(SB), Z9 \
+	VADDPD Z9, Z9, Z10 \
+	VBROADCASTSD ·sctiny2(SB), Z11 \
+	VBROADCASTSD ·scthird(SB), Z12
+
 // func siluAVX512(x *float32, n int) — n a positive multiple of 8:
 // x[i] = x/(1+e^−x) computed in float64 (e^−x by EXPPD) and rounded once,
 // as SiLU does with math.Exp.
-TEXT ·siluAVX512(SB), NOSPLIT, $0-16
-	MOVQ x+0(FP), SI
-	MOVQ n+8(FP), CX
-	SHRQ $3, CX
-siluloop:
-	VCVTPS2PD (SI), Z0
-	VXORPD.BCST ·expsign(SB), Z0, Z4
-	EXPPD
-	VADDPD.BCST ·expc+0(SB), Z5, Z5
+#define SILU512 \
+	VXORPD.BCST ·expsign(SB), Z0, Z4 \
+	EXPPD \
+	VADDPD.BCST ·expc+0(SB), Z5, Z5 \
 	VDIVPD Z5, Z0, Z0
-	VCVTPD2PS Z0, Y0
-	VMOVUPS Y0, (SI)
-	ADDQ $32, SI
-	DECQ CX
-	JNZ  siluloop
-	VZEROUPPER
-	RET
+
+TEXT ·siluAVX512(SB), NOSPLIT, $0-16
+	ACT512(NOCONSTS, SILU512, siluloop)
 
 // func geluAVX512(x *float32, n int) — n a positive multiple of 8:
 // x[i] = x/(1+e^−2u), u = √(2/π)·(x + 0.044715·x³), in float64 (e^−2u by
 // EXPPD) and rounded once, as GELUTanh does with math.Exp.
-TEXT ·geluAVX512(SB), NOSPLIT, $0-16
-	MOVQ x+0(FP), SI
-	MOVQ n+8(FP), CX
-	SHRQ $3, CX
-geluloop:
-	VCVTPS2PD (SI), Z0
-	VMULPD.BCST ·gelua(SB), Z0, Z3
-	VMULPD Z0, Z3, Z3
-	VMULPD Z0, Z3, Z3
-	VADDPD Z3, Z0, Z3
-	VMULPD.BCST ·gelum2c(SB), Z3, Z4
-	EXPPD
-	VADDPD.BCST ·expc+0(SB), Z5, Z5
+#define GELU512 \
+	VMULPD.BCST ·gelua(SB), Z0, Z3 \
+	VMULPD Z0, Z3, Z3 \
+	VMULPD Z0, Z3, Z3 \
+	VADDPD Z3, Z0, Z3 \
+	VMULPD.BCST ·gelum2c(SB), Z3, Z4 \
+	EXPPD \
+	VADDPD.BCST ·expc+0(SB), Z5, Z5 \
 	VDIVPD Z5, Z0, Z0
-	VCVTPD2PS Z0, Y0
-	VMOVUPS Y0, (SI)
-	ADDQ $32, SI
-	DECQ CX
-	JNZ  geluloop
-	VZEROUPPER
-	RET
+
+TEXT ·geluAVX512(SB), NOSPLIT, $0-16
+	ACT512(NOCONSTS, GELU512, geluloop)
 
 // func softCapAVX512(x *float32, n int, c float64) — n a positive
 // multiple of 8: x[i] = c·tanh(x[i]/c) in float64, rounded once: tanh y
@@ -1721,38 +1734,24 @@ geluloop:
 // |y| < 2⁻¹⁰, where the first form loses bits to its difference (the
 // series' next term is 2y⁵/15: within 1.2e-13 relative); a NaN stays
 // NaN.
+#define SOFTCAP512 \
+	VDIVPD Z8, Z0, Z0 \
+	VADDPD Z0, Z0, Z4 \
+	EXPPD \
+	VADDPD Z9, Z5, Z5 \
+	VDIVPD Z5, Z10, Z5 \
+	VSUBPD Z5, Z9, Z6 \
+	VMULPD Z0, Z0, Z7 \
+	VCMPPD $1, Z11, Z7, K1 \
+	VFMADD213PD Z9, Z12, Z7 \
+	VMULPD Z0, Z7, Z7 \
+	VMOVAPD Z7, K1, Z6 \
+	VCMPPD $3, Z0, Z0, K2 \
+	VMOVAPD Z0, K2, Z6 \
+	VMULPD Z8, Z6, Z0
+
 TEXT ·softCapAVX512(SB), NOSPLIT, $0-24
-	MOVQ x+0(FP), SI
-	MOVQ n+8(FP), CX
-	SHRQ $3, CX
-	VBROADCASTSD c+16(FP), Z8
-	VBROADCASTSD ·expc(SB), Z9
-	VADDPD Z9, Z9, Z10
-	VBROADCASTSD ·sctiny2(SB), Z11
-	VBROADCASTSD ·scthird(SB), Z12
-softcaploop:
-	VCVTPS2PD (SI), Z0
-	VDIVPD Z8, Z0, Z0
-	VADDPD Z0, Z0, Z4
-	EXPPD
-	VADDPD Z9, Z5, Z5
-	VDIVPD Z5, Z10, Z5
-	VSUBPD Z5, Z9, Z6
-	VMULPD Z0, Z0, Z7
-	VCMPPD $1, Z11, Z7, K1
-	VFMADD213PD Z9, Z12, Z7
-	VMULPD Z0, Z7, Z7
-	VMOVAPD Z7, K1, Z6
-	VCMPPD $3, Z0, Z0, K2
-	VMOVAPD Z0, K2, Z6
-	VMULPD Z8, Z6, Z6
-	VCVTPD2PS Z6, Y6
-	VMOVUPS Y6, (SI)
-	ADDQ $32, SI
-	DECQ CX
-	JNZ  softcaploop
-	VZEROUPPER
-	RET
+	ACT512(SOFTCAP512CONSTS, SOFTCAP512, softcaploop)
 
 // The constants of EXPPD and of the AVX2 set's EXP4PD (global, so both
 // files read one table): the Taylor coefficients 1/k! (expc), the sign
