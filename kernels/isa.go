@@ -48,7 +48,8 @@ type kernelSet struct {
 	// quantizePlanesK, quantizePlanes6).
 	quantize func(a *int8Input, lo, hi int)
 	// quantizeSuper quantizes super-block b of a K-quant int8 input (and
-	// its kqk when asked), or returns false to leave it to quantizeSuper.
+	// its kqk when asked, which only a set with kOrder does), or returns
+	// false to leave it to quantizeSuper.
 	quantizeSuper func(a *int8Input, b int) bool
 	quantizeX24   func(x *float32, p *int8, c *int32, s *float32, groups int)
 	quantizeX24K  func(x *float32, p *int8, sm, s *float32, superBlocks int)

@@ -87,17 +87,12 @@ func quantizeX24Q6AVX2(x *float32, p *int8, t *int32, s *float32, n int)
 //go:noescape
 func quantizeQ8KAVX2(x *float32, q *int8, sums *int32, d *float32) bool
 
-// quantizeSuperAVX2 quantizes super-block b of a.x (see quantizeSuper),
-// and lays it out in kqk when a wants it; false for a super-block whose
-// largest |x| is 0, ±Inf or NaN, which it leaves to the Go loop.
+// quantizeSuperAVX2 quantizes super-block b of a.x (see quantizeSuper);
+// false for a super-block whose largest |x| is 0, ±Inf or NaN, which it
+// leaves to the Go loop. No set that takes it has kOrder (it is the AVX2
+// set's, and the AVX-512 set's without VNNI), so it has no kqk to lay out.
 func quantizeSuperAVX2(a *int8Input, b int) bool {
-	if !quantizeQ8KAVX2(&a.x[b*superBlock], &a.kq[b*superBlock], &a.ksums[b*16], &a.kd[b]) {
-		return false
-	}
-	if a.needs&needKOrder != 0 {
-		a.kOrderLayout(b)
-	}
-	return true
+	return quantizeQ8KAVX2(&a.x[b*superBlock], &a.kq[b*superBlock], &a.ksums[b*16], &a.kd[b])
 }
 
 //go:noescape
