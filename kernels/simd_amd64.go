@@ -139,13 +139,13 @@ func quantizeX24Q6AVX512(x *float32, p *int8, t *int32, s *float32, n int)
 func quantizeX24AVX512(x *float32, p *int8, t *int32, s *float32, n int)
 
 //go:noescape
-func dotQ4_KX24AVX512(w *byte, p *int8, t unsafe.Pointer, s *float32, nb, rows, rb int, out *float64)
+func dotQ4_KX24AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
-func dotQ5_KX24AVX512(w *byte, p *int8, t unsafe.Pointer, s *float32, nb, rows, rb int, out *float64)
+func dotQ5_KX24AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
-func dotQ6_KX24AVX512(w *byte, p *int8, t unsafe.Pointer, s *float32, nb, rows, rb int, out *float64)
+func dotQ6_KX24AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 
 //go:noescape
 func dotQ4_0X24AVX512(w *byte, p *int8, c unsafe.Pointer, s *float32, nb, rows, rb int, out *float64)

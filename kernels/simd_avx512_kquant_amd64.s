@@ -301,11 +301,11 @@ DATA q6shr<>+48(SB)/8, $0x0002000200020002
 DATA q6shr<>+56(SB)/8, $0x0002000200020002
 GLOBL q6shr<>(SB), RODATA|NOPTR, $64
 
-// func dotQ4_KX24AVX512(w *byte, p *int8, t unsafe.Pointer, s *float32, nb, rows, rb int, out *float64)
-// func dotQ5_KX24AVX512(w *byte, p *int8, t unsafe.Pointer, s *float32, nb, rows, rb int, out *float64)
+// func dotQ4_KX24AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
+// func dotQ5_KX24AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 // out[k] = the nb/8 > 0 super-blocks (nb blocks of 32) of row k (at w +
-// k·rb) times the x24 input (x24.go, K order): p its planes, s its scales, t its s·Σm per
-// block (float32). Per super-block the quants (Z2, Z13: chunks 0–1's low
+// k·rb) times the x24 input (x24.go, K order): q its planes, d its scales s,
+// c its s·Σm per block (float32). Per super-block the quants (Z2, Z13: chunks 0–1's low
 // and high nibbles, sub-blocks 0, 2 and 1, 3; Z3, Z14: chunks 2–3's,
 // sub-blocks 4, 6 and 5, 7; Q5_K's with their fifth bits) times the
 // planes, by VPDPBUSD from the top plane down with a shift of 8 in
@@ -314,9 +314,10 @@ GLOBL q6shr<>(SB), RODATA|NOPTR, $64
 // way); then converted, times the lane's d·sc_j·s_j (Z0: eight
 // sub-blocks' spread by VPERMPS), into Z4, widened every two
 // super-blocks (KX24FRAME); the mins' terms dmin·m_j·(s·Σm)_j go into their own float64 lanes
-// (Z10) and are subtracted at the end of the row. Registers: SI the
-// super-block, DI the planes, R11 s, R12 t, CX the super-blocks left,
-// R13 the row, R14 out; KUNPACK takes AX, BX, DX, R8…R10.
+// (Z10) and are subtracted at the end of the row. Registers
+// (ROWSFRAME's): SI the super-block, DI the planes, R11 s, R13 s·Σm, CX
+// the super-blocks left, R12 the row, R14 out; KUNPACK takes AX, BX, DX,
+// R8…R10.
 
 // KX24DOTS puts Σ q·m of the 64 quants zq and the planes at off, +256,
 // +512 from DI into za, lane by lane (the top plane first, shifted 8 up
@@ -342,7 +343,7 @@ GLOBL q6shr<>(SB), RODATA|NOPTR, $64
 #define KX24SCALES \
 	KSCALEVALS(SI) \
 	VMULPS (R11), Y0, Y0 \
-	VMULPS (R12), Y1, Y1 \
+	VMULPS (R13), Y1, Y1 \
 	VCVTPS2PD Y1, Z1 \
 	VADDPD Z1, Z10, Z10
 
@@ -382,30 +383,46 @@ GLOBL q6shr<>(SB), RODATA|NOPTR, $64
 	ADDQ $768, DI \
 	ADDQ $32, R11
 
-// KX24FRAME is the frame of the K-quant x24 kernels: consts, then for
-// each row its super-blocks by block (which moves SI and R12 past one)
-// into Z4, widened every two super-blocks (and after an odd last one),
-// less the mins' lanes Z10 (zero for Q6_K), summed to out. A float32
-// lane so adds at most eight products before it is widened, as the
-// float kernels' partials do in a super-block; widening every
-// super-block left the kernels ~8% slower (Q4_K, one thread, in L2).
+// KX24FRAME is the frame of the K-quant x24 kernels, ROWSFRAME's: consts,
+// then for each row its super-blocks by block (which moves SI and R13
+// past one) into Z4, two a pass (KX24PAIR), widened every two
+// super-blocks and after an odd last one (KX24FIN), less the mins' lanes
+// Z10 (zero for Q6_K), summed to out. A float32 lane so adds at most
+// eight products before it is widened, as the float kernels' partials do
+// in a super-block; widening every super-block left the kernels ~8%
+// slower (Q4_K, one thread, in L2).
 #define KX24FRAME(consts, block, row, loop, odd, end) \
-	KROWS0(R13, consts) \
-row: \
-	MOVQ R13, SI \
-	MOVQ p+8(FP), DI \
-	MOVQ t+16(FP), R12 \
-	MOVQ s+24(FP), R11 \
-	MOVQ nb+32(FP), CX \
-	SHRQ $3, CX \
+	ROWSFRAME(consts, KX24ZERO, KX24PAIR(block, odd), KX24FIN(odd, end), row, loop)
+
+#define KX24ZERO \
 	VXORPD Z8, Z8, Z8 \
 	VXORPD Z9, Z9, Z9 \
 	VXORPD Z10, Z10, Z10 \
-	VXORPS Z4, Z4, Z4 \
-	WIDEN2(KX24STEP(block), loop, odd, end) \
+	VXORPS Z4, Z4, Z4
+
+// KX24PAIR is a pass of the loop: one super-block, or to odd after the
+// last, then a second and the widening (ends with the DECQ ROWSFRAME's
+// loop tests).
+#define KX24PAIR(block, odd) \
+	KX24STEP(block) \
+	DECQ CX \
+	JZ   odd \
+	KX24STEP(block) \
+	WIDEN1(Z4, Y4, Z8, Z9) \
+	DECQ CX
+
+// KX24FIN widens an odd last super-block, subtracts the mins' lanes and
+// halves the float64 lanes into Y8 for ROWSFRAME's SUMY8NZ (SUM512NZ's
+// order).
+#define KX24FIN(odd, end) \
+	JMP  end \
+odd: \
+	WIDEN1(Z4, Y4, Z8, Z9) \
+end: \
 	VSUBPD Z10, Z8, Z8 \
-	SUM512NZ \
-	KROWS1(R13, row)
+	VADDPD Z9, Z8, Z8 \
+	VEXTRACTF64X4 $1, Z8, Y1 \
+	VADDPD Y1, Y8, Y8
 
 // KX24CONSTS: Z15 = 0x0F bytes, Z22 = 0x10 bytes, Z18…Z21 the lanes'
 // sub-blocks (q4kx24idx).
@@ -430,7 +447,7 @@ row: \
 	KX24ACC(Z3, 128, Z20) \
 	KX24ACC(Z14, 192, Z21) \
 	ADDQ $stride, SI \
-	ADDQ $32, R12
+	ADDQ $32, R13
 
 #define NOFIFTH
 
@@ -574,7 +591,7 @@ DATA q4kx24idx<>+240(SB)/8, $0x0000000700000007
 DATA q4kx24idx<>+248(SB)/8, $0x0000000700000007
 GLOBL q4kx24idx<>(SB), RODATA|NOPTR, $256
 
-// func dotQ6_KX24AVX512(w *byte, p *int8, t unsafe.Pointer, s *float32, nb, rows, rb int, out *float64)
+// func dotQ6_KX24AVX512(w *byte, q *int8, c unsafe.Pointer, d *float32, nb, rows, rb int, out *float64)
 // out[k] = the nb/8 > 0 super-blocks (nb blocks of 32) of row k (at w +
 // k·rb) times the x24 input in the Q6_K layout (x24.go): p its planes (in element order),
 // t its corrections (int32: −32 times each four values' m sum), s its
@@ -584,15 +601,15 @@ GLOBL q4kx24idx<>(SB), RODATA|NOPTR, $256
 // corrections: Σ (q−32)·m per lane, exact in int32 (four products of 6
 // and 24 bits; int32 arithmetic wraps, so the partials may overflow on
 // the way); converted, times the lane's d·sc_k·s (Z6: the 16 groups'
-// spread by VPERMPS) into Z4, widened every two super-blocks. Registers: SI
-// the super-block, DI the planes, R12 the corrections, R11 s, CX the
-// super-blocks left, R13 the row, R14 out.
+// spread by VPERMPS) into Z4, widened every two super-blocks. Registers
+// (ROWSFRAME's): SI the super-block, DI the planes, R13 the corrections,
+// R11 s, CX the super-blocks left, R12 the row, R14 out.
 
 // Q6KX24ACC adds the products of the quants zq (64 elements at element
 // offset eo of the super-block) into Z4, lane scales from idx.
 #define Q6KX24ACC(zq, eo, idx) \
 	KX24DOTS(zq, eo, Z20) \
-	VPADDD eo(R12), Z20, Z20 \
+	VPADDD eo(R13), Z20, Z20 \
 	VCVTDQ2PS Z20, Z20 \
 	VPERMPS Z6, idx, Z21 \
 	VFMADD231PS Z21, Z20, Z4
@@ -621,7 +638,7 @@ GLOBL q4kx24idx<>(SB), RODATA|NOPTR, $256
 	Q6KX24ACC(Z2, 128, Z26) \
 	Q6KX24ACC(Z0, 192, Z27) \
 	ADDQ $210, SI \
-	ADDQ $256, R12
+	ADDQ $256, R13
 
 TEXT ·dotQ6_KX24AVX512(SB), NOSPLIT, $0-64
 	KX24FRAME(Q6KX24CONSTS, Q6KX24BLOCK, q6kx24row, q6kx24loop, q6kx24odd, q6kx24end)
