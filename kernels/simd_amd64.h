@@ -229,6 +229,14 @@ end:
 	MOVSD X8, ret+24(FP) \
 	RET
 
+// ZERO512 clears an AVX-512 row dot's float64 lanes Z8, Z9 and float32
+// partials Z4, Z5 (ZERO2 is the AVX2 set's).
+#define ZERO512 \
+	VXORPD Z8, Z8, Z8 \
+	VXORPD Z9, Z9, Z9 \
+	VXORPS Z4, Z4, Z4 \
+	VXORPS Z5, Z5, Z5
+
 // ROWSARGS, ROWSTART and ROWEND frame the AVX-512 many-row kernels
 // (func(w *byte, x *float32, n, rows, rb int, out *float32), rows > 0):
 // R13 the row, R11 the rows left, R14 out; x, n and rb stay in the
@@ -246,10 +254,7 @@ end:
 	MOVQ R13, SI \
 	MOVQ x+8(FP), DI \
 	MOVQ n+16(FP), CX \
-	VXORPD Z8, Z8, Z8 \
-	VXORPD Z9, Z9, Z9 \
-	VXORPS Z4, Z4, Z4 \
-	VXORPS Z5, Z5, Z5
+	ZERO512
 
 #define ROWEND(label, widen) \
 	widen \
@@ -385,10 +390,7 @@ done:
 // n) and zeroes the partials Z4, Z5 and the float64 lanes Z8, Z9.
 #define KSTART512 \
 	DOTARGS \
-	VXORPD Z8, Z8, Z8 \
-	VXORPD Z9, Z9, Z9 \
-	VXORPS Z4, Z4, Z4 \
-	VXORPS Z5, Z5, Z5
+	ZERO512
 
 // DECARGS loads a decoder's arguments (dst in DI, src in SI, nb in CX).
 #define DECARGS \

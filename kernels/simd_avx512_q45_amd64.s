@@ -78,10 +78,7 @@
 	MOVQ w+0(FP), SI \
 	MOVQ x+8(FP), DI \
 	MOVQ nb+16(FP), CX \
-	VXORPD Z8, Z8, Z8 \
-	VXORPD Z9, Z9, Z9 \
-	VXORPS Z4, Z4, Z4 \
-	VXORPS Z5, Z5, Z5 \
+	ZERO512 \
 	Q45CONSTS \
 	MOVQ $8, R11 \
 loop: \
