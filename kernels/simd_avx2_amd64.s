@@ -241,9 +241,6 @@ axpyloop:
 	VZEROUPPER
 	RET
 
-DATA i8nib2<>+0(SB)/4, $0x0f0f0f0f
-GLOBL i8nib2<>(SB), RODATA|NOPTR, $4
-
 // The x24 Q4_0 product (x24.go) on AVX2: the AVX-512 kernel's integers
 // (Q4X24ACC) with VPMADDUBSW instead of VPDPBUSD. A ymm takes two
 // blocks' nibbles, low (LO) and high (HI), 16 each per 128-bit half, as
@@ -261,7 +258,7 @@ GLOBL i8nib2<>(SB), RODATA|NOPTR, $4
 // I8CONSTS2: Y10 0x0F bytes, Y11 words of one; X24CONSTS2 also Y12 and
 // Y13, the lanes' blocks of a group's two pairs (x24pair).
 #define I8CONSTS2 \
-	VPBROADCASTD i8nib2<>(SB), Y10 \
+	VPBROADCASTD ·i8lo4(SB), Y10 \
 	VPCMPEQW Y11, Y11, Y11 \
 	VPSRLW $15, Y11, Y11
 
@@ -861,9 +858,9 @@ TEXT ·quantizeQ8AVX2(SB), NOSPLIT, $0-56
 	MOVQ c128+32(FP), R12
 	MOVQ sums+40(FP), R13
 	MOVQ nb+48(FP), CX
-	VPBROADCASTD q2abs<>(SB), Y15
-	VMOVSS q2c127<>(SB), X14
-	VPBROADCASTD q2ones<>(SB), Y13
+	VPBROADCASTD ·i8abs(SB), Y15
+	VMOVSS ·i8c127(SB), X14
+	VPBROADCASTD ·i8ones(SB), Y13
 	VPXOR Y12, Y12, Y12
 	VPCMPEQW Y11, Y11, Y11
 	VPSRLW $15, Y11, Y11
@@ -921,7 +918,7 @@ TEXT ·quantizeQ8KAVX2(SB), NOSPLIT, $0-33
 	MOVQ q+8(FP), DI
 	MOVQ sums+16(FP), R9
 	MOVQ d+24(FP), R10
-	VPBROADCASTD q2abs<>(SB), Y15
+	VPBROADCASTD ·i8abs(SB), Y15
 	VPXOR Y4, Y4, Y4
 	XORQ BX, BX
 q8k2max:
@@ -953,7 +950,7 @@ q8k2found:
 	ADDQ AX, BX
 	VXORPS X5, X5, X5
 	VSUBSS (SI)(BX*4), X5, X5
-	VMOVSS q2c127<>(SB), X6
+	VMOVSS ·i8c127(SB), X6
 	VDIVSS X5, X6, X7
 	MOVL $0x3f800000, AX
 	VMOVD AX, X6
@@ -964,7 +961,7 @@ q8k2found:
 	VPSRLD $24, Y10, Y10
 	VPCMPEQW Y11, Y11, Y11
 	VPSRLW $15, Y11, Y11
-	VPBROADCASTD q2ones<>(SB), Y13
+	VPBROADCASTD ·i8ones(SB), Y13
 	VMOVDQU q2perm<>(SB), Y12
 	MOVQ $4, CX
 q8k2loop:
@@ -1001,20 +998,12 @@ q8k2go:
 	VZEROUPPER
 	RET
 
-DATA q2abs<>+0(SB)/4, $0x7fffffff
-GLOBL q2abs<>(SB), RODATA|NOPTR, $4
-DATA q2c127<>+0(SB)/4, $0x42fe0000
-GLOBL q2c127<>(SB), RODATA|NOPTR, $4
-DATA q2ones<>+0(SB)/4, $0x01010101
-GLOBL q2ones<>(SB), RODATA|NOPTR, $4
-
 // q2perm: VPERMD indices putting the packs' quads of bytes back in order.
 DATA q2perm<>+0(SB)/8, $0x0000000400000000
 DATA q2perm<>+8(SB)/8, $0x0000000500000001
 DATA q2perm<>+16(SB)/8, $0x0000000600000002
 DATA q2perm<>+24(SB)/8, $0x0000000700000003
 GLOBL q2perm<>(SB), RODATA|NOPTR, $32
-
 
 // The attention rows on AVX2 (DotRows, DotRowsF16: a head's scores
 // against its cached keys; AxpyRowsF16: its mix of cached values). The
@@ -1233,10 +1222,6 @@ ar2done:
 // CX the count; Y10 0xFF dwords, Y11 128 dwords, Y12 q2perm, Y13 zero,
 // Y15 the abs mask, X9 x24Max in float64, R10 zero, R11 a NaN's bits.
 
-DATA x2maxf<>+0(SB)/4, $0x4afefefe
-GLOBL x2maxf<>(SB), RODATA|NOPTR, $4
-DATA x2one<>+0(SB)/8, $0x3ff0000000000000
-GLOBL x2one<>(SB), RODATA|NOPTR, $8
 DATA x2c128<>+0(SB)/4, $128
 GLOBL x2c128<>(SB), RODATA|NOPTR, $4
 
@@ -1251,8 +1236,8 @@ GLOBL x2c128<>(SB), RODATA|NOPTR, $4
 	VPBROADCASTD x2c128<>(SB), Y11 \
 	VMOVDQU q2perm<>(SB), Y12 \
 	VPXOR Y13, Y13, Y13 \
-	VPBROADCASTD q2abs<>(SB), Y15 \
-	VMOVSS x2maxf<>(SB), X9 \
+	VPBROADCASTD ·i8abs(SB), Y15 \
+	VMOVSS ·x24maxf(SB), X9 \
 	VCVTSS2SD X9, X9, X9 \
 	XORQ R10, R10 \
 	MOVL $0x7fc00000, R11
@@ -1278,7 +1263,7 @@ GLOBL x2c128<>(SB), RODATA|NOPTR, $4
 	VMOVUPS (128*k+96)(DI), Y3 \
 	ABSMAX4 \
 	VMOVD X4, AX \
-	VDIVSS x2maxf<>(SB), X4, X5 \
+	VDIVSS ·x24maxf(SB), X4, X5 \
 	VCVTSS2SD X5, X5, X6 \
 	VMULSD X9, X6, X6 \
 	VCVTSS2SD X4, X4, X7 \
@@ -1287,7 +1272,7 @@ GLOBL x2c128<>(SB), RODATA|NOPTR, $4
 	ADCL $0, BX \
 	VMOVD BX, X5 \
 	VCVTSS2SD X5, X5, X6 \
-	VMOVSD x2one<>(SB), X7 \
+	VMOVSD ·x24one(SB), X7 \
 	VDIVSD X6, X7, X7 \
 	VMOVQ X7, DX \
 	TESTL BX, BX \

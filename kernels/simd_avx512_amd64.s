@@ -280,7 +280,7 @@ done:
 // word indices, Z16/Z17 the lanes' block indices for blocks 0–3 and
 // 4–7, Z18/Z19 the gather indices.
 #define Q4I8START \
-	VPBROADCASTD i8lo4<>(SB), Z10 \
+	VPBROADCASTD ·i8lo4(SB), Z10 \
 	VPBROADCASTQ i8hi4<>(SB), Z13 \
 	VMOVDQU16 scalesq4w<>(SB), Z15 \
 	VMOVDQU32 i8s4<>+0(SB), Z16 \
@@ -1213,9 +1213,9 @@ TEXT ·quantizeQ8AVX512(SB), NOSPLIT, $0-56
 	MOVQ c128+32(FP), R12
 	MOVQ sums+40(FP), R13
 	MOVQ nb+48(FP), CX
-	VPBROADCASTD i8abs<>(SB), Z15
-	VMOVSS i8c127<>(SB), X14
-	VPBROADCASTD i8ones<>(SB), Y13
+	VPBROADCASTD ·i8abs(SB), Z15
+	VMOVSS ·i8c127(SB), X14
+	VPBROADCASTD ·i8ones(SB), Y13
 	VPXORD Y12, Y12, Y12
 quantloop:
 	VMOVUPS (SI), Z0
@@ -1307,7 +1307,7 @@ TEXT ·quantizeQ8KAVX512(SB), NOSPLIT, $0-41
 	MOVQ qk+16(FP), R8
 	MOVQ sums+24(FP), R9
 	MOVQ d+32(FP), R10
-	VPBROADCASTD i8abs<>(SB), Z31
+	VPBROADCASTD ·i8abs(SB), Z31
 	VMOVUPS (SI), Z0
 	VMOVUPS 64(SI), Z1
 	VMOVUPS 128(SI), Z2
@@ -1368,7 +1368,7 @@ q8kfound:
 	ADDQ AX, BX
 	VXORPS X18, X18, X18
 	VSUBSS (SI)(BX*4), X18, X18
-	VMOVSS i8c127<>(SB), X19
+	VMOVSS ·i8c127(SB), X19
 	VDIVSS X18, X19, X20
 	MOVL $0x3f800000, AX
 	VMOVD AX, X19
@@ -1418,7 +1418,7 @@ q8kfound:
 	VMOVDQU64 Z17, 128(R8)
 	VMOVDQU64 Z18, 192(R8)
 q8ksums:
-	VPBROADCASTD i8ones<>(SB), Z23
+	VPBROADCASTD ·i8ones(SB), Z23
 	MOVL $0x1111, AX
 	KMOVW AX, K2
 	Q8KSUMS(Z0, 0)
@@ -1542,10 +1542,10 @@ q8kgo:
 
 // X24CONSTS loads the quantizers' constants.
 #define X24CONSTS \
-	VPBROADCASTD i8abs<>(SB), Z31 \
+	VPBROADCASTD ·i8abs(SB), Z31 \
 	VPXORD Z28, Z28, Z28 \
-	VMOVSS x24maxf<>(SB), X27 \
-	VMOVSD x24one<>(SB), X26 \
+	VMOVSS ·x24maxf(SB), X27 \
+	VMOVSD ·x24one(SB), X26 \
 	VMOVDQU32 x24lanes<>(SB), Z25 \
 	XORQ DX, DX \
 	MOVL $0x7fc00000, R11
@@ -1612,10 +1612,12 @@ x24kloop:
 	VZEROUPPER
 	RET
 
-DATA x24maxf<>+0(SB)/4, $0x4afefefe
-GLOBL x24maxf<>(SB), RODATA|NOPTR, $4
-DATA x24one<>+0(SB)/8, $0x3ff0000000000000
-GLOBL x24one<>(SB), RODATA|NOPTR, $8
+// ·x24maxf and ·x24one (and ·i8abs, ·i8c127, ·i8ones, ·i8lo4 below) are
+// global: the AVX2 kernels read the same constants.
+DATA ·x24maxf+0(SB)/4, $0x4afefefe
+GLOBL ·x24maxf(SB), RODATA|NOPTR, $4
+DATA ·x24one+0(SB)/8, $0x3ff0000000000000
+GLOBL ·x24one(SB), RODATA|NOPTR, $8
 // x24lanes: VPERMD indices taking dword 0 of each 128-bit lane.
 DATA x24lanes<>+0(SB)/4, $0
 DATA x24lanes<>+4(SB)/4, $4
@@ -1629,12 +1631,12 @@ DATA x24lanes<>+48(SB)/8, $0
 DATA x24lanes<>+56(SB)/8, $0
 GLOBL x24lanes<>(SB), RODATA|NOPTR, $64
 
-DATA i8abs<>+0(SB)/4, $0x7fffffff
-GLOBL i8abs<>(SB), RODATA|NOPTR, $4
-DATA i8c127<>+0(SB)/4, $0x42fe0000
-GLOBL i8c127<>(SB), RODATA|NOPTR, $4
-DATA i8ones<>+0(SB)/4, $0x01010101
-GLOBL i8ones<>(SB), RODATA|NOPTR, $4
+DATA ·i8abs+0(SB)/4, $0x7fffffff
+GLOBL ·i8abs(SB), RODATA|NOPTR, $4
+DATA ·i8c127+0(SB)/4, $0x42fe0000
+GLOBL ·i8c127(SB), RODATA|NOPTR, $4
+DATA ·i8ones+0(SB)/4, $0x01010101
+GLOBL ·i8ones(SB), RODATA|NOPTR, $4
 
 // EXPPD sets Z5 = e^Z4 in float64 (Z4 is clamped to ±800 first, so ±Inf
 // give what math.Exp gives; a NaN becomes 800): 2^k·e^r with k =
@@ -1825,8 +1827,8 @@ DATA i8s4<>+112(SB)/8, $0x0000000700000007
 DATA i8s4<>+120(SB)/8, $0x0000000700000007
 GLOBL i8s4<>(SB), RODATA|NOPTR, $128
 
-DATA i8lo4<>+0(SB)/4, $0x0f0f0f0f
-GLOBL i8lo4<>(SB), RODATA|NOPTR, $4
+DATA ·i8lo4+0(SB)/4, $0x0f0f0f0f
+GLOBL ·i8lo4(SB), RODATA|NOPTR, $4
 DATA i8hi4<>+0(SB)/8, $0x1020408000000000
 GLOBL i8hi4<>(SB), RODATA|NOPTR, $8
 
